@@ -1,8 +1,7 @@
 // Block encoding, merkle root and midstate header hashing.
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include "consensus/block.h"
 
-#include <openssl/sha.h>
+#include "consensus/sha256_compress.h"
 
 #include <cstring>
 
@@ -93,13 +92,6 @@ namespace {
 constexpr uint32_t kSha256Init[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
-void compress(uint32_t state[8], const uint8_t block[64]) {
-    SHA256_CTX ctx;
-    std::memcpy(ctx.h, state, 32);
-    SHA256_Transform(&ctx, block);
-    std::memcpy(state, ctx.h, 32);
-}
-
 void store_be32(uint8_t* p, uint32_t v) {
     p[0] = static_cast<uint8_t>(v >> 24);
     p[1] = static_cast<uint8_t>(v >> 16);
@@ -116,7 +108,7 @@ HeaderHasher::HeaderHasher(const BlockHeader& header) {
     header.encode(w);
     const Bytes& raw = w.data();
     std::memcpy(m_midstate, kSha256Init, sizeof(m_midstate));
-    compress(m_midstate, raw.data());
+    sha256_compress(m_midstate, raw.data());
     std::memset(m_tail, 0, sizeof(m_tail));
     std::memcpy(m_tail, raw.data() + 64, 24);
     m_tail[24] = 0x80;
@@ -124,22 +116,56 @@ HeaderHasher::HeaderHasher(const BlockHeader& header) {
     for (int i = 0; i < 8; ++i) m_tail[63 - i] = static_cast<uint8_t>(bit_len >> (8 * i));
 }
 
+namespace {
+
+void set_nonce(uint8_t tail[64], uint64_t nonce) {
+    for (int i = 0; i < 8; ++i) tail[16 + i] = static_cast<uint8_t>(nonce >> (8 * i));
+}
+
+// The second SHA-256 of a double hash: one padded block holding the first digest.
+void prepare_outer(uint8_t block[64], const uint32_t inner[8]) {
+    std::memset(block, 0, 64);
+    for (int i = 0; i < 8; ++i) store_be32(block + 4 * i, inner[i]);
+    block[32] = 0x80;
+    block[62] = 0x01;  // length: 256 bits
+}
+
+Hash256 digest_of(const uint32_t state[8]) {
+    Hash256 h;
+    for (int i = 0; i < 8; ++i) store_be32(h.data() + 4 * i, state[i]);
+    return h;
+}
+
+}  // namespace
+
 Hash256 HeaderHasher::hash_with_nonce(uint64_t nonce) {
-    for (int i = 0; i < 8; ++i) m_tail[16 + i] = static_cast<uint8_t>(nonce >> (8 * i));
+    set_nonce(m_tail, nonce);
     uint32_t state[8];
     std::memcpy(state, m_midstate, sizeof(state));
-    compress(state, m_tail);
+    sha256_compress(state, m_tail);
+    alignas(16) uint8_t outer[64];
+    prepare_outer(outer, state);
+    std::memcpy(state, kSha256Init, sizeof(state));
+    sha256_compress(state, outer);
+    return digest_of(state);
+}
 
-    alignas(16) uint8_t second[64] = {};
-    for (int i = 0; i < 8; ++i) store_be32(second + 4 * i, state[i]);
-    second[32] = 0x80;
-    second[62] = 0x01;  // length: 256 bits
-    uint32_t out[8];
-    std::memcpy(out, kSha256Init, sizeof(out));
-    compress(out, second);
-    Hash256 h;
-    for (int i = 0; i < 8; ++i) store_be32(h.data() + 4 * i, out[i]);
-    return h;
+void HeaderHasher::hash_pair(uint64_t nonce, Hash256 out[2]) {
+    std::memcpy(m_tail2, m_tail, sizeof(m_tail));
+    set_nonce(m_tail, nonce);
+    set_nonce(m_tail2, nonce + 1);
+    uint32_t a[8], b[8];
+    std::memcpy(a, m_midstate, sizeof(a));
+    std::memcpy(b, m_midstate, sizeof(b));
+    sha256_compress2(a, m_tail, b, m_tail2);
+    alignas(16) uint8_t outer_a[64], outer_b[64];
+    prepare_outer(outer_a, a);
+    prepare_outer(outer_b, b);
+    std::memcpy(a, kSha256Init, sizeof(a));
+    std::memcpy(b, kSha256Init, sizeof(b));
+    sha256_compress2(a, outer_a, b, outer_b);
+    out[0] = digest_of(a);
+    out[1] = digest_of(b);
 }
 
 }  // namespace finch

@@ -64,9 +64,14 @@ Hash256 Hash256::from_bytes(ByteSpan b) {
     return h;
 }
 
+// OpenSSL 3's one-shot SHA256() goes through a provider fetch on every call; the context
+// functions run the same compression code without that cost.
 Hash256 sha256(ByteSpan data) {
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, data.data(), data.size());
     Hash256 h;
-    SHA256(data.data(), data.size(), h.data());
+    SHA256_Final(h.data(), &ctx);
     return h;
 }
 
