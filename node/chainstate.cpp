@@ -1,0 +1,450 @@
+// Block tree, fork choice and reorgs; see chainstate.h.
+#include "node/chainstate.h"
+
+#include "consensus/pow.h"
+#include "consensus/validation.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace finch::node {
+
+using storage::BlockIndexRecord;
+
+namespace {
+
+// Accounts a block created (they were absent before it).
+uint64_t created_accounts(const BlockUndo& undo) {
+    return static_cast<uint64_t>(
+        std::count_if(undo.previous.begin(), undo.previous.end(), [](const auto& e) { return !e.second; }));
+}
+
+}  // namespace
+
+Chainstate::Chainstate(storage::LedgerStore& store, const ChainParams& params, SignatureCache* sigcache,
+                       Options options)
+    : m_store(store),
+      m_params(params),
+      m_sigcache(sigcache),
+      m_options(std::move(options)),
+      m_orphans(m_options.max_orphans, m_options.max_orphan_bytes) {
+    if (m_options.verify_threads == 0) m_options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
+}
+
+uint64_t Chainstate::now() const {
+    if (m_options.clock) return m_options.clock();
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void Chainstate::subscribe(ChainNotifications* n) {
+    std::lock_guard lock(m_mutex);
+    m_subscribers.push_back(n);
+}
+
+BlockNode* Chainstate::add_node(const BlockHeader& header, const Hash256& hash, BlockNode* parent, uint32_t status) {
+    auto node = std::make_unique<BlockNode>();
+    node->hash = hash;
+    node->header = header;
+    node->parent = parent;
+    node->height = parent ? parent->height + 1 : 0;
+    node->chain_work = (parent ? parent->chain_work : Uint256()) + block_work(header.bits);
+    node->status = status;
+    node->sequence = m_next_sequence++;
+    BlockNode* raw = node.get();
+    m_nodes.emplace(hash, std::move(node));
+    return raw;
+}
+
+Status Chainstate::persist(BlockNode* node) { return m_store.put_index({node->record()}); }
+
+Status Chainstate::load() {
+    if (auto s = check_genesis(m_params); !s) return s;
+    std::lock_guard lock(m_mutex);
+    auto records = m_store.load_block_index();
+    if (!records) return records.error();
+    std::sort(records->begin(), records->end(),
+              [](const BlockIndexRecord& a, const BlockIndexRecord& b) { return a.height < b.height; });
+    for (const auto& rec : *records) {
+        BlockNode* parent = nullptr;
+        if (rec.height > 0) {
+            auto it = m_nodes.find(rec.header.prev_hash);
+            if (it == m_nodes.end()) return reject("store-corrupt", "block index entry without its parent", Fault::Decode);
+            parent = it->second.get();
+        } else if (rec.hash != m_params.genesis_hash) {
+            return reject("store-corrupt", "stored genesis is not this network's genesis", Fault::Decode);
+        }
+        auto node = std::make_unique<BlockNode>();
+        node->hash = rec.hash;
+        node->header = rec.header;
+        node->height = rec.height;
+        node->chain_work = rec.chain_work;
+        node->status = rec.status;
+        node->sequence = rec.sequence;
+        node->parent = parent;
+        m_next_sequence = std::max(m_next_sequence, rec.sequence + 1);
+        m_nodes.emplace(rec.hash, std::move(node));
+    }
+
+    if (m_nodes.empty()) {
+        BlockNode* g = add_node(m_params.genesis.header, m_params.genesis_hash, nullptr, storage::kHaveData);
+        if (auto s = m_store.put_block(m_params.genesis, g->record()); !s) return s;
+    }
+
+    m_counts = m_store.counts();
+    if (auto t = m_store.tip()) {
+        auto it = m_nodes.find(t->hash);
+        if (it == m_nodes.end()) return reject("store-corrupt", "stored tip is not in the block index", Fault::Decode);
+        for (BlockNode* n = it->second.get(); n; n = n->parent) m_chain.push_back(n);
+        std::reverse(m_chain.begin(), m_chain.end());
+    }
+    const Uint256 tip_work = m_chain.empty() ? Uint256() : m_chain.back()->chain_work;
+    for (auto& [hash, node] : m_nodes)
+        if (!node->failed() && (node->status & storage::kHaveData) && (m_chain.empty() || node->chain_work >= tip_work))
+            m_candidates.insert(node.get());
+    // Connects anything stored but not yet connected (e.g. after a crash between the two).
+    return activate_best_chain(nullptr);
+}
+
+Status Chainstate::reindex() {
+    std::lock_guard lock(m_mutex);
+    if (auto s = m_store.wipe_chain_state(); !s) return s;
+    m_chain.clear();
+    m_counts = {};
+    m_candidates.clear();
+    std::vector<BlockIndexRecord> records;
+    for (auto& [hash, node] : m_nodes) {
+        node->status &= storage::kHaveData;  // every rule is checked again
+        records.push_back(node->record());
+        if (node->status & storage::kHaveData) m_candidates.insert(node.get());
+    }
+    if (auto s = m_store.put_index(records); !s) return s;
+    return activate_best_chain(nullptr);
+}
+
+BlockAcceptance Chainstate::accept_block(const Block& block) {
+    std::lock_guard lock(m_mutex);
+    std::vector<Hash256> parents;
+    BlockAcceptance first = accept_one(block, parents);
+    // Orphans waiting for a block that was just stored can follow it now.
+    while (!parents.empty()) {
+        Hash256 parent = parents.back();
+        parents.pop_back();
+        for (const Block& child : m_orphans.take_children(parent)) (void)accept_one(child, parents);
+    }
+    m_orphan_count = m_orphans.size();
+    return first;
+}
+
+BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>& stored) {
+    const Hash256 hash = block.hash();
+    if (auto it = m_nodes.find(hash); it != m_nodes.end()) {
+        if (it->second->failed()) return {BlockOutcome::Rejected, reject("duplicate-invalid", "block is known invalid")};
+        return {BlockOutcome::Duplicate, std::nullopt};
+    }
+    if (m_orphans.contains(hash)) return {BlockOutcome::Duplicate, std::nullopt};
+
+    // Context-free rules. A merkle mismatch (Fault::Mutated) is only dropped: the header
+    // may be valid with its real body.
+    if (auto s = check_block(block, m_params); !s) return {BlockOutcome::Rejected, s.error()};
+
+    auto parent_it = m_nodes.find(block.header.prev_hash);
+    if (parent_it == m_nodes.end()) {
+        const bool added = m_orphans.add(block);
+        m_orphan_count = m_orphans.size();
+        if (!added)
+            return {BlockOutcome::Rejected, reject("orphan-too-large", "orphan block exceeds the pool", Fault::Policy)};
+        return {BlockOutcome::Orphan, std::nullopt};
+    }
+    BlockNode* parent = parent_it->second.get();
+    if (parent->failed()) {
+        BlockNode* node = add_node(block.header, hash, parent, storage::kFailedParent);
+        (void)persist(node);
+        return {BlockOutcome::Rejected, reject("bad-prevblk", "block descends from an invalid block")};
+    }
+
+    HeaderContext ctx;
+    ctx.height = parent->height + 1;
+    ctx.expected_bits = next_work_required(parent->height, parent->header.time, m_params);
+    ctx.median_time_past = median_time_past(parent);
+    ctx.now = now();
+    if (auto s = contextual_check_header(block.header, ctx, m_params); !s) {
+        // A block too far in the future may become valid later: do not remember it as failed.
+        if (s.error().code != "time-too-new") {
+            BlockNode* node = add_node(block.header, hash, parent, storage::kFailed);
+            (void)persist(node);
+        }
+        return {BlockOutcome::Rejected, s.error()};
+    }
+
+    BlockNode* node = add_node(block.header, hash, parent, storage::kHaveData);
+    if (auto s = m_store.put_block(block, node->record()); !s) {
+        m_nodes.erase(hash);
+        for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
+        return {BlockOutcome::Rejected, s.error()};
+    }
+    stored.push_back(hash);
+    const Uint256 tip_work = m_chain.empty() ? Uint256() : m_chain.back()->chain_work;
+    if (node->chain_work >= tip_work) m_candidates.insert(node);
+
+    if (auto s = activate_best_chain(&block); !s) {
+        if (s.error().code.rfind("store-", 0) == 0) return {BlockOutcome::Rejected, s.error()};
+    }
+    m_orphan_count = m_orphans.size();
+    if (node->failed()) {
+        if (m_last_failure && m_last_failure->first == hash) return {BlockOutcome::Rejected, m_last_failure->second};
+        return {BlockOutcome::Rejected, reject("bad-prevblk", "block descends from a block that failed to connect")};
+    }
+    if (is_on_active_chain_locked(node)) return {BlockOutcome::Connected, std::nullopt};
+    return {BlockOutcome::Stored, std::nullopt};
+}
+
+bool Chainstate::is_on_active_chain_locked(const BlockNode* node) const {
+    return node->height < m_chain.size() && m_chain[node->height] == node;
+}
+
+BlockNode* Chainstate::best_candidate() {
+    for (auto it = m_candidates.begin(); it != m_candidates.end();) {
+        if ((*it)->failed()) {
+            it = m_candidates.erase(it);
+            continue;
+        }
+        return *it;
+    }
+    return nullptr;
+}
+
+Status Chainstate::activate_best_chain(const Block* fresh) {
+    bool changed = false;
+    // Each round either reaches the best candidate or marks one block failed, so the
+    // loop ends after at most (number of candidates + 1) rounds.
+    for (;;) {
+        BlockNode* best = best_candidate();
+        BlockNode* tip = m_chain.empty() ? nullptr : m_chain.back();
+        if (!best || best == tip) break;
+        if (tip && best->chain_work <= tip->chain_work && !tip->failed()) break;  // ties: first seen stays
+
+        // The fork point: the last block of the active chain that is an ancestor of best.
+        std::vector<BlockNode*> path;
+        BlockNode* fork = best;
+        while (fork && !is_on_active_chain_locked(fork)) {
+            path.push_back(fork);
+            fork = fork->parent;
+        }
+        while (!m_chain.empty() && m_chain.back() != fork) {
+            if (auto s = disconnect_tip(); !s) return s;
+            changed = true;
+        }
+        bool rule_failure = false;
+        for (auto it = path.rbegin(); it != path.rend(); ++it) {
+            const Block* body = (fresh && fresh->hash() == (*it)->hash) ? fresh : nullptr;
+            auto s = connect_tip(*it, body, rule_failure);
+            if (!s) {
+                if (!rule_failure) return s;  // the store failed
+                break;                        // marked failed: choose again
+            }
+            changed = true;
+        }
+    }
+    // Candidates with less work than the new tip can never win again.
+    if (!m_chain.empty()) {
+        const Uint256 tip_work = m_chain.back()->chain_work;
+        for (auto it = m_candidates.begin(); it != m_candidates.end();)
+            it = ((*it)->chain_work < tip_work) ? m_candidates.erase(it) : std::next(it);
+    }
+    if (changed || !m_tip) publish_tip();
+    return Status::accepted();
+}
+
+Status Chainstate::verify_signatures(const Block& block) const {
+    std::vector<const Transaction*> todo;
+    todo.reserve(block.txs.size());
+    for (const auto& tx : block.txs)
+        if (!m_sigcache || !m_sigcache->contains(tx.txid())) todo.push_back(&tx);
+    if (todo.empty()) return Status::accepted();
+
+    const unsigned threads = std::min<unsigned>(m_options.verify_threads, static_cast<unsigned>(todo.size() / 16 + 1));
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::atomic<size_t> failed_index{SIZE_MAX};
+    auto work = [&] {
+        for (size_t i; !failed.load(std::memory_order_relaxed) && (i = next.fetch_add(1)) < todo.size();) {
+            if (!check_signature(*todo[i], m_params.genesis_hash)) {
+                failed = true;
+                failed_index = i;
+            }
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+    for (auto& h : helpers) h.join();
+    if (failed) {
+        size_t i = failed_index.load();
+        return reject("bad-signature", "transaction " + todo[i]->txid().to_hex() + " has an invalid signature");
+    }
+    return Status::accepted();
+}
+
+Status Chainstate::connect_tip(BlockNode* node, const Block* fresh, bool& rule_failure) {
+    rule_failure = false;
+    std::optional<Block> loaded;
+    if (!fresh) {
+        loaded = m_store.read_block(node->hash);
+        if (!loaded) return reject("store-corrupt", "block body " + node->hash.to_hex() + " missing", Fault::Decode);
+        fresh = &*loaded;
+    }
+    const Block& block = *fresh;
+
+    StateOverlay overlay(m_store);
+    Status verdict = verify_signatures(block);
+    Result<BlockUndo> undo = verdict ? apply_block(block, node->height, overlay, m_params)
+                                     : Result<BlockUndo>(verdict.error());
+    if (!undo) {
+        rule_failure = true;
+        m_last_failure = {node->hash, undo.error()};
+        mark_failed(node);
+        return undo.error();
+    }
+
+    node->status |= storage::kValid;
+    storage::LedgerCounts counts = m_counts;
+    counts.accounts += created_accounts(*undo);
+    counts.transactions += block.txs.size() + 1;
+    BlockIndexRecord rec = node->record();
+    storage::TipChange change{node->hash, node->height, &block, &overlay.changes(), &*undo, &rec,
+                              {node->hash, node->height}, counts};
+    if (auto s = m_store.connect(change); !s) {
+        for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
+        return s;
+    }
+    m_counts = counts;
+    m_chain.push_back(node);
+    for (auto* sub : m_subscribers) sub->block_connected(block, node->height);
+    return Status::accepted();
+}
+
+Status Chainstate::disconnect_tip() {
+    BlockNode* node = m_chain.back();
+    if (!node->parent) return reject("internal", "cannot disconnect genesis", Fault::Decode);
+    auto block = m_store.read_block(node->hash);
+    auto undo = m_store.read_undo(node->hash);
+    if (!block || !undo)
+        return reject("store-corrupt", "block or undo data of " + node->hash.to_hex() + " missing", Fault::Decode);
+    StateOverlay overlay(m_store);
+    undo_block(*undo, overlay);
+
+    storage::LedgerCounts counts = m_counts;
+    counts.accounts -= created_accounts(*undo);
+    counts.transactions -= block->txs.size() + 1;
+    storage::TipChange change{node->hash, node->height, &*block, &overlay.changes(), &*undo, nullptr,
+                              {node->parent->hash, node->parent->height}, counts};
+    if (auto s = m_store.disconnect(change); !s) {
+        for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
+        return s;
+    }
+    m_counts = counts;
+    m_chain.pop_back();
+    // A disconnected block may win again later.
+    m_candidates.insert(node);
+    for (auto* sub : m_subscribers) sub->block_disconnected(*block, node->height);
+    return Status::accepted();
+}
+
+void Chainstate::mark_failed(BlockNode* node) {
+    node->status |= storage::kFailed;
+    std::vector<BlockIndexRecord> records{node->record()};
+    // Descendants fail with it. The tree is small enough to scan; this runs only on failure.
+    for (auto& [hash, other] : m_nodes) {
+        if (other.get() == node || other->height <= node->height) continue;
+        for (BlockNode* a = other->parent; a && a->height >= node->height; a = a->parent) {
+            if (a == node) {
+                other->status |= storage::kFailedParent;
+                records.push_back(other->record());
+                break;
+            }
+        }
+    }
+    for (auto it = m_candidates.begin(); it != m_candidates.end();)
+        it = (*it)->failed() ? m_candidates.erase(it) : std::next(it);
+    (void)m_store.put_index(records);  // best effort: a lost mark only means re-validation
+}
+
+uint64_t Chainstate::median_time_past(const BlockNode* node) const {
+    uint64_t times[11];
+    size_t n = 0;
+    for (; node && n < 11; node = node->parent) times[n++] = node->header.time;
+    return finch::median_time_past(std::span<const uint64_t>(times, n));
+}
+
+void Chainstate::publish_tip() {
+    auto info = std::make_shared<TipInfo>();
+    if (!m_chain.empty()) {
+        const BlockNode* t = m_chain.back();
+        info->hash = t->hash;
+        info->height = t->height;
+        info->chain_work = t->chain_work;
+        info->time = t->header.time;
+        info->bits = t->header.bits;
+        info->median_time_past = median_time_past(t);
+    }
+    {
+        std::lock_guard lock(m_tip_mutex);
+        m_tip = info;
+    }
+    const bool initial_download = info->time + 24 * 60 * 60 < now();
+    for (auto* sub : m_subscribers) sub->tip_changed(*info, initial_download);
+}
+
+TipInfo Chainstate::tip() const {
+    std::lock_guard lock(m_tip_mutex);
+    return m_tip ? *m_tip : TipInfo{};
+}
+
+uint32_t Chainstate::next_bits() const {
+    TipInfo t = tip();
+    return next_work_required(t.height, t.time, m_params);
+}
+
+uint64_t Chainstate::orphan_count() const { return m_orphan_count.load(); }
+
+std::optional<storage::BlockIndexRecord> Chainstate::lookup(const Hash256& hash) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_nodes.find(hash);
+    if (it == m_nodes.end()) return std::nullopt;
+    return it->second->record();
+}
+
+bool Chainstate::is_on_active_chain(const Hash256& hash) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_nodes.find(hash);
+    return it != m_nodes.end() && is_on_active_chain_locked(it->second.get());
+}
+
+std::vector<ChainTipEntry> Chainstate::chain_tips() const {
+    std::lock_guard lock(m_mutex);
+    std::unordered_set<const BlockNode*> has_child;
+    for (auto& [hash, node] : m_nodes)
+        if (node->parent) has_child.insert(node->parent);
+    std::vector<ChainTipEntry> out;
+    for (auto& [hash, node] : m_nodes) {
+        if (has_child.count(node.get())) continue;
+        ChainTipEntry e{node->hash, node->height, 0, ""};
+        const BlockNode* a = node.get();
+        while (a && !is_on_active_chain_locked(a)) {
+            ++e.branch_length;
+            a = a->parent;
+        }
+        if (e.branch_length == 0) e.status = "active";
+        else if (node->failed()) e.status = "invalid";
+        else if (node->status & storage::kValid) e.status = "valid-fork";
+        else e.status = "valid-headers";
+        out.push_back(e);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.height > b.height; });
+    return out;
+}
+
+}  // namespace finch::node

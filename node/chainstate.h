@@ -1,0 +1,132 @@
+// The chainstate: the block tree, fork choice (most work, first seen on ties), reorgs and
+// the only place where the ledger's state changes, one block at a time.
+#pragma once
+
+#include "consensus/params.h"
+#include "node/notifications.h"
+#include "node/orphan_pool.h"
+#include "node/signature_cache.h"
+#include "storage/ledger_store.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace finch::node {
+
+struct BlockNode {
+    Hash256 hash;
+    BlockHeader header;
+    uint64_t height = 0;
+    Uint256 chain_work;
+    uint32_t status = 0;
+    uint64_t sequence = 0;
+    BlockNode* parent = nullptr;
+
+    bool failed() const { return status & (storage::kFailed | storage::kFailedParent); }
+    storage::BlockIndexRecord record() const { return {header, hash, height, chain_work, status, sequence}; }
+};
+
+enum class BlockOutcome {
+    Connected,  // stored and now on the active chain (or a descendant of it is)
+    Stored,     // valid so far and stored, on a side branch with less work
+    Orphan,     // parent unknown: held until it arrives
+    Duplicate,  // already known
+    Rejected,   // see rejection
+};
+
+struct BlockAcceptance {
+    BlockOutcome outcome = BlockOutcome::Rejected;
+    std::optional<Rejection> rejection;
+    bool ok() const { return outcome != BlockOutcome::Rejected; }
+};
+
+struct ChainTipEntry {  // for getchaintips
+    Hash256 hash;
+    uint64_t height = 0;
+    uint64_t branch_length = 0;
+    std::string status;  // active, valid-fork, valid-headers, invalid
+};
+
+class Chainstate {
+public:
+    struct Options {
+        size_t max_orphans = 100;
+        size_t max_orphan_bytes = 20'000'000;
+        unsigned verify_threads = 0;  // 0: one per core
+        std::function<uint64_t()> clock;  // seconds since the epoch; defaults to the system clock
+    };
+
+    Chainstate(storage::LedgerStore& store, const ChainParams& params, SignatureCache* sigcache, Options options);
+    Chainstate(storage::LedgerStore& store, const ChainParams& params, SignatureCache* sigcache = nullptr)
+        : Chainstate(store, params, sigcache, Options{}) {}
+
+    // Loads the block tree from the store (creating genesis on an empty store) and resumes
+    // at the stored tip. Fails on a corrupt store or a genesis that does not match.
+    Status load();
+    // Rebuilds accounts and indexes from the stored block bodies.
+    Status reindex();
+
+    void subscribe(ChainNotifications* n);
+
+    // Validates, stores and (if it has the most work) connects a block.
+    BlockAcceptance accept_block(const Block& block);
+
+    // Readers: these never wait for a block being validated.
+    TipInfo tip() const;
+    // Bits and minimum time for a block on top of the current tip.
+    uint32_t next_bits() const;
+    uint64_t orphan_count() const;
+    std::vector<ChainTipEntry> chain_tips() const;
+    std::optional<storage::BlockIndexRecord> lookup(const Hash256& hash) const;
+    bool is_on_active_chain(const Hash256& hash) const;
+    storage::LedgerStore& store() { return m_store; }
+    const ChainParams& params() const { return m_params; }
+
+private:
+    BlockNode* add_node(const BlockHeader& header, const Hash256& hash, BlockNode* parent, uint32_t status);
+    BlockAcceptance accept_one(const Block& block, std::vector<Hash256>& connected_parents);
+    Status activate_best_chain(const Block* fresh);
+    BlockNode* best_candidate();
+    Status connect_tip(BlockNode* node, const Block* fresh, bool& rule_failure);
+    Status disconnect_tip();
+    void mark_failed(BlockNode* node);
+    void publish_tip();
+    uint64_t median_time_past(const BlockNode* node) const;
+    Status verify_signatures(const Block& block) const;
+    Status persist(BlockNode* node);
+    uint64_t now() const;
+    bool is_on_active_chain_locked(const BlockNode* node) const;
+
+    storage::LedgerStore& m_store;
+    const ChainParams& m_params;
+    SignatureCache* m_sigcache;
+    Options m_options;
+
+    mutable std::mutex m_mutex;  // the tree, the active chain, activation
+    std::unordered_map<Hash256, std::unique_ptr<BlockNode>, Hash256Hasher> m_nodes;
+    std::vector<BlockNode*> m_chain;  // active chain by height
+    struct MoreWork {
+        bool operator()(const BlockNode* a, const BlockNode* b) const {
+            if (a->chain_work != b->chain_work) return a->chain_work > b->chain_work;
+            return a->sequence < b->sequence;
+        }
+    };
+    std::set<BlockNode*, MoreWork> m_candidates;  // possible tips with at least the tip's work
+    OrphanPool m_orphans;
+    std::atomic<size_t> m_orphan_count{0};
+    std::optional<std::pair<Hash256, Rejection>> m_last_failure;  // why the last block failed to connect
+    uint64_t m_next_sequence = 1;
+    storage::LedgerCounts m_counts;
+    std::vector<ChainNotifications*> m_subscribers;
+
+    mutable std::mutex m_tip_mutex;  // guards only m_tip, so readers never wait on activation
+    std::shared_ptr<const TipInfo> m_tip;
+};
+
+}  // namespace finch::node

@@ -1,0 +1,43 @@
+// Transactions whose signatures were already verified (by the mempool), keyed by txid,
+// so block connection can skip them. A txid commits to the whole transaction, signature
+// included, so a hit means exactly these bytes verified on this network.
+#pragma once
+
+#include "consensus/hash.h"
+
+#include <deque>
+#include <mutex>
+#include <unordered_set>
+
+namespace finch::node {
+
+class SignatureCache {
+public:
+    explicit SignatureCache(size_t max_entries = 200'000) : m_max(max_entries) {}
+
+    bool contains(const Hash256& txid) const {
+        std::lock_guard lock(m_mutex);
+        return m_set.count(txid) != 0;
+    }
+    void add(const Hash256& txid) {
+        std::lock_guard lock(m_mutex);
+        if (!m_set.insert(txid).second) return;
+        m_order.push_back(txid);
+        while (m_order.size() > m_max) {  // evict oldest first
+            m_set.erase(m_order.front());
+            m_order.pop_front();
+        }
+    }
+    size_t size() const {
+        std::lock_guard lock(m_mutex);
+        return m_set.size();
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    size_t m_max;
+    std::unordered_set<Hash256, Hash256Hasher> m_set;
+    std::deque<Hash256> m_order;
+};
+
+}  // namespace finch::node

@@ -1,0 +1,402 @@
+// RocksDB implementation of LedgerStore.
+#include "storage/ledger_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <cstring>
+
+namespace finch::storage {
+
+namespace {
+
+enum Table { kIndex, kBlocks, kHeight, kAccounts, kUndo, kTxIndex, kMeta, kTableCount };
+constexpr std::array<const char*, kTableCount> kTableNames = {"index", "blocks", "height", "accounts",
+                                                             "undo",  "txindex", "meta"};
+
+rocksdb::Slice slice(ByteSpan b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+template <size_t N>
+rocksdb::Slice slice(const ByteArray<N>& a) { return {reinterpret_cast<const char*>(a.data()), N}; }
+ByteSpan span_of(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+std::array<uint8_t, 8> height_key(uint64_t h) {
+    std::array<uint8_t, 8> k{};
+    for (int i = 0; i < 8; ++i) k[i] = static_cast<uint8_t>(h >> (8 * (7 - i)));
+    return k;
+}
+
+Bytes encode_account(const Account& a) {
+    Writer w(16);
+    w.u64(a.balance);
+    w.u64(a.nonce);
+    return w.take();
+}
+
+std::optional<Account> decode_account(ByteSpan b) {
+    Reader r(b);
+    Account a;
+    a.balance = r.u64();
+    a.nonce = r.u64();
+    r.expect_end();
+    if (!r.ok()) return std::nullopt;
+    return a;
+}
+
+Bytes encode_tip(const ChainTipRecord& t) {
+    Writer w(40);
+    w.array(t.hash);
+    w.u64(t.height);
+    return w.take();
+}
+
+Bytes encode_counts(const LedgerCounts& c) {
+    Writer w(16);
+    w.u64(c.accounts);
+    w.u64(c.transactions);
+    return w.take();
+}
+
+Rejection store_error(const rocksdb::Status& s, const std::string& what) {
+    if (s.IsCorruption()) return reject("store-corrupt", what + ": " + s.ToString(), Fault::Decode);
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+        return reject("store-locked", what + ": the data directory is in use by another process", Fault::Decode);
+    return reject("store-io", what + ": " + s.ToString(), Fault::Decode);
+}
+
+// Reads shared by the live store and its snapshots.
+class Reads {
+public:
+    Reads(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs, rocksdb::ReadOptions ro)
+        : m_db(db), m_cfs(cfs), m_ro(ro) {}
+
+    std::optional<std::string> raw(Table t, rocksdb::Slice key) const {
+        std::string value;
+        if (!m_db->Get(m_ro, m_cfs[t], key, &value).ok()) return std::nullopt;
+        return value;
+    }
+    std::optional<Account> account(const AccountId& id) const {
+        auto v = raw(kAccounts, slice(id));
+        if (!v) return std::nullopt;
+        return decode_account(span_of(*v));
+    }
+    std::optional<ChainTipRecord> tip() const {
+        auto v = raw(kMeta, "tip");
+        if (!v) return std::nullopt;
+        Reader r(span_of(*v));
+        ChainTipRecord t;
+        r.array(t.hash);
+        t.height = r.u64();
+        r.expect_end();
+        if (!r.ok()) return std::nullopt;
+        return t;
+    }
+    LedgerCounts counts() const {
+        LedgerCounts c;
+        if (auto v = raw(kMeta, "counts")) {
+            Reader r(span_of(*v));
+            c.accounts = r.u64();
+            c.transactions = r.u64();
+            if (!r.ok()) c = {};
+        }
+        return c;
+    }
+    std::optional<Hash256> hash_at_height(uint64_t height) const {
+        auto key = height_key(height);
+        auto v = raw(kHeight, slice(ByteSpan(key)));
+        if (!v || v->size() != 32) return std::nullopt;
+        return Hash256::from_bytes(span_of(*v));
+    }
+    std::optional<TxLocation> find_transaction(const Hash256& txid) const {
+        auto v = raw(kTxIndex, slice(txid));
+        if (!v) return std::nullopt;
+        Reader r(span_of(*v));
+        TxLocation loc;
+        r.array(loc.block_hash);
+        loc.index = r.u32();
+        r.expect_end();
+        if (!r.ok()) return std::nullopt;
+        return loc;
+    }
+    Hash256 state_digest() const {
+        StateHasher hasher;
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(m_ro, m_cfs[kAccounts]));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            AccountId id;
+            if (it->key().size() != id.size()) continue;
+            std::memcpy(id.data(), it->key().data(), id.size());
+            auto a = decode_account(ByteSpan(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
+            if (a) hasher.add(id, *a);
+        }
+        return hasher.finish();
+    }
+
+private:
+    rocksdb::DB* m_db;
+    const std::vector<rocksdb::ColumnFamilyHandle*>& m_cfs;
+    rocksdb::ReadOptions m_ro;
+};
+
+class RocksSnapshot final : public Snapshot {
+public:
+    RocksSnapshot(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs)
+        : m_db(db), m_snap(db->GetSnapshot()), m_reads(db, cfs, options(m_snap)) {}
+    ~RocksSnapshot() override { m_db->ReleaseSnapshot(m_snap); }
+
+    std::optional<Account> get(const AccountId& id) const override { return m_reads.account(id); }
+    std::optional<ChainTipRecord> tip() const override { return m_reads.tip(); }
+    LedgerCounts counts() const override { return m_reads.counts(); }
+    std::optional<Hash256> hash_at_height(uint64_t h) const override { return m_reads.hash_at_height(h); }
+    std::optional<TxLocation> find_transaction(const Hash256& txid) const override {
+        return m_reads.find_transaction(txid);
+    }
+    Hash256 state_digest() const override { return m_reads.state_digest(); }
+
+private:
+    static rocksdb::ReadOptions options(const rocksdb::Snapshot* s) {
+        rocksdb::ReadOptions ro;
+        ro.snapshot = s;
+        return ro;
+    }
+    rocksdb::DB* m_db;
+    const rocksdb::Snapshot* m_snap;
+    Reads m_reads;
+};
+
+class RocksLedgerStore final : public LedgerStore {
+public:
+    RocksLedgerStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> cfs, bool sync)
+        : m_db(std::move(db)), m_cfs(std::move(cfs)), m_reads(m_db.get(), m_cfs, rocksdb::ReadOptions()) {
+        m_write.sync = sync;
+    }
+    ~RocksLedgerStore() override {
+        for (auto* cf : m_cfs) m_db->DestroyColumnFamilyHandle(cf);
+        m_db->Close();
+    }
+
+    std::optional<Account> get(const AccountId& id) const override { return m_reads.account(id); }
+
+    std::optional<Block> read_block(const Hash256& hash) const override {
+        auto v = m_reads.raw(kBlocks, slice(hash));
+        if (!v) return std::nullopt;
+        auto b = decode_all<Block>(span_of(*v));
+        if (!b) return std::nullopt;
+        return std::move(*b);
+    }
+
+    std::optional<BlockUndo> read_undo(const Hash256& hash) const override {
+        auto v = m_reads.raw(kUndo, slice(hash));
+        if (!v) return std::nullopt;
+        auto u = decode_all<BlockUndo>(span_of(*v));
+        if (!u) return std::nullopt;
+        return std::move(*u);
+    }
+
+    Result<std::vector<BlockIndexRecord>> load_block_index() const override {
+        std::vector<BlockIndexRecord> out;
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), m_cfs[kIndex]));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            if (it->key().size() != 32) return reject("store-corrupt", "block index key of wrong size", Fault::Decode);
+            Hash256 hash = Hash256::from_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(it->key().data()), 32));
+            auto rec = BlockIndexRecord::decode(
+                hash, ByteSpan(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
+            if (!rec) return reject("store-corrupt", "block index record: " + rec.error().to_string(), Fault::Decode);
+            out.push_back(std::move(*rec));
+        }
+        if (!it->status().ok()) return store_error(it->status(), "reading the block index");
+        return out;
+    }
+
+    std::optional<ChainTipRecord> tip() const override { return m_reads.tip(); }
+    LedgerCounts counts() const override { return m_reads.counts(); }
+    std::optional<Hash256> hash_at_height(uint64_t h) const override { return m_reads.hash_at_height(h); }
+    std::optional<TxLocation> find_transaction(const Hash256& txid) const override {
+        return m_reads.find_transaction(txid);
+    }
+    Hash256 state_digest() const override { return snapshot()->state_digest(); }
+    std::unique_ptr<Snapshot> snapshot() const override {
+        return std::make_unique<RocksSnapshot>(m_db.get(), m_cfs);
+    }
+
+    Status put_block(const Block& block, const BlockIndexRecord& record) override {
+        rocksdb::WriteBatch batch;
+        batch.Put(m_cfs[kBlocks], slice(record.hash), slice(block.serialize()));
+        batch.Put(m_cfs[kIndex], slice(record.hash), slice(record.encode()));
+        return write(batch, "storing a block");
+    }
+
+    Status put_index(const std::vector<BlockIndexRecord>& records) override {
+        rocksdb::WriteBatch batch;
+        for (const auto& r : records) batch.Put(m_cfs[kIndex], slice(r.hash), slice(r.encode()));
+        return write(batch, "updating the block index");
+    }
+
+    Status connect(const TipChange& c) override {
+        rocksdb::WriteBatch batch;
+        put_accounts(batch, *c.account_changes);
+        batch.Put(m_cfs[kUndo], slice(c.block_hash), slice(encode(*c.undo)));
+        auto hk = height_key(c.height);
+        batch.Put(m_cfs[kHeight], slice(ByteSpan(hk)), slice(c.block_hash));
+        for_each_txid(*c.block, [&](const Hash256& txid, uint32_t index) {
+            Writer w(36);
+            w.array(c.block_hash);
+            w.u32(index);
+            batch.Put(m_cfs[kTxIndex], slice(txid), slice(w.data()));
+        });
+        finish_tip_change(batch, c);
+        return write(batch, "connecting a block");
+    }
+
+    Status disconnect(const TipChange& c) override {
+        rocksdb::WriteBatch batch;
+        put_accounts(batch, *c.account_changes);
+        batch.Delete(m_cfs[kUndo], slice(c.block_hash));
+        auto hk = height_key(c.height);
+        batch.Delete(m_cfs[kHeight], slice(ByteSpan(hk)));
+        for_each_txid(*c.block, [&](const Hash256& txid, uint32_t) { batch.Delete(m_cfs[kTxIndex], slice(txid)); });
+        finish_tip_change(batch, c);
+        return write(batch, "disconnecting a block");
+    }
+
+    Status wipe_chain_state() override {
+        for (Table t : {kAccounts, kUndo, kHeight, kTxIndex}) {
+            // Range-delete over the whole key space of the table: keys are at most 32 bytes.
+            std::string end(33, '\xff');
+            auto s = m_db->DeleteRange(m_write, m_cfs[t], rocksdb::Slice(), end);
+            if (!s.ok()) return store_error(s, "wiping chain state");
+        }
+        rocksdb::WriteBatch batch;
+        batch.Delete(m_cfs[kMeta], "tip");
+        batch.Delete(m_cfs[kMeta], "counts");
+        return write(batch, "wiping chain state");
+    }
+
+    std::optional<Bytes> get_meta(const std::string& key) const override {
+        auto v = m_reads.raw(kMeta, key);
+        if (!v) return std::nullopt;
+        return Bytes(v->begin(), v->end());
+    }
+
+    Status put_meta(const std::string& key, ByteSpan value) override {
+        rocksdb::WriteBatch batch;
+        batch.Put(m_cfs[kMeta], key, slice(value));
+        return write(batch, "writing metadata");
+    }
+
+private:
+    template <typename F>
+    static void for_each_txid(const Block& b, F f) {
+        f(b.coinbase.txid(), 0);
+        for (size_t i = 0; i < b.txs.size(); ++i) f(b.txs[i].txid(), static_cast<uint32_t>(i + 1));
+    }
+
+    void put_accounts(rocksdb::WriteBatch& batch, const StateOverlay::Changes& changes) {
+        for (const auto& [id, account] : changes) {
+            if (account) batch.Put(m_cfs[kAccounts], slice(id), slice(encode_account(*account)));
+            else batch.Delete(m_cfs[kAccounts], slice(id));
+        }
+    }
+
+    void finish_tip_change(rocksdb::WriteBatch& batch, const TipChange& c) {
+        if (c.index_update) batch.Put(m_cfs[kIndex], slice(c.index_update->hash), slice(c.index_update->encode()));
+        batch.Put(m_cfs[kMeta], "tip", slice(encode_tip(c.new_tip)));
+        batch.Put(m_cfs[kMeta], "counts", slice(encode_counts(c.new_counts)));
+    }
+
+    Status write(rocksdb::WriteBatch& batch, const std::string& what) {
+        auto s = m_db->Write(m_write, &batch);
+        if (!s.ok()) return store_error(s, what);
+        return Status::accepted();
+    }
+
+    std::unique_ptr<rocksdb::DB> m_db;
+    std::vector<rocksdb::ColumnFamilyHandle*> m_cfs;
+    Reads m_reads;
+    rocksdb::WriteOptions m_write;
+};
+
+}  // namespace
+
+Bytes BlockIndexRecord::encode() const {
+    Writer w(BlockHeader::kSerializedSize + 8 + 32 + 4 + 8);
+    header.encode(w);
+    w.u64(height);
+    w.bytes(chain_work.to_be_bytes());
+    w.u32(status);
+    w.u64(sequence);
+    return w.take();
+}
+
+Result<BlockIndexRecord> BlockIndexRecord::decode(const Hash256& hash, ByteSpan bytes) {
+    Reader r(bytes);
+    BlockIndexRecord rec;
+    rec.hash = hash;
+    rec.header = BlockHeader::decode(r);
+    rec.height = r.u64();
+    rec.chain_work = Uint256::from_be_bytes(r.bytes(32));
+    rec.status = r.u32();
+    rec.sequence = r.u64();
+    r.expect_end();
+    if (!r.ok()) return r.error();
+    return rec;
+}
+
+Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::path& dir, const std::string& network,
+                                                       const OpenOptions& opts) {
+    rocksdb::Options options;
+    options.create_if_missing = opts.create_if_missing;
+    options.create_missing_column_families = true;
+    options.paranoid_checks = true;
+    options.max_open_files = 512;
+    options.IncreaseParallelism(2);
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(options));
+    for (const char* name : kTableNames) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return reject("store-io", "cannot create " + dir.string() + ": " + ec.message(), Fault::Decode);
+
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(options, dir.string(), descriptors, &handles, &raw);
+    if (!s.ok()) return store_error(s, "opening the ledger at " + dir.string());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    db->DestroyColumnFamilyHandle(handles[0]);  // the default family is unused
+    handles.erase(handles.begin());
+
+    auto store = std::make_unique<RocksLedgerStore>(std::move(db), handles, opts.sync_writes);
+    auto stored_network = store->get_meta("network");
+    auto stored_schema = store->get_meta("schema");
+    if (!stored_network) {
+        Writer w;
+        w.u32(kSchemaVersion);
+        if (auto st = store->put_meta("schema", w.data()); !st) return st.error();
+        Bytes name(network.begin(), network.end());
+        if (auto st = store->put_meta("network", name); !st) return st.error();
+        return std::unique_ptr<LedgerStore>(std::move(store));
+    }
+    std::string stored(stored_network->begin(), stored_network->end());
+    if (stored != network)
+        return reject("store-wrong-network",
+                      "the data directory holds the " + stored + " network's ledger, not " + network, Fault::Decode);
+    if (!stored_schema || stored_schema->size() != 4)
+        return reject("store-corrupt", "the ledger has no valid schema version", Fault::Decode);
+    Reader r(*stored_schema);
+    uint32_t schema = r.u32();
+    if (schema > kSchemaVersion)
+        return reject("store-newer-schema",
+                      "the ledger uses schema " + std::to_string(schema) + ", this finchd knows up to " +
+                          std::to_string(kSchemaVersion),
+                      Fault::Decode);
+    return std::unique_ptr<LedgerStore>(std::move(store));
+}
+
+}  // namespace finch::storage
