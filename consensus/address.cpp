@@ -8,7 +8,8 @@
 namespace finch {
 
 AccountId account_id(const PublicKey& pubkey) {
-    Hash256 h = tagged_hash("finchain/account", pubkey.span());
+    static const Sha256 kTag = Sha256::tagged("finchain/account");  // the tag's midstate, computed once
+    Hash256 h = Sha256(kTag).write(pubkey.span()).finish();
     AccountId id;
     std::memcpy(id.data(), h.data(), id.size());
     return id;

@@ -50,6 +50,13 @@ uint32_t asert_next_bits(const AsertAnchor& anchor, uint64_t prev_height, uint64
 
     // next = anchor_target * factor * 2^shifts / 2^16
     Uint256 next = anchor_target;
+    // factor < 2^17: a target wider than 239 bits (the test network's anchor sits at its
+    // 240-bit limit) would overflow the product, so shift it right first. This is exact:
+    // such a compact target has at least 216 zero low bits.
+    if (const unsigned width = next.bit_length() + 17; width > 256) {
+        next >>= width - 256;
+        shifts += width - 256;
+    }
     bool overflow = false;
     next.mul64(factor, &overflow);
     if (overflow) return pow_limit.to_compact();

@@ -37,7 +37,8 @@ Hash256 Transaction::signature_hash(const Hash256& genesis_hash) const {
     w.u64(amount);
     w.u64(fee);
     w.u64(nonce);
-    return tagged_hash("finchain/sighash", w.data());
+    static const Sha256 kTag = Sha256::tagged("finchain/sighash");  // the tag's midstate, computed once
+    return Sha256(kTag).write(w.data()).finish();
 }
 
 void Transaction::sign_with(const SecretKey& secret, const Hash256& genesis_hash) {

@@ -48,8 +48,10 @@ Uint256 Uint256::from_compact(uint32_t bits, Compact* flags) {
         else r = Uint256();
     }
     if (flags) {
-        flags->negative = mantissa != 0 && (bits & 0x00800000) != 0;
-        flags->overflow = mantissa != 0 && ((size > 34) || (mantissa > 0xff && size > 33) || (mantissa > 0xffff && size > 32));
+        // As Bitcoin: only the mantissa bits that survive a small exponent count.
+        const uint32_t word = size <= 3 ? mantissa >> (8 * (3 - size)) : mantissa;
+        flags->negative = word != 0 && (bits & 0x00800000) != 0;
+        flags->overflow = word != 0 && ((size > 34) || (word > 0xff && size > 33) || (word > 0xffff && size > 32));
     }
     return r;
 }

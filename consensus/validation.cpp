@@ -14,6 +14,11 @@ Status check_block_header(const BlockHeader& header, const ChainParams& params) 
 
 Status check_block(const Block& block, const ChainParams& params) {
     if (auto s = check_block_header(block.header, params); !s) return s;
+    // The merkle root first, as Bitcoin does: a body padded or altered in transit must be
+    // reported as Mutated (dropped), never as a consensus failure that condemns its header.
+    std::vector<Hash256> ids = block.txids();
+    if (merkle_root(ids) != block.header.merkle_root)
+        return reject("bad-txnmrklroot", "merkle root does not match the transactions", Fault::Mutated);
     if (block.txs.size() > kMaxBlockTransactions)
         return reject("bad-blk-tx-count", std::to_string(block.txs.size()) + " transfers, limit " +
                                               std::to_string(kMaxBlockTransactions));
@@ -22,9 +27,6 @@ Status check_block(const Block& block, const ChainParams& params) {
                                             std::to_string(kMaxBlockBytes));
     if (block.coinbase.extra.size() > Coinbase::kMaxExtra) return reject("bad-cb-extra", "coinbase extra data too long");
 
-    std::vector<Hash256> ids = block.txids();
-    if (merkle_root(ids) != block.header.merkle_root)
-        return reject("bad-txnmrklroot", "merkle root does not match the transactions", Fault::Mutated);
     std::unordered_set<Hash256, Hash256Hasher> seen;
     seen.reserve(ids.size());
     for (const auto& id : ids)

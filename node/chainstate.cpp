@@ -21,6 +21,33 @@ uint64_t created_accounts(const BlockUndo& undo) {
         std::count_if(undo.previous.begin(), undo.previous.end(), [](const auto& e) { return !e.second; }));
 }
 
+// The accounts a block touches, read from the store in one batch before it is applied.
+class PrefetchedView : public AccountView {
+public:
+    PrefetchedView(const storage::LedgerStore& store, const Block& block) : m_store(store) {
+        std::vector<AccountId> ids;
+        ids.reserve(2 * block.txs.size() + 1);
+        ids.push_back(block.coinbase.recipient);
+        for (const auto& tx : block.txs) {
+            ids.push_back(tx.sender_id());
+            ids.push_back(tx.recipient);
+        }
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        auto accounts = store.get_many(ids);
+        m_cache.reserve(ids.size());
+        for (size_t i = 0; i < ids.size(); ++i) m_cache.emplace(ids[i], accounts[i]);
+    }
+    std::optional<Account> get(const AccountId& id) const override {
+        auto it = m_cache.find(id);
+        return it != m_cache.end() ? it->second : m_store.get(id);
+    }
+
+private:
+    const storage::LedgerStore& m_store;
+    std::unordered_map<AccountId, std::optional<Account>, AccountIdHasher> m_cache;
+};
+
 }  // namespace
 
 Chainstate::Chainstate(storage::LedgerStore& store, const ChainParams& params, SignatureCache* sigcache,
@@ -258,35 +285,52 @@ Status Chainstate::activate_best_chain(const Block* fresh) {
     return Status::accepted();
 }
 
-Status Chainstate::verify_signatures(const Block& block) const {
-    std::vector<const Transaction*> todo;
-    todo.reserve(block.txs.size());
-    for (const auto& tx : block.txs)
-        if (!m_sigcache || !m_sigcache->contains(tx.txid())) todo.push_back(&tx);
-    if (todo.empty()) return Status::accepted();
+// Verifies a block's uncached signatures on helper threads while the caller keeps working;
+// finish() joins in on the remaining work and returns the verdict.
+class SignatureCheck {
+public:
+    SignatureCheck(const Block& block, const std::vector<Hash256>& txids, const SignatureCache* cache,
+                   const Hash256& genesis, unsigned threads)
+        : m_genesis(genesis) {
+        m_todo.reserve(block.txs.size());
+        for (size_t i = 0; i < block.txs.size(); ++i)
+            if (!cache || !cache->contains(txids[i + 1])) m_todo.push_back(&block.txs[i]);
+        const unsigned helpers = std::min<unsigned>(threads - 1, static_cast<unsigned>(m_todo.size() / 32));
+        for (unsigned t = 0; t < helpers; ++t) m_threads.emplace_back([this] { work(); });
+    }
+    ~SignatureCheck() {
+        m_failed = true;  // stop helpers early if finish() was never called
+        for (auto& t : m_threads) t.join();
+    }
 
-    const unsigned threads = std::min<unsigned>(m_options.verify_threads, static_cast<unsigned>(todo.size() / 16 + 1));
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::atomic<size_t> failed_index{SIZE_MAX};
-    auto work = [&] {
-        for (size_t i; !failed.load(std::memory_order_relaxed) && (i = next.fetch_add(1)) < todo.size();) {
-            if (!check_signature(*todo[i], m_params.genesis_hash)) {
-                failed = true;
-                failed_index = i;
+    Status finish() {
+        work();
+        for (auto& t : m_threads) t.join();
+        m_threads.clear();
+        if (m_failed) {
+            const Transaction* bad = m_todo[m_failed_index.load()];
+            return reject("bad-signature", "transaction " + bad->txid().to_hex() + " has an invalid signature");
+        }
+        return Status::accepted();
+    }
+
+private:
+    void work() {
+        for (size_t i; !m_failed.load(std::memory_order_relaxed) && (i = m_next.fetch_add(1)) < m_todo.size();) {
+            if (!check_signature(*m_todo[i], m_genesis)) {
+                m_failed_index = i;
+                m_failed = true;
             }
         }
-    };
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
-    work();
-    for (auto& h : helpers) h.join();
-    if (failed) {
-        size_t i = failed_index.load();
-        return reject("bad-signature", "transaction " + todo[i]->txid().to_hex() + " has an invalid signature");
     }
-    return Status::accepted();
-}
+
+    const Hash256& m_genesis;
+    std::vector<const Transaction*> m_todo;
+    std::vector<std::thread> m_threads;
+    std::atomic<size_t> m_next{0};
+    std::atomic<bool> m_failed{false};
+    std::atomic<size_t> m_failed_index{0};
+};
 
 Status Chainstate::connect_tip(BlockNode* node, const Block* fresh, bool& rule_failure) {
     rule_failure = false;
@@ -298,10 +342,14 @@ Status Chainstate::connect_tip(BlockNode* node, const Block* fresh, bool& rule_f
     }
     const Block& block = *fresh;
 
-    StateOverlay overlay(m_store);
-    Status verdict = verify_signatures(block);
-    Result<BlockUndo> undo = verdict ? apply_block(block, node->height, overlay, m_params)
-                                     : Result<BlockUndo>(verdict.error());
+    const std::vector<Hash256> txids = block.txids();
+    // Signatures are checked on the other cores while this thread applies the block; the
+    // result is written only if both succeed.
+    SignatureCheck signatures(block, txids, m_sigcache, m_params.genesis_hash, m_options.verify_threads);
+    PrefetchedView view(m_store, block);
+    StateOverlay overlay(view);
+    Result<BlockUndo> undo = apply_block(block, node->height, overlay, m_params);
+    if (Status verdict = signatures.finish(); !verdict) undo = verdict.error();
     if (!undo) {
         rule_failure = true;
         m_last_failure = {node->hash, undo.error()};
@@ -314,7 +362,7 @@ Status Chainstate::connect_tip(BlockNode* node, const Block* fresh, bool& rule_f
     counts.accounts += created_accounts(*undo);
     counts.transactions += block.txs.size() + 1;
     BlockIndexRecord rec = node->record();
-    storage::TipChange change{node->hash, node->height, &block, &overlay.changes(), &*undo, &rec,
+    storage::TipChange change{node->hash, node->height, &block, &txids, &overlay.changes(), &*undo, &rec,
                               {node->hash, node->height}, counts};
     if (auto s = m_store.connect(change); !s) {
         for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
@@ -339,7 +387,7 @@ Status Chainstate::disconnect_tip() {
     storage::LedgerCounts counts = m_counts;
     counts.accounts -= created_accounts(*undo);
     counts.transactions -= block->txs.size() + 1;
-    storage::TipChange change{node->hash, node->height, &*block, &overlay.changes(), &*undo, nullptr,
+    storage::TipChange change{node->hash, node->height, &*block, nullptr, &overlay.changes(), &*undo, nullptr,
                               {node->parent->hash, node->parent->height}, counts};
     if (auto s = m_store.disconnect(change); !s) {
         for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());

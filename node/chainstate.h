@@ -98,7 +98,6 @@ private:
     void mark_failed(BlockNode* node);
     void publish_tip();
     uint64_t median_time_past(const BlockNode* node) const;
-    Status verify_signatures(const Block& block) const;
     Status persist(BlockNode* node);
     uint64_t now() const;
     bool is_on_active_chain_locked(const BlockNode* node) const;

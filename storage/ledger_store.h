@@ -69,6 +69,7 @@ struct TipChange {
     Hash256 block_hash;
     uint64_t height = 0;  // the connected block's height, or the disconnected one's
     const Block* block = nullptr;
+    const std::vector<Hash256>* txids = nullptr;  // block->txids(), computed once by the caller
     const StateOverlay::Changes* account_changes = nullptr;
     const BlockUndo* undo = nullptr;  // written on connect, deleted on disconnect
     const BlockIndexRecord* index_update = nullptr;  // the block's index record, if it changed
@@ -94,6 +95,8 @@ public:
 
     // Reads (thread-safe).
     virtual std::optional<Account> get(const AccountId& id) const override = 0;
+    // Many accounts in one batched lookup (faster than one get() each).
+    virtual std::vector<std::optional<Account>> get_many(const std::vector<AccountId>& ids) const = 0;
     virtual std::optional<Block> read_block(const Hash256& hash) const = 0;
     virtual std::optional<BlockUndo> read_undo(const Hash256& hash) const = 0;
     virtual Result<std::vector<BlockIndexRecord>> load_block_index() const = 0;

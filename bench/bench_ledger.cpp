@@ -1,0 +1,262 @@
+// Whole-ledger benchmarks: block connection throughput (with and without cached
+// signatures), a 100-block reorg, and start-up time with a long chain.
+// Run: build/bin/bench_ledger [--accounts N] [--measure-blocks N] [--startup-blocks N]
+#include "consensus/pow.h"
+#include "consensus/validation.h"
+#include "node/chainstate.h"
+#include "storage/ledger_store.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+
+namespace {
+
+using namespace finch;
+using Clock = std::chrono::steady_clock;
+
+const ChainParams& params() { return chain_params(Network::Regtest); }
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct TempDir {
+    std::filesystem::path path;
+    explicit TempDir(const std::string& name)
+        : path(std::filesystem::temp_directory_path() / ("finch-bench-" + name + "-" + std::to_string(getpid()))) {
+        std::filesystem::remove_all(path);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+struct Wallet {
+    SecretKey secret;
+    PublicKey pub;
+    AccountId id;
+};
+
+Wallet make_wallet(uint64_t i) {
+    Wallet w;
+    Writer seed;
+    seed.u64(i);
+    do {
+        w.secret.bytes = sha256(seed.data()).bytes;
+        seed.u8(0);
+    } while (!is_valid_secret_key(w.secret));
+    w.pub = *derive_public_key(w.secret);
+    w.id = account_id(w.pub);
+    return w;
+}
+
+// Runs f(i) for i in [0, n) on all cores.
+template <typename F>
+void parallel_for(size_t n, F f) {
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            for (size_t i = t; i < n; i += threads) f(i);
+        });
+    for (auto& th : pool) th.join();
+}
+
+struct Tip {
+    Hash256 hash;
+    uint64_t height;
+    uint64_t time;
+};
+
+Block make_block(const Tip& tip, const AccountId& miner, std::vector<Transaction> txs, uint8_t tag = 0) {
+    Block b;
+    b.header.prev_hash = tip.hash;
+    b.header.time = tip.time + 1;
+    b.header.bits = params().genesis.header.bits;
+    b.coinbase.height = tip.height + 1;
+    b.coinbase.recipient = miner;
+    Amount fees = 0;
+    for (const auto& tx : txs) fees += tx.fee;
+    b.coinbase.amount = block_subsidy(tip.height + 1, params()) + fees;
+    b.coinbase.extra = {tag};
+    b.txs = std::move(txs);
+    b.header.merkle_root = b.compute_merkle_root();
+    while (!check_proof_of_work(b.header.hash(), b.header.bits, params().pow_limit)) ++b.header.nonce;
+    return b;
+}
+
+Tip tip_of(const Block& b) { return {b.hash(), b.coinbase.height, b.header.time}; }
+
+Transaction signed_transfer(const Wallet& from, const AccountId& to, Amount amount, uint64_t nonce) {
+    Transaction tx;
+    tx.sender = from.pub;
+    tx.recipient = to;
+    tx.amount = amount;
+    tx.fee = 1;
+    tx.nonce = nonce;
+    tx.sign_with(from.secret, params().genesis_hash);
+    return tx;
+}
+
+// 1,000 transfers from senders [first, first + 1000) of `wallets`; `nonces` holds each
+// wallet's next nonce and is advanced.
+std::vector<Transaction> block_transfers(const std::vector<Wallet>& wallets, size_t first,
+                                         std::vector<uint64_t>& nonces, uint32_t seed) {
+    std::vector<Transaction> txs(1000);
+    std::vector<uint64_t> tx_nonce(txs.size());
+    for (size_t i = 0; i < txs.size(); ++i) tx_nonce[i] = nonces[(first + i) % wallets.size()]++;
+    parallel_for(txs.size(), [&](size_t i) {
+        std::mt19937 rng(seed * 7919 + static_cast<uint32_t>(i));
+        const Wallet& from = wallets[(first + i) % wallets.size()];
+        const AccountId& to = wallets[rng() % wallets.size()].id;
+        txs[i] = signed_transfer(from, to, 1 + rng() % 100, tx_nonce[i]);
+    });
+    return txs;
+}
+
+node::Chainstate::Options chain_options() {
+    node::Chainstate::Options o;
+    o.clock = [] { return params().genesis.header.time + 100'000'000; };
+    return o;
+}
+
+struct Ledger {
+    std::unique_ptr<storage::LedgerStore> store;
+    std::unique_ptr<node::Chainstate> chain;
+    node::SignatureCache sigcache{2'000'000};
+    Ledger(const std::filesystem::path& dir, bool sync) {
+        storage::LedgerStore::OpenOptions so;
+        so.sync_writes = sync;
+        store = std::move(*storage::LedgerStore::open(dir, "regtest", so));
+        chain = std::make_unique<node::Chainstate>(*store, params(), &sigcache, chain_options());
+        if (!chain->load()) std::abort();
+    }
+    void accept(const Block& b) {
+        auto r = chain->accept_block(b);
+        if (!r.ok()) {
+            std::fprintf(stderr, "block rejected: %s\n", r.rejection->to_string().c_str());
+            std::abort();
+        }
+    }
+};
+
+void bench_connection(size_t accounts, size_t measure_blocks) {
+    std::printf("== block connection: blocks of 1,000 transfers among %zu accounts ==\n", accounts);
+    TempDir dir("connect");
+    Ledger l(dir.path, std::getenv("FINCH_BENCH_NOSYNC") == nullptr);
+    auto t0 = Clock::now();
+    std::vector<Wallet> wallets(accounts);
+    parallel_for(accounts, [&](size_t i) { wallets[i] = make_wallet(i); });
+    Wallet funder = make_wallet(~0ULL);
+
+    // Fund every account from 20 blocks of coinbase.
+    Tip tip{params().genesis_hash, 0, params().genesis.header.time};
+    for (int i = 0; i < 20; ++i) {
+        Block b = make_block(tip, funder.id, {});
+        l.accept(b);
+        tip = tip_of(b);
+    }
+    uint64_t funder_nonce = 0;
+    for (size_t first = 0; first < accounts; first += 1000) {
+        std::vector<Transaction> txs(std::min<size_t>(1000, accounts - first));
+        parallel_for(txs.size(), [&](size_t i) {
+            txs[i] = signed_transfer(funder, wallets[first + i].id, 1'000'000, funder_nonce + i);
+        });
+        funder_nonce += txs.size();
+        Block b = make_block(tip, funder.id, std::move(txs));
+        l.accept(b);
+        tip = tip_of(b);
+    }
+    std::printf("setup: %zu accounts funded in %.1f s (height %llu)\n", accounts, seconds_since(t0),
+                static_cast<unsigned long long>(tip.height));
+
+    // Pre-build the measured blocks (signing is not what we measure).
+    std::vector<uint64_t> nonces(accounts, 0);
+    auto build = [&](size_t n, size_t offset) {
+        std::vector<Block> blocks;
+        Tip t = tip;
+        for (size_t i = 0; i < n; ++i) {
+            size_t first = offset + i * 1000;
+            Block b = make_block(t, funder.id, block_transfers(wallets, first % accounts, nonces, 1 + i));
+            t = tip_of(b);
+            blocks.push_back(std::move(b));
+        }
+        return blocks;
+    };
+    auto verify_blocks = build(measure_blocks, 0);
+    auto t1 = Clock::now();
+    for (const auto& b : verify_blocks) l.accept(b);
+    double s1 = seconds_since(t1);
+    std::printf("with signature verification (%u threads): %zu blocks in %.3f s = %.0f tx/s\n",
+                std::thread::hardware_concurrency(), verify_blocks.size(), s1, verify_blocks.size() * 1000 / s1);
+
+    tip = tip_of(verify_blocks.back());
+    auto cached_blocks = build(measure_blocks, measure_blocks * 1000);
+    for (const auto& b : cached_blocks)
+        for (const auto& tx : b.txs) l.sigcache.add(tx.txid());
+    auto t2 = Clock::now();
+    for (const auto& b : cached_blocks) l.accept(b);
+    double s2 = seconds_since(t2);
+    std::printf("with cached signatures:                 %zu blocks in %.3f s = %.0f tx/s\n", cached_blocks.size(), s2,
+                cached_blocks.size() * 1000 / s2);
+
+    // Reorg: 100 blocks x 1,000 transfers replaced by a 101-block branch.
+    tip = tip_of(cached_blocks.back());
+    const Tip fork = tip;
+    const size_t depth = 100;
+    std::vector<Block> a, b;
+    Tip ta = fork, tb = fork;
+    std::vector<uint64_t> nonces_a = nonces, nonces_b = nonces;
+    for (size_t i = 0; i < depth; ++i) {
+        a.push_back(make_block(ta, funder.id, block_transfers(wallets, (i * 1000) % accounts, nonces_a, 5000 + i), 1));
+        ta = tip_of(a.back());
+    }
+    for (size_t i = 0; i <= depth; ++i) {
+        b.push_back(make_block(tb, funder.id, block_transfers(wallets, (i * 1000) % accounts, nonces_b, 9000 + i), 2));
+        tb = tip_of(b.back());
+    }
+    for (const auto& blk : a) l.accept(blk);
+    for (size_t i = 0; i < depth; ++i) l.accept(b[i]);  // less work than a: stored only
+    auto t3 = Clock::now();
+    l.accept(b.back());  // now b has more work: disconnect 100, connect 101 (verifying signatures)
+    double s3 = seconds_since(t3);
+    if (l.chain->tip().hash != b.back().hash()) std::abort();
+    std::printf("reorg of %zu blocks x 1,000 transfers (disconnect %zu, connect %zu, verifying): %.3f s\n", depth, depth,
+                depth + 1, s3);
+}
+
+void bench_startup(size_t blocks) {
+    std::printf("== start-up with a %zu-block chain ==\n", blocks);
+    TempDir dir("startup");
+    {
+        Ledger l(dir.path, false);
+        Tip tip{params().genesis_hash, 0, params().genesis.header.time};
+        AccountId miner = make_wallet(1).id;
+        auto t0 = Clock::now();
+        for (size_t i = 0; i < blocks; ++i) {
+            Block b = make_block(tip, miner, {});
+            l.accept(b);
+            tip = tip_of(b);
+        }
+        std::printf("setup: %zu blocks connected in %.1f s\n", blocks, seconds_since(t0));
+    }
+    auto t1 = Clock::now();
+    Ledger again(dir.path, true);
+    double s = seconds_since(t1);
+    std::printf("open store + load block index + resume at tip (height %llu): %.3f s\n",
+                static_cast<unsigned long long>(again.chain->tip().height), s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    size_t accounts = 100'000, measure = 20, startup = 100'000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--accounts")) accounts = std::stoul(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--measure-blocks")) measure = std::stoul(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--startup-blocks")) startup = std::stoul(argv[i + 1]);
+    }
+    bench_connection(accounts, measure);
+    bench_startup(startup);
+}
