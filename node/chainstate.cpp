@@ -82,6 +82,7 @@ BlockNode* Chainstate::add_node(const BlockHeader& header, const Hash256& hash, 
     node->sequence = m_next_sequence++;
     BlockNode* raw = node.get();
     m_nodes.emplace(hash, std::move(node));
+    if (!raw->failed() && raw->height > m_best_height) m_best_height = raw->height;
     return raw;
 }
 
@@ -112,6 +113,7 @@ Status Chainstate::load() {
         node->sequence = rec.sequence;
         node->parent = parent;
         m_next_sequence = std::max(m_next_sequence, rec.sequence + 1);
+        if (!node->failed() && node->height > m_best_height) m_best_height = node->height;
         m_nodes.emplace(rec.hash, std::move(node));
     }
 
@@ -443,6 +445,7 @@ void Chainstate::publish_tip() {
         m_tip = info;
     }
     const bool initial_download = info->time + 24 * 60 * 60 < now();
+    m_initial_download = initial_download;
     for (auto* sub : m_subscribers) sub->tip_changed(*info, initial_download);
 }
 

@@ -82,6 +82,10 @@ public:
     // Bits and minimum time for a block on top of the current tip.
     uint32_t next_bits() const;
     uint64_t orphan_count() const;
+    // Height of the highest block we hold that is not known invalid.
+    uint64_t best_header_height() const { return m_best_height.load(); }
+    // True while the tip is more than a day old (still catching up).
+    bool initial_block_download() const { return m_initial_download.load(); }
     std::vector<ChainTipEntry> chain_tips() const;
     std::optional<storage::BlockIndexRecord> lookup(const Hash256& hash) const;
     bool is_on_active_chain(const Hash256& hash) const;
@@ -119,6 +123,8 @@ private:
     std::set<BlockNode*, MoreWork> m_candidates;  // possible tips with at least the tip's work
     OrphanPool m_orphans;
     std::atomic<size_t> m_orphan_count{0};
+    std::atomic<uint64_t> m_best_height{0};
+    std::atomic<bool> m_initial_download{true};
     std::optional<std::pair<Hash256, Rejection>> m_last_failure;  // why the last block failed to connect
     uint64_t m_next_sequence = 1;
     storage::LedgerCounts m_counts;

@@ -1,0 +1,58 @@
+// finchd's configuration: command-line flags and the same keys in <datadir>/finch.conf
+// (flags win). Unknown or malformed options are one clear error.
+#pragma once
+
+#include "consensus/params.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace finch::node {
+
+struct Config {
+    std::filesystem::path datadir;  // base folder; data lives in datadir/<network>/
+    std::filesystem::path conf;     // config file actually read (empty if none)
+    Network network = Network::Main;
+
+    uint16_t port = 0;
+    std::string bind = "0.0.0.0";
+    bool listen = true;
+    std::vector<std::string> connect;
+    std::vector<std::string> addnode;
+    std::vector<std::string> whitelist;
+    size_t maxconnections = 125;
+    uint64_t bantime = 24 * 60 * 60;
+
+    uint16_t rpcport = 0;
+    std::string rpcbind = "127.0.0.1";
+    std::string rpcuser;
+    std::string rpcpassword;
+    unsigned rpcthreads = 2;
+
+    bool mine = false;
+    std::string miner_address;
+    unsigned miner_threads = 1;
+
+    size_t maxmempool_mb = 300;
+    uint64_t mempoolexpiry_hours = 336;
+    Amount minrelayfee = 1;  // base units per byte
+
+    bool printtoconsole = false;
+    std::vector<std::string> debug;
+    bool reindex = false;
+
+    bool help = false;
+    bool version = false;
+
+    std::filesystem::path network_dir() const { return datadir / chain_params(network).name; }
+};
+
+// Parses argv and then the config file (found via --conf or --datadir); flags win.
+Result<Config> parse_config(int argc, const char* const* argv);
+// Parses already-split arguments plus the text of a config file (for tests).
+Result<Config> parse_config(const std::vector<std::string>& args, const std::string* conf_text);
+std::string config_help();
+std::filesystem::path default_datadir();
+
+}  // namespace finch::node

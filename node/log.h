@@ -1,0 +1,52 @@
+// Logging: a debug.log in the network's data folder with UTC ISO-8601 timestamps and
+// categories (--debug net, --debug mempool, ...), mirrored to the console on request.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace finch::node {
+
+enum class LogCategory { General, Net, Mempool, Rpc, Chain, Miner, Store };
+
+std::string_view category_name(LogCategory c);
+// Known category names, for --debug validation and --help.
+const std::set<std::string>& log_category_names();
+
+class Logger {
+public:
+    static Logger& instance();
+
+    // Opens (appends to) the log file; false with a message when it cannot be written.
+    bool open(const std::filesystem::path& file, std::string& error);
+    void set_console(bool on) { m_console = on; }
+    // "all" or "1" enables every category.
+    void enable(const std::string& category);
+    bool enabled(LogCategory c) const;
+    void write(LogCategory c, std::string_view message);
+    void close();
+
+private:
+    mutable std::mutex m_mutex;
+    std::FILE* m_file = nullptr;
+    bool m_console = false;
+    bool m_all = false;
+    std::set<LogCategory> m_enabled;
+};
+
+std::string iso8601_now();
+
+}  // namespace finch::node
+
+// Always logged.
+#define FINCH_LOG(...) ::finch::node::Logger::instance().write(::finch::node::LogCategory::General, __VA_ARGS__)
+// Logged when the category is enabled with --debug.
+#define FINCH_DEBUG(cat, ...)                                                          \
+    do {                                                                               \
+        if (::finch::node::Logger::instance().enabled(::finch::node::LogCategory::cat)) \
+            ::finch::node::Logger::instance().write(::finch::node::LogCategory::cat, __VA_ARGS__); \
+    } while (0)

@@ -1,0 +1,146 @@
+// Address book and ban list; see addresses.h.
+#include "node/net/addresses.h"
+
+#include <algorithm>
+
+namespace finch::net {
+
+bool AddressBook::add(const NetAddress& addr, uint64_t now) {
+    const std::string key = addr.to_string();
+    auto it = m_entries.find(key);
+    if (it != m_entries.end()) {
+        it->second.addr.last_seen = std::max(it->second.addr.last_seen, std::min(addr.last_seen, now));
+        return false;
+    }
+    if (m_entries.size() >= kMaxEntries) {
+        auto oldest = std::min_element(m_entries.begin(), m_entries.end(), [](const auto& a, const auto& b) {
+            return a.second.addr.last_seen < b.second.addr.last_seen;
+        });
+        m_entries.erase(oldest);
+    }
+    Entry e;
+    e.addr = addr;
+    e.addr.last_seen = std::min(addr.last_seen, now);
+    m_entries.emplace(key, e);
+    return true;
+}
+
+void AddressBook::remove(const std::string& key) { m_entries.erase(key); }
+
+std::optional<NetAddress> AddressBook::select(const std::set<std::string>& exclude, uint64_t now,
+                                              std::mt19937_64& rng) const {
+    std::vector<const Entry*> candidates;
+    for (const auto& [key, e] : m_entries)
+        if (e.next_try <= now && !exclude.count(key)) candidates.push_back(&e);
+    if (candidates.empty()) return std::nullopt;
+    return candidates[rng() % candidates.size()]->addr;
+}
+
+void AddressBook::mark_attempt(const NetAddress& addr, uint64_t now) {
+    auto it = m_entries.find(addr.to_string());
+    if (it == m_entries.end()) return;
+    // Exponential back-off: 5 s, 10 s, 20 s ... capped at an hour; reset by a success.
+    it->second.failures = std::min<uint32_t>(it->second.failures + 1, 20);
+    it->second.next_try = now + std::min<uint64_t>(5ULL << (it->second.failures - 1), 3600);
+}
+
+void AddressBook::mark_success(const NetAddress& addr, uint64_t now) {
+    auto it = m_entries.find(addr.to_string());
+    if (it == m_entries.end()) return;
+    it->second.failures = 0;
+    it->second.next_try = 0;
+    it->second.addr.last_seen = now;
+}
+
+std::vector<NetAddress> AddressBook::sample(size_t n) const {
+    std::vector<NetAddress> out;
+    for (const auto& [key, e] : m_entries) out.push_back(e.addr);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.last_seen > b.last_seen; });
+    if (out.size() > n) out.resize(n);
+    return out;
+}
+
+Bytes AddressBook::serialize() const {
+    Writer w;
+    w.compact_size(m_entries.size());
+    for (const auto& [key, e] : m_entries) {
+        w.bytes(e.addr.ip);
+        w.u16(e.addr.port);
+        w.u64(e.addr.last_seen);
+    }
+    return w.take();
+}
+
+AddressBook AddressBook::deserialize(ByteSpan bytes) {
+    AddressBook book;
+    Reader r(bytes);
+    uint64_t n = r.compact_size(kMaxEntries);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+        NetAddress a;
+        ByteSpan ip = r.bytes(16);
+        if (!r.ok()) break;
+        std::copy(ip.begin(), ip.end(), a.ip.begin());
+        a.port = r.u16();
+        a.last_seen = r.u64();
+        if (r.ok()) book.add(a, a.last_seen);
+    }
+    return book;
+}
+
+void BanList::ban(const std::string& ip, uint64_t now, uint64_t until, const std::string& reason) {
+    if (m_bans.size() >= kMaxEntries && !m_bans.count(ip)) {
+        auto soonest = std::min_element(m_bans.begin(), m_bans.end(),
+                                        [](const auto& a, const auto& b) { return a.second.until < b.second.until; });
+        m_bans.erase(soonest);
+    }
+    m_bans[ip] = Ban{ip, now, until, reason};
+}
+
+bool BanList::unban(const std::string& ip) { return m_bans.erase(ip) != 0; }
+
+bool BanList::is_banned(const std::string& ip, uint64_t now) const {
+    auto it = m_bans.find(ip);
+    return it != m_bans.end() && it->second.until > now;
+}
+
+std::vector<Ban> BanList::list(uint64_t now) {
+    std::vector<Ban> out;
+    for (auto it = m_bans.begin(); it != m_bans.end();) {
+        if (it->second.until <= now) {
+            it = m_bans.erase(it);
+            continue;
+        }
+        out.push_back(it->second);
+        ++it;
+    }
+    return out;
+}
+
+Bytes BanList::serialize() const {
+    Writer w;
+    w.compact_size(m_bans.size());
+    for (const auto& [ip, b] : m_bans) {
+        w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(ip.data()), ip.size()));
+        w.u64(b.created);
+        w.u64(b.until);
+        w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(b.reason.data()), b.reason.size()));
+    }
+    return w.take();
+}
+
+BanList BanList::deserialize(ByteSpan bytes) {
+    BanList list;
+    Reader r(bytes);
+    uint64_t n = r.compact_size(kMaxEntries);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+        Bytes ip = r.var_bytes(64);
+        uint64_t created = r.u64(), until = r.u64();
+        Bytes reason = r.var_bytes(256);
+        if (r.ok())
+            list.m_bans[std::string(ip.begin(), ip.end())] =
+                Ban{std::string(ip.begin(), ip.end()), created, until, std::string(reason.begin(), reason.end())};
+    }
+    return list;
+}
+
+}  // namespace finch::net

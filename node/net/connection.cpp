@@ -1,0 +1,113 @@
+// Framed TCP connection; see connection.h.
+#include "node/net/connection.h"
+
+#include <chrono>
+
+namespace finch::net {
+
+uint64_t now_seconds() {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+Connection::Connection(tcp::socket socket, uint64_t id, bool inbound, const std::array<uint8_t, 4>& magic,
+                       ConnectionHandler& handler, ConnectionLimits limits)
+    : m_socket(std::move(socket)),
+      m_deadline(m_socket.get_executor()),
+      m_id(id),
+      m_inbound(inbound),
+      m_magic(magic),
+      m_handler(handler),
+      m_limits(limits) {
+    boost::system::error_code ec;
+    m_remote = m_socket.remote_endpoint(ec);
+    m_local = m_socket.local_endpoint(ec);
+    m_socket.set_option(tcp::no_delay(true), ec);
+}
+
+void Connection::start() { read_header(); }
+
+void Connection::arm_deadline() {
+    m_deadline.expires_after(m_limits.read_deadline);
+    m_deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) self->close("read deadline passed");
+    });
+}
+
+void Connection::read_header() {
+    if (m_closed) return;
+    arm_deadline();
+    asio::async_read(m_socket, asio::buffer(m_header_buf),
+                     [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                         if (ec) return self->close(ec == asio::error::eof ? "peer closed" : ec.message());
+                         self->m_bytes_received += n;
+                         auto header = decode_frame_header(self->m_header_buf, self->m_magic);
+                         if (!header) {
+                             self->m_handler.on_bad_data(self, header.error());
+                             return self->close(header.error().to_string());
+                         }
+                         self->read_payload(*header);
+                     });
+}
+
+void Connection::read_payload(FrameHeader header) {
+    m_payload.resize(header.length);
+    asio::async_read(m_socket, asio::buffer(m_payload),
+                     [self = shared_from_this(), header](const boost::system::error_code& ec, size_t n) {
+                         if (ec) return self->close(ec == asio::error::eof ? "peer closed" : ec.message());
+                         self->m_bytes_received += n;
+                         self->m_last_receive = now_seconds();
+                         if (payload_checksum(self->m_payload) != header.checksum) {
+                             Rejection r = reject("bad-checksum", "payload checksum mismatch", Fault::Decode);
+                             self->m_handler.on_bad_data(self, r);
+                             return self->close(r.to_string());
+                         }
+                         auto msg = decode_payload(header.command, self->m_payload);
+                         if (!msg) {
+                             Rejection r = msg.error();
+                             r.detail = std::string(command_name(header.command)) + ": " + r.detail;
+                             self->m_handler.on_bad_data(self, r);
+                             return self->close(r.to_string());
+                         }
+                         self->m_handler.on_message(self, std::move(*msg), kFrameHeaderSize + n);
+                         self->read_header();
+                     });
+}
+
+void Connection::send(const Message& m) {
+    if (m_closed) return;
+    Bytes frame = encode_frame(m, m_magic);
+    m_queued_bytes += frame.size();
+    if (m_queued_bytes > m_limits.max_send_queue_bytes) return close("send queue full");
+    m_send_queue.push_back(std::move(frame));
+    if (!m_writing) write_next();
+}
+
+void Connection::write_next() {
+    if (m_closed || m_send_queue.empty()) {
+        m_writing = false;
+        return;
+    }
+    m_writing = true;
+    asio::async_write(m_socket, asio::buffer(m_send_queue.front()),
+                      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                          if (ec) return self->close(ec.message());
+                          self->m_bytes_sent += n;
+                          self->m_last_send = now_seconds();
+                          self->m_queued_bytes -= self->m_send_queue.front().size();
+                          self->m_send_queue.pop_front();
+                          self->write_next();
+                      });
+}
+
+void Connection::close(const std::string& reason) {
+    if (m_closed) return;
+    m_closed = true;
+    boost::system::error_code ec;
+    m_deadline.cancel();
+    m_socket.shutdown(tcp::socket::shutdown_both, ec);
+    m_socket.close(ec);
+    m_handler.on_closed(shared_from_this(), reason);
+}
+
+}  // namespace finch::net

@@ -1,0 +1,310 @@
+// RpcAdapter: the node side of rpc::NodeInterface; see rpc_adapter.h.
+#include "node/rpc_adapter.h"
+
+#include "consensus/pow.h"
+#include "consensus/validation.h"
+
+#include <atomic>
+
+namespace finch::node {
+
+namespace {
+
+Status no_network() { return reject("network-disabled", "p2p networking is not running", Fault::Policy); }
+
+uint64_t directory_size(const std::filesystem::path& dir) {
+    uint64_t total = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file(ec)) total += it->file_size(ec);
+    return total;
+}
+
+}  // namespace
+
+RpcAdapter::RpcAdapter(Chainstate& chain, Mempool& mempool, Miner& miner, std::filesystem::path ledger_dir,
+                       std::function<void()> request_stop)
+    : m_chain(chain),
+      m_mempool(mempool),
+      m_miner(miner),
+      m_ledger_dir(std::move(ledger_dir)),
+      m_request_stop(std::move(request_stop)) {}
+
+double RpcAdapter::difficulty(uint32_t bits) const {
+    const double target = Uint256::from_compact(bits).to_double();
+    return target > 0 ? params().pow_limit.to_double() / target : 0;
+}
+
+uint64_t RpcAdapter::median_time(const Hash256& hash) const {
+    std::vector<uint64_t> times;
+    std::optional<storage::BlockIndexRecord> rec = m_chain.lookup(hash);
+    while (rec && times.size() < 11) {
+        times.push_back(rec->header.time);
+        if (rec->height == 0) break;
+        rec = m_chain.lookup(rec->header.prev_hash);
+    }
+    return median_time_past(times);
+}
+
+rpc::ChainInfo RpcAdapter::chain_info() {
+    const TipInfo tip = m_chain.tip();
+    auto snap = m_chain.store().snapshot();
+    const auto counts = snap->counts();
+    rpc::ChainInfo info;
+    info.network = params().name;
+    info.blocks = tip.height;
+    info.headers = std::max(tip.height, m_chain.best_header_height());
+    info.best_block_hash = tip.hash;
+    info.bits = tip.bits;
+    info.difficulty = difficulty(tip.bits);
+    info.time = tip.time;
+    info.median_time = tip.median_time_past;
+    info.chain_work = tip.chain_work;
+    info.initial_block_download = m_chain.initial_block_download();
+    info.verification_progress = info.headers ? static_cast<double>(tip.height) / static_cast<double>(info.headers) : 1.0;
+    info.size_on_disk = directory_size(m_ledger_dir);
+    info.accounts = counts.accounts;
+    info.transactions = counts.transactions;
+    info.orphan_blocks = m_chain.orphan_count();
+    return info;
+}
+
+std::optional<Hash256> RpcAdapter::block_hash_at(uint64_t height) {
+    if (height > m_chain.tip().height) return std::nullopt;
+    return m_chain.store().hash_at_height(height);
+}
+
+std::optional<rpc::HeaderInfo> RpcAdapter::header(const Hash256& hash) {
+    auto rec = m_chain.lookup(hash);
+    if (!rec) return std::nullopt;
+    const TipInfo tip = m_chain.tip();
+    rpc::HeaderInfo h;
+    h.header = rec->header;
+    h.hash = hash;
+    h.height = rec->height;
+    h.chain_work = rec->chain_work;
+    const bool active = m_chain.is_on_active_chain(hash);
+    h.confirmations = active ? static_cast<int64_t>(tip.height - rec->height + 1) : -1;
+    if (active && rec->height < tip.height) h.next_hash = m_chain.store().hash_at_height(rec->height + 1);
+    h.median_time = median_time(hash);
+    if (rec->status & storage::kHaveData)
+        if (auto b = m_chain.store().read_block(hash)) h.tx_count = b->txs.size() + 1;
+    return h;
+}
+
+std::optional<rpc::BlockInfo> RpcAdapter::block(const Hash256& hash) {
+    auto h = header(hash);
+    if (!h) return std::nullopt;
+    auto body = m_chain.store().read_block(hash);
+    if (!body) return std::nullopt;
+    rpc::BlockInfo b;
+    b.block = std::move(*body);
+    b.height = h->height;
+    b.confirmations = h->confirmations;
+    b.chain_work = h->chain_work;
+    b.next_hash = h->next_hash;
+    b.median_time = h->median_time;
+    return b;
+}
+
+std::vector<rpc::ChainTip> RpcAdapter::chain_tips() {
+    std::vector<rpc::ChainTip> out;
+    for (const auto& t : m_chain.chain_tips()) out.push_back({t.hash, t.height, t.branch_length, t.status});
+    return out;
+}
+
+std::optional<rpc::TransactionInfo> RpcAdapter::transaction(const Hash256& txid) {
+    rpc::TransactionInfo info;
+    info.txid = txid;
+    if (auto e = m_mempool.get(txid)) {
+        info.transfer = e->tx;
+        info.in_mempool = true;
+        return info;
+    }
+    auto snap = m_chain.store().snapshot();
+    auto loc = snap->find_transaction(txid);
+    if (!loc) return std::nullopt;
+    auto block = m_chain.store().read_block(loc->block_hash);
+    if (!block) return std::nullopt;
+    if (loc->index == 0) info.coinbase = block->coinbase;
+    else if (loc->index <= block->txs.size()) info.transfer = block->txs[loc->index - 1];
+    else return std::nullopt;
+    auto rec = m_chain.lookup(loc->block_hash);
+    const TipInfo tip = m_chain.tip();
+    info.block_hash = loc->block_hash;
+    info.block_height = rec ? rec->height : 0;
+    info.block_time = block->header.time;
+    info.confirmations = rec && rec->height <= tip.height ? static_cast<int64_t>(tip.height - rec->height + 1) : 0;
+    return info;
+}
+
+rpc::AccountInfo RpcAdapter::account(const AccountId& id) {
+    const Account a = m_chain.store().get(id).value_or(Account{});
+    rpc::AccountInfo info;
+    info.id = id;
+    info.balance = a.balance;
+    info.nonce = a.nonce;
+    info.pending_nonce = m_mempool.pending_nonce(id, a.nonce);
+    const Amount spend = m_mempool.pending_spend(id);
+    info.pending_balance = spend > a.balance ? 0 : a.balance - spend;
+    return info;
+}
+
+rpc::StateHashInfo RpcAdapter::state_hash() {
+    auto snap = m_chain.store().snapshot();
+    rpc::StateHashInfo info;
+    if (auto tip = snap->tip()) {
+        info.height = tip->height;
+        info.best_block_hash = tip->hash;
+    }
+    info.state_hash = snap->state_digest();
+    info.accounts = snap->counts().accounts;
+    return info;
+}
+
+rpc::SubmitResult RpcAdapter::submit_transaction(const Transaction& tx) {
+    AdmitResult r = m_mempool.accept(tx, unix_now(), m_chain.tip().height);
+    rpc::SubmitResult out;
+    out.txid = r.txid;
+    switch (r.kind) {
+        case AdmitKind::Accepted:
+        case AdmitKind::Replaced: out.kind = rpc::SubmitResult::Kind::Accepted; break;
+        case AdmitKind::AlreadyInMempool: out.kind = rpc::SubmitResult::Kind::AlreadyInMempool; break;
+        case AdmitKind::AlreadyInChain: out.kind = rpc::SubmitResult::Kind::AlreadyInChain; break;
+        case AdmitKind::Rejected: out.kind = rpc::SubmitResult::Kind::Rejected; break;
+    }
+    if (r.rejection) {
+        out.reason = r.rejection->code;
+        out.detail = r.rejection->detail;
+    }
+    if (r.ok() && m_net) m_net->relay_transaction(tx);
+    return out;
+}
+
+std::vector<Hash256> RpcAdapter::mempool_txids() { return m_mempool.txids(); }
+
+rpc::MempoolInfo RpcAdapter::mempool_info() {
+    rpc::MempoolInfo info;
+    info.size = m_mempool.size();
+    info.bytes = m_mempool.bytes();
+    info.usage = info.bytes + info.size * 256;  // entries plus index overhead, roughly
+    info.max_bytes = m_mempool.limits().max_bytes;
+    info.min_relay_fee = m_mempool.limits().min_fee_per_byte;
+    info.mempool_min_fee = m_mempool.limits().min_fee_per_byte;
+    info.total_fee = m_mempool.total_fees();
+    return info;
+}
+
+std::optional<rpc::MempoolEntry> RpcAdapter::mempool_entry(const Hash256& txid) {
+    auto e = m_mempool.get(txid);
+    if (!e) return std::nullopt;
+    return rpc::MempoolEntry{e->tx, e->txid, e->size, e->tx.fee, e->time, e->height};
+}
+
+rpc::MiningInfo RpcAdapter::mining_info() {
+    const TipInfo tip = m_chain.tip();
+    rpc::MiningInfo info;
+    info.blocks = tip.height;
+    info.bits = next_work_required(tip.height, tip.time, params());
+    info.difficulty = difficulty(info.bits);
+    info.pooled_tx = m_mempool.size();
+    info.chain = params().name;
+    info.mining = m_miner.running();
+    info.miner_threads = m_miner.threads();
+    info.local_hashps = m_miner.hashrate();
+    // Network hash rate: work of the last (up to) 120 blocks over the time they took.
+    const uint64_t span = std::min<uint64_t>(120, tip.height);
+    if (span > 0) {
+        if (auto start_hash = m_chain.store().hash_at_height(tip.height - span)) {
+            if (auto start = m_chain.lookup(*start_hash); start && tip.time > start->header.time) {
+                const Uint256 work = tip.chain_work - start->chain_work;
+                info.network_hashps = work.to_double() / static_cast<double>(tip.time - start->header.time);
+            }
+        }
+    }
+    return info;
+}
+
+Result<std::vector<Hash256>> RpcAdapter::generate(uint64_t n, const AccountId& to) {
+    std::vector<Hash256> hashes;
+    static const std::atomic<bool> never{false};
+    for (uint64_t i = 0; i < n; ++i) {
+        Template t = m_miner.create_template(to, unix_now());
+        auto block = m_miner.solve(std::move(t), never);
+        if (!block) return reject("generate-failed", "nonce space exhausted", Fault::Policy);
+        auto r = m_chain.accept_block(*block);
+        if (!r.ok()) return *r.rejection;
+        if (m_miner.on_block_found) m_miner.on_block_found(*block);
+        hashes.push_back(block->hash());
+    }
+    return hashes;
+}
+
+Result<rpc::BlockTemplate> RpcAdapter::block_template(const AccountId& coinbase_to) {
+    Template t = m_miner.create_template(coinbase_to, unix_now());
+    rpc::BlockTemplate out;
+    out.block = std::move(t.block);
+    out.target = t.target;
+    out.height = t.height;
+    out.min_time = t.min_time;
+    out.cur_time = out.block.header.time;
+    out.coinbase_value = t.coinbase_value;
+    out.fees = std::move(t.fees);
+    return out;
+}
+
+rpc::BlockSubmitResult RpcAdapter::submit_block(const Block& block) {
+    auto r = m_chain.accept_block(block);
+    rpc::BlockSubmitResult out;
+    switch (r.outcome) {
+        case BlockOutcome::Connected: out.accepted = true; break;
+        case BlockOutcome::Stored:
+        case BlockOutcome::Orphan:
+            out.accepted = true;
+            out.reason = "inconclusive";
+            break;
+        case BlockOutcome::Duplicate:
+            out.duplicate = true;
+            out.reason = "duplicate";
+            break;
+        case BlockOutcome::Rejected: out.reason = r.rejection ? r.rejection->code : "rejected"; break;
+    }
+    if (r.outcome == BlockOutcome::Connected && m_miner.on_block_found) m_miner.on_block_found(block);
+    return out;
+}
+
+std::vector<rpc::PeerInfo> RpcAdapter::peers() { return m_net ? m_net->peers() : std::vector<rpc::PeerInfo>{}; }
+
+rpc::NetworkInfo RpcAdapter::network_info() {
+    if (m_net) return m_net->info();
+    rpc::NetworkInfo info;
+    info.network_active = false;
+    return info;
+}
+
+Status RpcAdapter::add_node(const std::string& address, const std::string& command) {
+    return m_net ? m_net->add_node(address, command) : no_network();
+}
+
+Status RpcAdapter::disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) {
+    return m_net ? m_net->disconnect(address, peer_id) : no_network();
+}
+
+Status RpcAdapter::set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds,
+                           bool absolute) {
+    return m_net ? m_net->set_ban(subnet, command, ban_seconds, absolute) : no_network();
+}
+
+std::vector<rpc::BanEntry> RpcAdapter::list_banned() { return m_net ? m_net->banned() : std::vector<rpc::BanEntry>{}; }
+
+void RpcAdapter::clear_banned() {
+    if (m_net) m_net->clear_banned();
+}
+
+uint64_t RpcAdapter::uptime_seconds() {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - m_started).count());
+}
+
+}  // namespace finch::node

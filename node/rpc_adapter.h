@@ -1,0 +1,82 @@
+// finchd's implementation of rpc::NodeInterface: answers RPC methods from the chainstate,
+// the store's snapshots, the mempool, the miner and (when running) the p2p network.
+#pragma once
+
+#include "node/chainstate.h"
+#include "node/mempool.h"
+#include "node/miner.h"
+#include "rpc/node_interface.h"
+
+#include <chrono>
+#include <functional>
+
+namespace finch::node {
+
+// What RPC needs from the p2p layer; null until the network runs.
+class NetworkControl {
+public:
+    virtual ~NetworkControl() = default;
+    virtual std::vector<rpc::PeerInfo> peers() = 0;
+    virtual rpc::NetworkInfo info() = 0;
+    virtual Status add_node(const std::string& address, const std::string& command) = 0;
+    virtual Status disconnect(const std::string& address, std::optional<uint64_t> id) = 0;
+    virtual Status set_ban(const std::string& subnet, const std::string& command, uint64_t seconds, bool absolute) = 0;
+    virtual std::vector<rpc::BanEntry> banned() = 0;
+    virtual void clear_banned() = 0;
+    // A transaction the mempool accepted from RPC, to announce to peers.
+    virtual void relay_transaction(const Transaction& tx) = 0;
+};
+
+class RpcAdapter final : public rpc::NodeInterface {
+public:
+    RpcAdapter(Chainstate& chain, Mempool& mempool, Miner& miner, std::filesystem::path ledger_dir,
+               std::function<void()> request_stop);
+
+    void set_network(NetworkControl* net) { m_net = net; }
+
+    const ChainParams& params() const override { return m_chain.params(); }
+    rpc::ChainInfo chain_info() override;
+    std::optional<Hash256> block_hash_at(uint64_t height) override;
+    std::optional<rpc::BlockInfo> block(const Hash256& hash) override;
+    std::optional<rpc::HeaderInfo> header(const Hash256& hash) override;
+    std::vector<rpc::ChainTip> chain_tips() override;
+    std::optional<rpc::TransactionInfo> transaction(const Hash256& txid) override;
+    rpc::AccountInfo account(const AccountId& id) override;
+    rpc::StateHashInfo state_hash() override;
+
+    rpc::SubmitResult submit_transaction(const Transaction& tx) override;
+    std::vector<Hash256> mempool_txids() override;
+    rpc::MempoolInfo mempool_info() override;
+    std::optional<rpc::MempoolEntry> mempool_entry(const Hash256& txid) override;
+
+    rpc::MiningInfo mining_info() override;
+    Result<std::vector<Hash256>> generate(uint64_t n, const AccountId& to) override;
+    Result<rpc::BlockTemplate> block_template(const AccountId& coinbase_to) override;
+    rpc::BlockSubmitResult submit_block(const Block& block) override;
+
+    std::vector<rpc::PeerInfo> peers() override;
+    rpc::NetworkInfo network_info() override;
+    Status add_node(const std::string& address, const std::string& command) override;
+    Status disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) override;
+    Status set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds,
+                   bool absolute) override;
+    std::vector<rpc::BanEntry> list_banned() override;
+    void clear_banned() override;
+
+    void request_stop() override { m_request_stop(); }
+    uint64_t uptime_seconds() override;
+
+private:
+    double difficulty(uint32_t bits) const;
+    uint64_t median_time(const Hash256& hash) const;
+
+    Chainstate& m_chain;
+    Mempool& m_mempool;
+    Miner& m_miner;
+    std::filesystem::path m_ledger_dir;
+    std::function<void()> m_request_stop;
+    NetworkControl* m_net = nullptr;
+    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+};
+
+}  // namespace finch::node

@@ -1,0 +1,135 @@
+// Network methods (peers, bans; sensible answers before p2p runs) and control methods.
+#include "rpc/handlers.h"
+#include "rpc/json_format.h"
+
+#include <cctype>
+#include <ctime>
+
+namespace finch::rpc::handlers {
+
+namespace {
+
+// The node reports network failures by rule code; these map to bitcoind's client codes.
+int network_error_code(const std::string& reason) {
+    if (reason == "node-already-added") return code::kClientNodeAlreadyAdded;
+    if (reason == "node-not-added") return code::kClientNodeNotAdded;
+    if (reason == "node-not-connected") return code::kClientNodeNotConnected;
+    if (reason == "invalid-ip-or-subnet" || reason == "invalid-address") return code::kClientInvalidIpOrSubnet;
+    if (reason == "network-disabled" || reason == "p2p-disabled") return code::kClientP2pDisabled;
+    return code::kMiscError;
+}
+
+CallResult status_result(const Status& s) {
+    if (s) return Json(nullptr);
+    const Rejection& r = s.error();
+    return RpcError{network_error_code(r.code), r.detail.empty() ? r.code : r.detail, false, Json(r.code)};
+}
+
+uint64_t unix_now() { return static_cast<uint64_t>(std::time(nullptr)); }
+
+// The network an address's prefix names, if any ("fc1..." is main whatever its checksum).
+std::optional<Network> network_of(const std::string& address) {
+    const size_t sep = address.rfind('1');
+    if (sep == std::string::npos || sep == 0) return std::nullopt;
+    std::string hrp = address.substr(0, sep);
+    for (char& c : hrp) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return network_for_hrp(hrp);
+}
+
+}  // namespace
+
+CallResult getpeerinfo(NodeInterface& node, const Args&) {
+    Json out = Json::array();
+    for (const PeerInfo& p : node.peers()) out.push_back(peer_json(p));
+    return out;
+}
+
+CallResult getnetworkinfo(NodeInterface& node, const Args&) {
+    const NetworkInfo n = node.network_info();
+    Json local = Json::array();
+    for (const std::string& a : n.local_addresses) local.push_back(Json{{"address", a}, {"port", n.port}});
+    Json out = Json::object();
+    out["version"] = n.version;
+    out["subversion"] = n.subversion;
+    out["protocolversion"] = n.protocol_version;
+    out["connections"] = n.connections;
+    out["connections_in"] = n.connections_in;
+    out["connections_out"] = n.connections_out;
+    out["networkactive"] = n.network_active;
+    out["listening"] = n.listening;
+    out["port"] = n.port;
+    out["localaddresses"] = std::move(local);
+    out["warnings"] = n.warnings;
+    return out;
+}
+
+CallResult getconnectioncount(NodeInterface& node, const Args&) { return Json(node.network_info().connections); }
+
+CallResult addnode(NodeInterface& node, const Args& args) { return status_result(node.add_node(args.string(0), args.string(1))); }
+
+CallResult disconnectnode(NodeInterface& node, const Args& args) {
+    const bool by_address = !args.string(0).empty();
+    if (by_address == args.has(1))
+        return RpcError::params(code::kInvalidParameter, "Only one of address and nodeid should be provided.");
+    std::optional<uint64_t> id;
+    if (args.has(1)) id = args.integer(1);
+    return status_result(node.disconnect_node(args.string(0), id));
+}
+
+CallResult setban(NodeInterface& node, const Args& args) {
+    return status_result(node.set_ban(args.string(0), args.string(1), args.integer(2, 0), args.boolean(3, false)));
+}
+
+CallResult listbanned(NodeInterface& node, const Args&) {
+    const uint64_t now = unix_now();
+    Json out = Json::array();
+    for (const BanEntry& b : node.list_banned()) {
+        Json e = Json::object();
+        e["address"] = b.address;
+        e["ban_created"] = b.ban_created;
+        e["banned_until"] = b.banned_until;
+        e["ban_duration"] = b.banned_until > b.ban_created ? b.banned_until - b.ban_created : 0;
+        e["time_remaining"] = b.banned_until > now ? b.banned_until - now : 0;
+        e["reason"] = b.reason;
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+CallResult clearbanned(NodeInterface& node, const Args&) {
+    node.clear_banned();
+    return Json(nullptr);
+}
+
+CallResult help(NodeInterface&, const Args& args) {
+    if (!args.has(0)) return Json(help_overview());
+    const MethodSpec* m = find_method(args.string(0));
+    if (!m) return Json("help: unknown command: " + args.string(0));
+    return Json(help_text(*m));
+}
+
+CallResult stop(NodeInterface& node, const Args&) {
+    node.request_stop();
+    return Json("finchd stopping");
+}
+
+CallResult uptime(NodeInterface& node, const Args&) { return Json(node.uptime_seconds()); }
+
+CallResult validateaddress(NodeInterface& node, const Args& args) {
+    const std::string& text = args.string(0);
+    auto id = decode_address(text, node.params());
+    Json out = Json::object();
+    out["isvalid"] = id.ok();
+    out["address"] = text;
+    if (id) {
+        out["network"] = node.params().name;
+        out["accountid"] = to_hex(id->span());
+        return out;
+    }
+    if (auto n = network_of(text)) out["network"] = chain_params(*n).name;
+    out["error"] = id.error().code;
+    out["error_message"] = id.error().detail;
+    return out;
+}
+
+}  // namespace finch::rpc::handlers

@@ -1,0 +1,185 @@
+// JSON-RPC framing: request validation, the two reply styles, batches and notifications.
+#include "rpc/protocol.h"
+
+#include <exception>
+#include <optional>
+
+namespace finch::rpc {
+
+namespace {
+
+enum class Style { Legacy, V2 };
+
+// One request object, checked for shape but not yet executed.
+struct Entry {
+    Style style = Style::Legacy;
+    Json id;  // null when absent
+    bool notification = false;
+    const Json* method = nullptr;
+    const Json* params = nullptr;
+    std::optional<RpcError> error;  // set when the request object itself is malformed
+};
+
+RpcError invalid_request(std::string message) { return RpcError{code::kInvalidRequest, std::move(message), false, nullptr}; }
+
+bool valid_v2_id(const Json& id) { return id.is_string() || id.is_number() || id.is_null(); }
+
+Entry read_entry(const Json& req) {
+    Entry e;
+    if (auto v = req.find("jsonrpc"); v != req.end()) {
+        if (*v == "2.0") e.style = Style::V2;
+        else if (*v != "1.0" && *v != "1.1") e.error = invalid_request("JSON-RPC version not supported");
+    }
+    auto id = req.find("id");
+    if (id != req.end()) e.id = *id;
+    e.notification = e.style == Style::V2 && id == req.end();
+    if (e.error) return e;
+    if (e.style == Style::V2 && !valid_v2_id(e.id)) {
+        e.id = nullptr;
+        e.notification = false;
+        e.error = invalid_request("id must be a string, a number or null");
+        return e;
+    }
+    auto method = req.find("method");
+    if (method == req.end() || !method->is_string()) {
+        e.error = invalid_request("Method must be a string");
+        return e;
+    }
+    e.method = &*method;
+    if (auto params = req.find("params"); params != req.end()) {
+        if (!params->is_array() && !params->is_object() && !params->is_null()) {
+            e.error = invalid_request("Params must be an array or an object");
+            return e;
+        }
+        e.params = &*params;
+    }
+    return e;
+}
+
+CallResult execute(const Entry& e, const MethodDispatcher& dispatch) {
+    static const Json kNull;
+    try {
+        return dispatch(e.method->get_ref<const std::string&>(), e.params ? *e.params : kNull);
+    } catch (const std::exception& ex) {
+        return RpcError{code::kInternalError, std::string("Internal error: ") + ex.what(), false, nullptr};
+    } catch (...) {
+        return RpcError{code::kInternalError, "Internal error", false, nullptr};
+    }
+}
+
+Json error_object(const RpcError& err, Style style) {
+    Json out = Json::object();
+    out["code"] = style == Style::V2 && err.bad_params ? code::kInvalidParams : err.code;
+    out["message"] = err.message;
+    if (!err.data.is_null()) out["data"] = err.data;
+    return out;
+}
+
+Json reply_object(Style style, Json id, CallResult&& r) {
+    Json out = Json::object();
+    if (style == Style::V2) {
+        out["jsonrpc"] = "2.0";
+        if (r.ok()) out["result"] = std::move(r.result());
+        else out["error"] = error_object(r.error(), style);
+    } else {
+        out["result"] = r.ok() ? std::move(r.result()) : Json(nullptr);
+        out["error"] = r.ok() ? Json(nullptr) : error_object(r.error(), style);
+    }
+    out["id"] = std::move(id);
+    return out;
+}
+
+// bitcoind's HTTP status for a failed legacy request.
+unsigned legacy_status(int error_code) {
+    if (error_code == code::kInvalidRequest) return 400;
+    if (error_code == code::kMethodNotFound) return 404;
+    return 500;
+}
+
+HttpReply reply(unsigned status, const Json& body) { return {status, dump_json(body) + "\n"}; }
+
+// An error found before any request's style is known (unparsable body, wrong top-level
+// type): a JSON-RPC 2.0 error object with a null id, which legacy clients read as well.
+HttpReply framing_error(unsigned status, int error_code, std::string message) {
+    return reply(status, reply_object(Style::V2, nullptr, RpcError{error_code, std::move(message), false, nullptr}));
+}
+
+struct EntryReply {
+    Json body;
+    unsigned status = 200;  // what a lone request of this style would answer
+};
+
+// Runs one entry; nullopt for a notification (executed, never answered).
+std::optional<EntryReply> run_entry(const Json& req, const MethodDispatcher& dispatch) {
+    if (!req.is_object()) return EntryReply{reply_object(Style::V2, nullptr, invalid_request("Request must be an object"))};
+    Entry e = read_entry(req);
+    CallResult r = e.error ? CallResult(*e.error) : execute(e, dispatch);
+    if (e.notification) return std::nullopt;
+    const unsigned status = r.ok() || e.style == Style::V2 ? 200 : legacy_status(r.error().code);
+    return EntryReply{reply_object(e.style, std::move(e.id), std::move(r)), status};
+}
+
+HttpReply handle_single(const Json& req, const MethodDispatcher& dispatch) {
+    std::optional<EntryReply> out = run_entry(req, dispatch);
+    if (!out) return {204, {}};
+    return reply(out->status, out->body);
+}
+
+// Batches always answer 200 (as bitcoind); each entry carries its own result or error.
+HttpReply handle_batch(const Json& batch, const MethodDispatcher& dispatch) {
+    if (batch.empty()) return framing_error(200, code::kInvalidRequest, "Invalid Request: empty batch");
+    if (batch.size() > kMaxBatchEntries)
+        return framing_error(200, code::kInvalidRequest,
+                             "Invalid Request: more than " + std::to_string(kMaxBatchEntries) + " entries in a batch");
+    Json out = Json::array();
+    for (const Json& req : batch)
+        if (std::optional<EntryReply> r = run_entry(req, dispatch)) out.push_back(std::move(r->body));
+    if (out.empty()) return {204, {}};
+    return reply(200, out);
+}
+
+}  // namespace
+
+bool nesting_exceeds(std::string_view text, size_t max_depth) {
+    size_t depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        if (c == '"') in_string = true;
+        else if (c == '[' || c == '{') {
+            if (++depth > max_depth) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
+std::string dump_json(const Json& j, int indent) { return j.dump(indent, ' ', false, Json::error_handler_t::replace); }
+
+HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch) {
+    if (nesting_exceeds(body, kMaxJsonDepth))
+        return framing_error(500, code::kParseError,
+                             "Parse error: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    Json req = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (req.is_discarded()) return framing_error(500, code::kParseError, "Parse error");
+    if (req.is_object()) return handle_single(req, dispatch);
+    if (req.is_array()) return handle_batch(req, dispatch);
+    return framing_error(400, code::kInvalidRequest, "Invalid Request: expected an object or an array");
+}
+
+Json make_request(const std::string& method, Json params, Json id, bool jsonrpc2) {
+    Json req = Json::object();
+    if (jsonrpc2) req["jsonrpc"] = "2.0";
+    req["method"] = method;
+    req["params"] = std::move(params);
+    req["id"] = std::move(id);
+    return req;
+}
+
+}  // namespace finch::rpc

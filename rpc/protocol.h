@@ -1,0 +1,98 @@
+// JSON-RPC framing, independent of sockets: turns an HTTP request body into an HTTP status
+// and reply body, in JSON-RPC 2.0 style or bitcoind's legacy style, batches included.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace finch::rpc {
+
+// Objects keep their insertion order so replies read like bitcoind's.
+using Json = nlohmann::ordered_json;
+
+// Error codes: the JSON-RPC 2.0 standard ones and Bitcoin Core's (src/rpc/protocol.h).
+namespace code {
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+
+inline constexpr int kMiscError = -1;
+inline constexpr int kTypeError = -3;
+inline constexpr int kInvalidAddressOrKey = -5;
+inline constexpr int kInvalidParameter = -8;
+inline constexpr int kDeserializationError = -22;
+inline constexpr int kVerifyError = -25;
+inline constexpr int kVerifyRejected = -26;
+inline constexpr int kVerifyAlreadyInChain = -27;
+inline constexpr int kInWarmup = -28;
+inline constexpr int kClientNodeAlreadyAdded = -23;
+inline constexpr int kClientNodeNotAdded = -24;
+inline constexpr int kClientNodeNotConnected = -29;
+inline constexpr int kClientInvalidIpOrSubnet = -30;
+inline constexpr int kClientP2pDisabled = -31;
+}  // namespace code
+
+// Requests nested deeper than this are refused before parsing (the parsed tree is freed
+// recursively, so depth must stay bounded).
+inline constexpr size_t kMaxJsonDepth = 64;
+// Entries in one batch; a batch of 1,000 raw transactions is well inside.
+inline constexpr size_t kMaxBatchEntries = 50'000;
+
+struct RpcError {
+    int code = code::kMiscError;
+    std::string message;
+    // A malformed parameter (type, count, name, format): JSON-RPC 2.0 replies say -32602,
+    // legacy replies keep `code` (bitcoind's -1, -3, -5 or -8).
+    bool bad_params = false;
+    Json data;  // optional extra detail; null means none
+
+    static RpcError params(int legacy_code, std::string message) {
+        return RpcError{legacy_code, std::move(message), true, nullptr};
+    }
+};
+
+// What a method returns: a JSON result or an error.
+class CallResult {
+public:
+    CallResult(Json result) : m_v(std::move(result)) {}
+    CallResult(RpcError error) : m_v(std::move(error)) {}
+
+    bool ok() const { return m_v.index() == 0; }
+    const Json& result() const { return std::get<0>(m_v); }
+    Json& result() { return std::get<0>(m_v); }
+    const RpcError& error() const { return std::get<1>(m_v); }
+
+private:
+    std::variant<Json, RpcError> m_v;
+};
+
+// Runs one method call. `params` is an array, an object or null. May throw: the caller
+// turns an exception into -32603.
+using MethodDispatcher = std::function<CallResult(const std::string& method, const Json& params)>;
+
+struct HttpReply {
+    unsigned status = 200;  // 200, 204 (nothing to say), 400, 404 or 500
+    std::string body;       // empty for 204
+};
+
+// The whole request-to-reply step for one HTTP body.
+HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch);
+
+// True when brackets outside strings nest deeper than max_depth (a cheap scan, no parse).
+bool nesting_exceeds(std::string_view text, size_t max_depth);
+
+// Serializes for the wire; invalid UTF-8 in strings is replaced rather than thrown on.
+std::string dump_json(const Json& j, int indent = -1);
+
+// Builds a request object (JSON-RPC 2.0 when id is given as such by the client library).
+Json make_request(const std::string& method, Json params, Json id, bool jsonrpc2);
+
+}  // namespace finch::rpc

@@ -1,0 +1,347 @@
+// RpcServer: accept loop, per-connection sessions on strands, and the worker pool.
+// Each connection reads one request at a time (a fresh parser with header and body limits,
+// a deadline before every read and write), hands the body to a worker, and writes the reply
+// from its strand; no lock is held while a socket is written.
+#include "rpc/server.h"
+
+#include "rpc/methods.h"
+#include "rpc/protocol.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace finch::rpc {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+
+// JSON-RPC 2.0's "implementation-defined server error" range, for 503.
+constexpr int kServerBusy = -32000;
+// How long a connection being closed after an error keeps draining what the client sends,
+// so that our reply is not lost to a TCP reset.
+constexpr auto kLingerTime = std::chrono::milliseconds(1000);
+
+std::string error_body(int error_code, const std::string& message) {
+    return dump_json(Json{{"jsonrpc", "2.0"}, {"error", {{"code", error_code}, {"message", message}}}, {"id", nullptr}}) +
+           "\n";
+}
+
+// What every session shares: options, the credential check, the method dispatcher and the
+// admission counters.
+struct ServerState {
+    ServerOptions options;
+    BasicAuthChecker auth;
+    MethodDispatcher dispatch;
+    std::atomic<size_t> in_flight{0};  // requests queued for or running on a worker
+    std::atomic<size_t> connections{0};
+
+    ServerState(NodeInterface& node, ServerOptions opts)
+        : options(std::move(opts)), auth(options.credentials), dispatch(make_dispatcher(node)) {}
+    size_t work_limit() const { return options.worker_threads + options.work_queue; }
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket&& socket, ServerState& state, net::thread_pool& workers)
+        : m_stream(std::move(socket)), m_timer(m_stream.get_executor()), m_state(state), m_workers(workers) {}
+    ~Session() { m_state.connections.fetch_sub(1); }
+
+    void start() {
+        error_code ec;
+        m_stream.socket().set_option(tcp::no_delay(true), ec);
+        net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->read_header(); });
+    }
+
+private:
+    void read_header();
+    void on_header(error_code ec);
+    void read_body();
+    void on_body(error_code ec);
+    void on_read_error(error_code ec);
+    void submit(std::string body);
+    void write_reply(http::status status, std::string body, bool keep_alive);
+    void on_write(bool keep_alive, error_code ec);
+    void reply_and_close(http::status status, int rpc_code, const std::string& message);
+    void unauthorized();
+    void linger_close();
+    void drain();
+    void close();
+
+    beast::tcp_stream m_stream;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    http::response<http::string_body> m_response;
+    net::steady_timer m_timer;  // the delay before a 401
+    std::array<char, 16 * 1024> m_drain{};
+    bool m_keep_alive = false;
+    unsigned m_version = 11;
+    ServerState& m_state;
+    net::thread_pool& m_workers;
+};
+
+void Session::read_header() {
+    m_parser.emplace();
+    m_parser->header_limit(static_cast<uint32_t>(m_state.options.max_header_bytes));
+    m_parser->body_limit(m_state.options.max_body_bytes);
+    m_stream.expires_after(m_state.options.io_deadline);
+    http::async_read_header(m_stream, m_buffer, *m_parser,
+                            [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
+}
+
+void Session::on_header(error_code ec) {
+    if (ec) return on_read_error(ec);
+    const auto& req = m_parser->get();
+    m_version = req.version();
+    if (req.target() != "/") return reply_and_close(http::status::not_found, code::kInvalidRequest, "Not found: only / is served");
+    if (req.method() != http::verb::post)
+        return reply_and_close(http::status::method_not_allowed, code::kInvalidRequest, "JSON-RPC uses POST");
+    if (!m_state.auth.accepts(req[http::field::authorization])) return unauthorized();
+    if (!beast::iequals(req[http::field::expect], "100-continue")) return read_body();
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    m_stream.expires_after(m_state.options.io_deadline);
+    net::async_write(m_stream, net::buffer(kContinue), [self = shared_from_this()](error_code ec, size_t) {
+        if (ec) return self->close();
+        self->read_body();
+    });
+}
+
+void Session::read_body() {
+    m_stream.expires_after(m_state.options.io_deadline);
+    http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](error_code ec, size_t) { self->on_body(ec); });
+}
+
+void Session::on_body(error_code ec) {
+    if (ec) return on_read_error(ec);
+    m_keep_alive = m_parser->get().keep_alive();
+    submit(std::move(m_parser->get().body()));
+}
+
+void Session::on_read_error(error_code ec) {
+    if (ec == http::error::header_limit || ec == http::error::body_limit)
+        return reply_and_close(http::status::payload_too_large, code::kInvalidRequest,
+                               "Request too large: headers up to " + std::to_string(m_state.options.max_header_bytes) +
+                                   " bytes, body up to " + std::to_string(m_state.options.max_body_bytes) + " bytes");
+    // A malformed request deserves an answer; a closed, reset or timed-out one does not.
+    const bool http_syntax = ec.category() == error_code(http::error::end_of_stream).category() &&
+                             ec != http::error::end_of_stream && ec != http::error::partial_message;
+    if (http_syntax)
+        return reply_and_close(http::status::bad_request, code::kInvalidRequest, "Malformed HTTP request");
+    close();
+}
+
+void Session::submit(std::string body) {
+    if (m_state.in_flight.fetch_add(1) >= m_state.work_limit()) {
+        m_state.in_flight.fetch_sub(1);
+        return write_reply(http::status::service_unavailable, error_body(kServerBusy, "Server busy: work queue full"),
+                           m_keep_alive);
+    }
+    net::post(m_workers, [self = shared_from_this(), body = std::move(body)] {
+        HttpReply reply;
+        try {
+            reply = handle_rpc_body(body, self->m_state.dispatch);
+        } catch (const std::exception& e) {
+            reply = {500, error_body(code::kInternalError, std::string("Internal error: ") + e.what())};
+        }
+        self->m_state.in_flight.fetch_sub(1);
+        net::post(self->m_stream.get_executor(), [self, reply = std::move(reply)]() mutable {
+            self->write_reply(static_cast<http::status>(reply.status), std::move(reply.body), self->m_keep_alive);
+        });
+    });
+}
+
+void Session::write_reply(http::status status, std::string body, bool keep_alive) {
+    m_response = {};
+    m_response.version(m_version);
+    m_response.result(status);
+    if (status != http::status::no_content) m_response.set(http::field::content_type, "application/json");
+    if (status == http::status::unauthorized) m_response.set(http::field::www_authenticate, "Basic realm=\"jsonrpc\"");
+    if (status == http::status::method_not_allowed) m_response.set(http::field::allow, "POST");
+    m_response.keep_alive(keep_alive);
+    m_response.body() = std::move(body);
+    m_response.prepare_payload();
+    m_stream.expires_after(m_state.options.io_deadline);
+    http::async_write(m_stream, m_response,
+                      [self = shared_from_this(), keep_alive](error_code ec, size_t) { self->on_write(keep_alive, ec); });
+}
+
+void Session::on_write(bool keep_alive, error_code ec) {
+    if (ec) return close();
+    if (!keep_alive) return linger_close();
+    read_header();
+}
+
+// For replies sent before the body was read: the connection cannot be reused.
+void Session::reply_and_close(http::status status, int rpc_code, const std::string& message) {
+    write_reply(status, error_body(rpc_code, message), false);
+}
+
+// A failed login waits a little before the answer, on a timer, so guessing is slow and no
+// thread is blocked.
+void Session::unauthorized() {
+    m_timer.expires_after(m_state.options.auth_failure_delay);
+    m_timer.async_wait([self = shared_from_this()](error_code) {
+        self->write_reply(http::status::unauthorized, {}, false);
+    });
+}
+
+// Closes our side for sending, then discards what the client still sends for a short
+// while: closing with unread data would reset the connection and could destroy our reply
+// before the client reads it.
+void Session::linger_close() {
+    error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    m_stream.expires_after(std::min<std::chrono::steady_clock::duration>(kLingerTime, m_state.options.io_deadline));
+    drain();
+}
+
+void Session::drain() {
+    m_stream.async_read_some(net::buffer(m_drain), [self = shared_from_this()](error_code ec, size_t) {
+        if (ec) return self->close();
+        self->drain();
+    });
+}
+
+void Session::close() {
+    error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    m_stream.socket().close(ec);
+}
+
+}  // namespace
+
+struct RpcServer::Impl {
+    NodeInterface& node;
+    ServerOptions options;
+    // Declared before the I/O objects: sessions destroyed with the io_context still use it.
+    std::unique_ptr<ServerState> state;
+    std::unique_ptr<net::io_context> ioc;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<net::steady_timer> accept_retry;
+    std::unique_ptr<net::thread_pool> workers;
+    std::vector<std::thread> threads;
+    uint16_t port = 0;
+    bool running = false;
+
+    Impl(NodeInterface& n, ServerOptions o) : node(n), options(std::move(o)) {}
+
+    Status open(const tcp::endpoint& endpoint);
+    std::optional<tcp::endpoint> resolve(std::string* error);
+    void accept();
+    void on_accept(error_code ec, tcp::socket socket);
+    void shutdown();
+};
+
+std::optional<tcp::endpoint> RpcServer::Impl::resolve(std::string* error) {
+    error_code ec;
+    auto address = net::ip::make_address(options.bind_address, ec);
+    if (!ec) return tcp::endpoint(address, options.port);
+    tcp::resolver resolver(*ioc);
+    auto results = resolver.resolve(options.bind_address, std::to_string(options.port), ec);
+    if (ec || results.empty()) {
+        *error = "cannot resolve RPC bind address '" + options.bind_address + "': " + ec.message();
+        return std::nullopt;
+    }
+    return results.begin()->endpoint();
+}
+
+Status RpcServer::Impl::open(const tcp::endpoint& endpoint) {
+    error_code ec;
+    acceptor = std::make_unique<tcp::acceptor>(*ioc);
+    const std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    auto fail = [&](const char* step) {
+        acceptor.reset();
+        return Status(reject("rpc-bind", std::string("cannot ") + step + " RPC on " + where + ": " + ec.message(),
+                             Fault::Policy));
+    };
+    if (acceptor->open(endpoint.protocol(), ec)) return fail("open a socket for");
+    if (acceptor->set_option(net::socket_base::reuse_address(true), ec)) return fail("set options for");
+    if (acceptor->bind(endpoint, ec)) return fail("bind");
+    if (acceptor->listen(net::socket_base::max_listen_connections, ec)) return fail("listen");
+    port = acceptor->local_endpoint().port();
+    return Status::accepted();
+}
+
+void RpcServer::Impl::accept() {
+    acceptor->async_accept(net::make_strand(*ioc), [this](error_code ec, tcp::socket s) { on_accept(ec, std::move(s)); });
+}
+
+void RpcServer::Impl::on_accept(error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    if (ec) {
+        // Out of file descriptors and the like: try again shortly instead of spinning.
+        accept_retry->expires_after(std::chrono::milliseconds(100));
+        accept_retry->async_wait([this](error_code e) {
+            if (!e) accept();
+        });
+        return;
+    }
+    if (state->connections.load() >= options.max_connections) {
+        socket.close(ec);  // over the limit: closed at once
+    } else {
+        state->connections.fetch_add(1);
+        std::make_shared<Session>(std::move(socket), *state, *workers)->start();
+    }
+    accept();
+}
+
+void RpcServer::Impl::shutdown() {
+    if (!running) return;
+    running = false;
+    ioc->stop();
+    for (std::thread& t : threads) t.join();
+    threads.clear();
+    workers->stop();  // drops queued requests; a method already running finishes
+    workers->join();
+    workers.reset();
+    accept_retry.reset();
+    acceptor.reset();
+    ioc.reset();  // destroys the remaining sessions, closing their sockets
+    state.reset();
+}
+
+RpcServer::RpcServer(NodeInterface& node, ServerOptions options)
+    : m_impl(std::make_unique<Impl>(node, std::move(options))) {}
+
+RpcServer::~RpcServer() { stop(); }
+
+Status RpcServer::start() {
+    Impl& m = *m_impl;
+    if (m.running) return reject("rpc-bind", "the RPC server is already running", Fault::Policy);
+    const unsigned io_threads = std::max(1u, m.options.io_threads);
+    m.state = std::make_unique<ServerState>(m.node, m.options);
+    m.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
+    std::string error;
+    auto endpoint = m.resolve(&error);
+    if (!endpoint) return reject("rpc-bind", error, Fault::Policy);
+    if (Status s = m.open(*endpoint); !s) return s;
+    m.accept_retry = std::make_unique<net::steady_timer>(*m.ioc);
+    m.workers = std::make_unique<net::thread_pool>(std::max(1u, m.options.worker_threads));
+    m.accept();
+    m.running = true;
+    for (unsigned i = 0; i < io_threads; ++i) m.threads.emplace_back([&m] { m.ioc->run(); });
+    return Status::accepted();
+}
+
+uint16_t RpcServer::port() const { return m_impl->port; }
+
+void RpcServer::stop() { m_impl->shutdown(); }
+
+}  // namespace finch::rpc

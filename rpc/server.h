@@ -1,0 +1,54 @@
+// The JSON-RPC HTTP server (Boost.Beast): keep-alive connections with size limits and
+// deadlines, Basic authentication, and a small pool of workers that run the methods.
+#pragma once
+
+#include "consensus/result.h"
+#include "rpc/auth.h"
+#include "rpc/node_interface.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace finch::rpc {
+
+struct ServerOptions {
+    std::string bind_address = "127.0.0.1";
+    uint16_t port = 0;  // 0: an ephemeral port (see RpcServer::port)
+    Credentials credentials;
+    size_t max_header_bytes = 8 * 1024;
+    size_t max_body_bytes = 32 * 1024 * 1024;  // a batch of 1,000 raw transactions is ~0.5 MiB
+    // Deadline for reading one request (headers and body) and for writing one reply;
+    // an idle keep-alive connection is closed after it too.
+    std::chrono::milliseconds io_deadline{30'000};
+    size_t max_connections = 64;  // further connections are closed at once
+    unsigned io_threads = 1;      // threads running the sockets
+    unsigned worker_threads = 2;  // threads running methods
+    size_t work_queue = 128;      // requests waiting for a worker beyond those running; then 503
+    std::chrono::milliseconds auth_failure_delay{250};
+};
+
+class RpcServer {
+public:
+    RpcServer(NodeInterface& node, ServerOptions options);
+    ~RpcServer();
+    RpcServer(const RpcServer&) = delete;
+    RpcServer& operator=(const RpcServer&) = delete;
+
+    // Binds and starts the threads. Rejection code rpc-bind (address in use, bad address).
+    Status start();
+    // The bound port (useful with port 0); 0 before start.
+    uint16_t port() const;
+    // Closes the listener and every connection, waits for running methods and joins the
+    // threads. Idempotent. Must not be called from a method handler (NodeInterface::request_stop
+    // should only signal the node's main thread).
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace finch::rpc
