@@ -151,7 +151,7 @@ struct Mempool::Impl {
     std::optional<AdmitResult> check_cheap(const Candidate& c, const ChainFacts& f) const {
         if (entries.count(c.txid)) return known(AdmitKind::AlreadyInMempool, c.txid);
         if (f.in_chain) return known(AdmitKind::AlreadyInChain, c.txid);
-        
+        if (auto s = check_fee(c); !s) return rejected(c.txid, s.error());
         if (auto s = check_sender(c, f.account); !s) return rejected(c.txid, s.error());
         return std::nullopt;
     }

@@ -213,8 +213,13 @@ void PeerManager::on_closed(const std::shared_ptr<Connection>& c, const std::str
     // Blocks it was fetching go back to the queue for other peers.
     for (auto& [hash, when] : it->second->blocks_in_flight)
         if (auto p = m_pending_blocks.find(hash); p != m_pending_blocks.end()) p->second.requested_from = 0;
-    m_peers.erase(it);
-    if (!m_stopping) asio::post(m_ioc, [this] { schedule_downloads(); });
+    it->second->blocks_in_flight.clear();
+    it->second->ready = false;
+    // Erased later: the caller may still be inside a handler holding a reference to it.
+    asio::post(m_ioc, [this, id = c->id()] {
+        m_peers.erase(id);
+        if (!m_stopping) schedule_downloads();
+    });
 }
 
 PeerManager::Peer* PeerManager::peer_of(const std::shared_ptr<Connection>& c) {

@@ -59,7 +59,7 @@ def test_sigterm_and_lock(h):
     assert os.path.exists(node.cookie_path)
     mode = os.stat(node.cookie_path).st_mode & 0o777
     assert_equal(mode, 0o600)
-    second = run_finchd(h, node.args([f"--rpcport={node.rpcport + 1}"]))
+    second = run_finchd(h, node.args([f"--rpcport={node.rpcport + 1}"])[1:])
     assert second.returncode != 0 and "already running" in second.stderr, second
     start = time.monotonic()
     assert_equal(node.stop(), 0)

@@ -16,7 +16,7 @@ using node::MempoolEntry;
 using node::MempoolLimits;
 
 constexpr uint64_t kNow = 1'700'000'000;
-constexpr Amount kFee = 1'000;  // above the default minimum (152 bytes at 1 per byte)
+constexpr Amount kFee = 1'000;  // above the default minimum (140 bytes at 1 per byte)
 constexpr uint64_t kTxSize = Transaction::kSerializedSize;
 const Amount kReward = 50 * kCoin;  // regtest block subsidy at low heights
 
@@ -136,7 +136,7 @@ TEST_F(MempoolTest, ReportsATransactionAlreadyInTheChain) {
 }
 
 TEST_F(MempoolTest, RejectsAFeeBelowTheMinimum) {
-    auto pool = make_pool();  // 1 per byte: 152 for a transfer
+    auto pool = make_pool();  // 1 per byte: 140 for a transfer
     expect_rejected(accept(*pool, pay(alice, 0, kTxSize - 1)), "fee-too-low", Fault::Policy);
     EXPECT_TRUE(accept(*pool, pay(alice, 0, kTxSize)).ok());
 }
@@ -204,9 +204,9 @@ TEST_F(MempoolTest, RejectsPendingSpendsAboveTheBalanceTogether) {
     auto pool = make_pool();
     ASSERT_TRUE(accept(*pool, pay(alice, 0, kFee, kReward / 2)).ok());
     expect_rejected(accept(*pool, pay(alice, 1, kFee, kReward / 2)), "insufficient-funds", Fault::Policy);
-    // A replacement counts instead of the entry it replaces.
-    ASSERT_EQ(accept(*pool, pay(alice, 0, 2 * kFee, kReward / 4)).kind, AdmitKind::Replaced);
-    EXPECT_TRUE(accept(*pool, pay(alice, 1, kFee, kReward / 2)).ok());
+    // A replacement counts instead of the entry it replaces, so it may spend everything.
+    ASSERT_EQ(accept(*pool, pay(alice, 0, 2 * kFee, kReward - 2 * kFee)).kind, AdmitKind::Replaced);
+    expect_rejected(accept(*pool, pay(alice, 1, kFee, 1)), "insufficient-funds", Fault::Policy);
 }
 
 TEST_F(MempoolTest, RejectsASenderWithoutAnAccount) {
@@ -456,7 +456,7 @@ TEST_F(MempoolReorgTest, AReturningTransferConflictingWithTheNewBranchIsDropped)
 
 TEST_F(MempoolReorgTest, ReturningTransfersSkipTheMinimumFee) {
     MempoolLimits limits;
-    limits.min_fee_per_byte = 100;  // 15,200 per transfer
+    limits.min_fee_per_byte = 100;  // 14,000 per transfer
     auto pool = subscribed_pool(limits);
     Transaction cheap = pay(alice, 0, kFee);
     expect_rejected(accept(*pool, cheap), "fee-too-low", Fault::Policy);

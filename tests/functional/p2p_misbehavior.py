@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Raw sockets that send garbage, an oversize message, a wrong-network version, or an
+invalid block are disconnected (and banned where the rule says so) while an honest peer
+stays connected and the node keeps working. Each raw peer uses its own loopback address
+(127.0.0.x), so a ban of one does not touch the honest peer on 127.0.0.1."""
+
+import struct
+
+from framework import main, wait_until, assert_equal
+from p2p_raw import (RawPeer, frame, version_payload, make_block, MAIN_GENESIS, REGTEST_GENESIS,
+                     REGTEST_GENESIS_TIME)
+
+
+def banned_ips(node):
+    return {b["address"].split("/")[0] for b in node.rpc("listbanned")}
+
+
+def test(h):
+    miner = h.keygen()
+    node = h.add_node().start()
+    honest = h.add_node([f"--connect=127.0.0.1:{node.port}"]).start()
+    wait_until(lambda: node.rpc("getconnectioncount") == 1, 30, what="the honest peer")
+
+    # 1. Garbage bytes: bad magic -> disconnected and banned.
+    p = RawPeer(node.port, "127.0.0.2")
+    p.send(b"\x00garbage that is not a frame at all" * 4)
+    assert p.closed_by_peer(), "garbage peer not disconnected"
+    wait_until(lambda: "127.0.0.2" in banned_ips(node), 10, what="127.0.0.2 banned")
+
+    # 2. An oversize message header -> disconnected and banned, before any body is read.
+    p = RawPeer(node.port, "127.0.0.3")
+    p.send(frame("version", b"", length=50_000_000)[:13])
+    assert p.closed_by_peer()
+    wait_until(lambda: "127.0.0.3" in banned_ips(node), 10, what="127.0.0.3 banned")
+
+    # 3. A version for another network -> disconnected with a logged reason, not banned.
+    p = RawPeer(node.port, "127.0.0.4")
+    p.send_msg("version", version_payload(genesis_hex=MAIN_GENESIS))
+    assert p.closed_by_peer()
+    assert "127.0.0.4" not in banned_ips(node)
+
+    # 4. A message before the handshake -> banned.
+    p = RawPeer(node.port, "127.0.0.6")
+    p.send_msg("ping", struct.pack("<Q", 1))
+    assert p.closed_by_peer()
+    wait_until(lambda: "127.0.0.6" in banned_ips(node), 10, what="127.0.0.6 banned")
+
+    # 5. An invalid block (coinbase pays one unit too much) after a proper handshake -> banned.
+    p = RawPeer(node.port, "127.0.0.5")
+    p.handshake()
+    tip = node.rpc("getblockcount")
+    assert_equal(tip, 0)
+    bad = make_block(REGTEST_GENESIS, 1, REGTEST_GENESIS_TIME + 1, 50 * 100_000_000 + 1)
+    p.send_msg("block", bad)
+    assert p.closed_by_peer()
+    wait_until(lambda: "127.0.0.5" in banned_ips(node), 10, what="127.0.0.5 banned")
+    assert_equal(node.rpc("getblockcount"), 0)
+
+    # A banned address cannot come back.
+    p = RawPeer(node.port, "127.0.0.5")
+    assert p.closed_by_peer(5), "banned address was accepted again"
+
+    # The honest peer is still connected and the network still works.
+    assert_equal(node.rpc("getconnectioncount"), 1)
+    node.rpc("generatetoaddress", 2, miner["address"])
+    tip = node.rpc("getbestblockhash")
+    wait_until(lambda: honest.rpc("getbestblockhash") == tip, 30, what="honest peer to follow")
+
+    # setban / listbanned / clearbanned.
+    node.rpc("setban", "127.0.0.9", "add", 3600)
+    assert "127.0.0.9" in banned_ips(node)
+    node.rpc("setban", "127.0.0.9", "remove")
+    assert "127.0.0.9" not in banned_ips(node)
+    node.rpc("clearbanned")
+    assert_equal(node.rpc("listbanned"), [])
+    # Bans are persisted: add one, restart, still there.
+    node.rpc("setban", "127.0.0.7", "add", 3600)
+    assert_equal(node.stop(), 0)
+    node.start()
+    assert "127.0.0.7" in banned_ips(node)
+    assert_equal(node.stop(), 0)
+    assert_equal(honest.stop(), 0)
+
+
+if __name__ == "__main__":
+    main(test)
