@@ -58,7 +58,13 @@ TEST(CrashSafety, SigkillDuringImportLeavesTheStoreAtABlockBoundary) {
         auto store = storage::LedgerStore::open(dir.path(), "regtest");
         ASSERT_TRUE(store.ok()) << store.error().to_string();
         auto tip = (*store)->tip();
-        ASSERT_TRUE(tip);
+        if (!tip) {
+            // Killed before genesis was connected: an empty ledger is a block boundary too.
+            EXPECT_EQ((*store)->state_digest(), StateHasher().finish());
+            EXPECT_FALSE((*store)->hash_at_height(0));
+            EXPECT_EQ(last_height, 0u);
+            continue;
+        }
         ASSERT_LT(tip->height, blocks.size());
         EXPECT_EQ(tip->hash, blocks[tip->height].hash());
         EXPECT_EQ(*(*store)->hash_at_height(tip->height), tip->hash);

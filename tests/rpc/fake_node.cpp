@@ -79,7 +79,7 @@ FakeNode::FakeNode(size_t big_block_txs) {
     m_mempool[pending.txid()] = MempoolEntry{pending, pending.txid(), Transaction::kSerializedSize, 2000, 1'800'000'000, 2};
 }
 
-const ChainParams& FakeNode::params() const { return regtest(); }
+const ChainParams& FakeNode::params() const { return chain_params(network); }
 
 std::optional<size_t> FakeNode::height_of(const Hash256& hash) const {
     for (size_t h = 0; h < hashes.size(); ++h)

@@ -31,6 +31,7 @@ public:
     Hash256 fork_hash;
 
     // Test hooks.
+    Network network = Network::Regtest;  // what params() reports (the canned data stay regtest)
     std::atomic<bool> throw_in_uptime{false};  // uptime throws: exercises -32603
     std::atomic<int> stop_requests{0};
     // While closed, uptime() waits (up to 10 s) until opened; `entered` counts callers.
