@@ -1,4 +1,4 @@
-// The mempool's indexes, admission rules, selection for blocks and reaction to chain changes; see mempool.h.
+// The mempool's indexes, admission rules, block selection and reaction to chain changes; see mempool.h.
 #include "node/mempool.h"
 
 #include <algorithm>
@@ -38,7 +38,9 @@ struct EvictionOrder {
 
 RateKey rate_key(const MempoolEntry& e) { return {e.tx.fee, e.size, e.sequence, e.txid}; }
 
-Rejection policy(std::string code, std::string detail) { return reject(std::move(code), std::move(detail), Fault::Policy); }
+Rejection policy(std::string code, std::string detail) {
+    return reject(std::move(code), std::move(detail), Fault::Policy);
+}
 
 uint64_t wall_clock() {
     return static_cast<uint64_t>(
@@ -296,7 +298,8 @@ struct Mempool::Impl {
         const SenderQueue* q = queue(sender);
         if (!q) return 0;
         std::vector<Hash256> doomed;
-        for (auto it = q->by_nonce.lower_bound(nonce); it != q->by_nonce.end(); ++it) doomed.push_back(it->second->txid);
+        for (auto it = q->by_nonce.lower_bound(nonce); it != q->by_nonce.end(); ++it)
+            doomed.push_back(it->second->txid);
         for (const Hash256& txid : doomed) erase_entry(txid);
         return doomed.size();
     }
@@ -434,9 +437,10 @@ struct Mempool::Impl {
             const Candidate c = candidate(*tx);
             const Account& account = accounts.at(c.sender);
             if (entries.count(c.txid) || tx->nonce < account.nonce || store.find_transaction(c.txid)) continue;
-            if (const MempoolEntry* old = at_nonce(queue(c.sender), tx->nonce))
+            if (const MempoolEntry* old = at_nonce(queue(c.sender), tx->nonce)) {
                 if (!check_replacement(c, *old)) continue;
-            if (const MempoolEntry* old = at_nonce(queue(c.sender), tx->nonce)) erase_entry(Hash256(old->txid));
+                erase_entry(Hash256(old->txid));
+            }
             add_entry(c, account, clock(), tip_height);
             if (sigcache) sigcache->add(c.txid);
         }

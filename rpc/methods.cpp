@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace finch::rpc {
 
@@ -22,8 +23,15 @@ std::string join(const std::vector<std::string_view>& items, std::string_view se
     return out;
 }
 
+// Parsed JSON holds non-negative integers as unsigned; built JSON may hold them as signed.
+std::optional<uint64_t> as_unsigned(const Json& v) {
+    if (v.is_number_unsigned()) return v.get<uint64_t>();
+    if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+    return std::nullopt;
+}
+
 std::variant<Args::Value, RpcError> convert_integer(const ParamSpec& p, const Json& v) {
-    if (v.is_number_unsigned()) return Args::Value(v.get<uint64_t>());
+    if (auto n = as_unsigned(v)) return Args::Value(*n);
     if (v.is_number_integer()) return value_error(p, "a non-negative integer");
     return type_error(p, "a non-negative integer");
 }
@@ -58,7 +66,8 @@ std::variant<Args::Value, RpcError> convert(const ParamSpec& p, const Json& v, c
             return Args::Value(v.get<bool>());
         case ParamType::IntegerOrBool:
             if (v.is_boolean()) return Args::Value(uint64_t{v.get<bool>() ? 1u : 0u});
-            if (v.is_number_unsigned()) return Args::Value(v.get<uint64_t>());
+            if (auto n = as_unsigned(v)) return Args::Value(*n);
+            if (v.is_number_integer()) return value_error(p, "a non-negative integer or a boolean");
             return type_error(p, "a non-negative integer or a boolean");
         case ParamType::String: return convert_string(p, v);
         case ParamType::Hash: return convert_hash(p, v);

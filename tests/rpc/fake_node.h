@@ -16,6 +16,7 @@ namespace finch::rpc::test {
 // A secret key derived from a label, the same on every run.
 SecretKey key_from_label(const std::string& label);
 AccountId account_of(const std::string& label);
+// Signed with fixed auxiliary randomness: the same arguments give the same txid.
 Transaction signed_transfer(const std::string& from_label, const AccountId& to, Amount amount, Amount fee,
                             uint64_t nonce);
 

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Whole-network benchmarks with real finchd processes on 127.0.0.1 (not run by the tests):
+  1. block propagation over 8 nodes (line and random topologies): an empty block and a
+     1,000-transfer block whose transfers every node already has; bytes sent per node;
+  2. transaction gossip: 10,000 transfers sent to one of 4 nodes, time until all mempools
+     hold them;
+  3. initial sync: a fresh node syncing N blocks x 100 transfers from one peer.
+Usage: bench/p2p_bench.py [--build-dir build] [--sync-blocks 10000]"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "functional"))
+from framework import Harness, wait_until  # noqa: E402
+
+
+def make_chain(h, datadir, **kw):
+    args = [os.path.join(os.path.dirname(h.finchd), "make_chain"), "--datadir", datadir]
+    for k, v in kw.items():
+        args += [f"--{k}", str(v)]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    print("  " + out.stdout.strip().replace("\n", "\n  "))
+
+
+def clone_datadir(src, node):
+    shutil.rmtree(node.datadir, ignore_errors=True)
+    shutil.copytree(src, node.datadir)
+
+
+def connect(nodes, edges):
+    for a, b in edges:
+        nodes[a].rpc("addnode", f"127.0.0.1:{nodes[b].port}", "onetry")
+    for a, b in edges:
+        wait_until(lambda: any(p["addr"].endswith(f":{nodes[b].port}") for p in nodes[a].rpc("getpeerinfo")),
+                   30, what=f"edge {a}-{b}")
+
+
+def submit(node, raws, batch=1000):
+    for i in range(0, len(raws), batch):
+        body = json.dumps([{"jsonrpc": "2.0", "id": j, "method": "sendrawtransaction", "params": [r]}
+                           for j, r in enumerate(raws[i:i + batch])])
+        status, _ = node.post(body, timeout=120)
+        assert status == 200, status
+
+
+def wait_all(nodes, predicate, timeout):
+    """Polls every node on its own thread; returns seconds until all satisfy predicate."""
+    start = time.monotonic()
+    done = [None] * len(nodes)
+
+    def poll(i):
+        deadline = start + timeout
+        while time.monotonic() < deadline:
+            if predicate(nodes[i]):
+                done[i] = time.monotonic() - start
+                return
+            time.sleep(0.002)
+
+    threads = [threading.Thread(target=poll, args=(i,)) for i in range(len(nodes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(d is not None for d in done), "timed out"
+    return max(done)
+
+
+def propagation(h, seed_dir, raws, topology):
+    nodes = [h.add_node() for _ in range(8)]
+    for n in nodes:
+        clone_datadir(seed_dir, n)
+        n.start()
+    if topology == "line":
+        edges = [(i, i - 1) for i in range(1, 8)]
+    else:
+        rng = random.Random(7)
+        edges = [(i, rng.randrange(i)) for i in range(1, 8)]  # a random tree
+        edges += [(a, b) for a, b in [(rng.randrange(8), rng.randrange(8)) for _ in range(4)] if a != b]
+    connect(nodes, edges)
+    miner = h.keygen()["address"]
+    results = {}
+    for label, txs in (("empty block", []), ("1,000-transfer block", raws)):
+        if txs:
+            submit(nodes[0], txs)
+            wait_all(nodes, lambda n: n.rpc("getmempoolinfo")["size"] >= len(txs), 120)
+        sent_before = [sum(p["bytessent"] for p in n.rpc("getpeerinfo")) for n in nodes]
+        tip = nodes[0].rpc("generatetoaddress", 1, miner)[0]
+        secs = wait_all(nodes, lambda n: n.rpc("getbestblockhash") == tip, 60)
+        time.sleep(0.5)
+        sent = [sum(p["bytessent"] for p in n.rpc("getpeerinfo")) - b for n, b in zip(nodes, sent_before)]
+        results[label] = (secs, sum(sent) / len(sent), max(sent))
+    hops = 7 if topology == "line" else None
+    for label, (secs, avg, mx) in results.items():
+        per_hop = f", {secs / hops * 1000:.1f} ms per hop" if hops else ""
+        print(f"  {topology:6} {label:22}: all 8 nodes in {secs * 1000:.0f} ms{per_hop}; "
+              f"bytes sent per node avg {avg:,.0f}, max {mx:,.0f}")
+    for n in nodes:
+        n.stop()
+    h.nodes.clear()
+
+
+def gossip(h, seed_dir, raws):
+    nodes = [h.add_node() for _ in range(4)]
+    for n in nodes:
+        clone_datadir(seed_dir, n)
+        n.start()
+    connect(nodes, [(1, 0), (2, 1), (3, 2), (3, 0)])
+    start = time.monotonic()
+    submit(nodes[0], raws)
+    accepted = time.monotonic() - start
+    total = wait_all(nodes, lambda n: n.rpc("getmempoolinfo")["size"] >= len(raws), 300) + accepted
+    print(f"  {len(raws):,} transfers into node0 in {accepted:.2f} s; all 4 mempools hold them after {total:.2f} s")
+    for n in nodes:
+        n.stop()
+    h.nodes.clear()
+
+
+def initial_sync(h, blocks):
+    src = h.add_node()
+    make_chain(h, src.datadir, accounts=10000, blocks=blocks, transfers=100)
+    src.start()
+    height = src.rpc("getblockcount")
+    fresh = h.add_node([f"--connect=127.0.0.1:{src.port}"])
+    start = time.monotonic()
+    fresh.start()
+    tip = src.rpc("getbestblockhash")
+    wait_until(lambda: fresh.rpc("getbestblockhash") == tip, 3600, interval=0.2, what="sync")
+    secs = time.monotonic() - start
+    transfers = blocks * 100 + 10000
+    print(f"  synced {height:,} blocks ({transfers:,} transfers) in {secs:.1f} s = {transfers / secs:,.0f} tx/s")
+    for n in (src, fresh):
+        n.stop()
+    h.nodes.clear()
+
+
+def main():
+    h = Harness()
+    sync_blocks = 10000
+    if "--sync-blocks" in sys.argv:
+        sync_blocks = int(sys.argv[sys.argv.index("--sync-blocks") + 1])
+    try:
+        seed = os.path.join(h.tmpdir, "seed")
+        print("setup:")
+        make_chain(h, seed, accounts=10000, blocks=0, txfile=os.path.join(h.tmpdir, "tx.txt"), txcount=10000)
+        raws = open(os.path.join(h.tmpdir, "tx.txt")).read().split()
+        print("block propagation (8 nodes):")
+        propagation(h, seed, raws[:1000], "line")
+        propagation(h, seed, raws[:1000], "random")
+        print("transaction gossip (4 nodes):")
+        gossip(h, seed, raws)
+        print(f"initial sync ({sync_blocks:,} blocks x 100 transfers from one peer):")
+        initial_sync(h, sync_blocks)
+    finally:
+        h.cleanup()
+
+
+if __name__ == "__main__":
+    main()
