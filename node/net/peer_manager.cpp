@@ -294,8 +294,15 @@ void PeerManager::handle(Peer& p, VersionMsg&& m) {
         return p.conn->close("old protocol version");
     }
     if (m.nonce == m_local_nonce) {
-        FINCH_DEBUG(Net, "connected to ourselves at " + p.addr.to_string() + ", dropping the address");
-        m_addrbook.remove(p.addr.to_string());
+        // We dialed ourselves. On the accepting side, find our dialing side (its local
+        // endpoint is this peer's remote one) to forget the address we dialed.
+        for (auto& [id, other] : m_peers) {
+            if (other->conn->inbound() || other->conn->local() != p.conn->remote()) continue;
+            FINCH_DEBUG(Net, "connected to ourselves at " + other->addr.to_string() + ", dropping the address");
+            m_addrbook.remove(other->addr.to_string());
+            other->conn->close("connection to self");
+        }
+        if (!p.conn->inbound()) m_addrbook.remove(p.addr.to_string());
         return p.conn->close("connection to self");
     }
     p.best_height = m.best_height;
@@ -324,6 +331,7 @@ void PeerManager::on_handshake(Peer& p) {
               (p.conn->inbound() ? "inbound" : "outbound") + ", " + p.version->user_agent + ", height " +
               std::to_string(p.best_height) + ")");
     if (!p.conn->inbound()) {
+        m_addrbook.add(p.addr, now_seconds());  // a peer we reached is worth sharing
         m_addrbook.mark_success(p.addr, now_seconds());
         p.conn->send(GetAddrMsg{});
     }
