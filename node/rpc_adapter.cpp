@@ -70,6 +70,12 @@ rpc::ChainInfo RpcAdapter::chain_info() {
     return info;
 }
 
+// The hot path of getblockcount/getbestblockhash: only the published tip, no store access.
+rpc::TipSummary RpcAdapter::tip_summary() {
+    const TipInfo t = m_chain.tip();
+    return {t.height, t.hash, t.bits, difficulty(t.bits)};
+}
+
 std::optional<Hash256> RpcAdapter::block_hash_at(uint64_t height) {
     if (height > m_chain.tip().height) return std::nullopt;
     return m_chain.store().hash_at_height(height);

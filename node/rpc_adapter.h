@@ -36,6 +36,7 @@ public:
 
     const ChainParams& params() const override { return m_chain.params(); }
     rpc::ChainInfo chain_info() override;
+    rpc::TipSummary tip_summary() override;
     std::optional<Hash256> block_hash_at(uint64_t height) override;
     std::optional<rpc::BlockInfo> block(const Hash256& hash) override;
     std::optional<rpc::HeaderInfo> header(const Hash256& hash) override;

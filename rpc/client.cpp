@@ -35,7 +35,8 @@ public:
     }
 
     Result<HttpResponse> run() {
-        m_stream.expires_after(m_endpoint.timeout);
+        m_deadline = std::chrono::steady_clock::now() + m_endpoint.timeout;
+        m_stream.expires_at(m_deadline);
         m_resolver.async_resolve(m_endpoint.host, std::to_string(m_endpoint.port),
                                  [this](error_code ec, tcp::resolver::results_type r) { on_resolve(ec, r); });
         m_ioc.run();
@@ -56,11 +57,13 @@ private:
 
     void on_connect(error_code ec) {
         if (ec) return fail(kConnectFailed, "Could not connect to the server", ec);
+        m_stream.expires_at(m_deadline);
         http::async_write(m_stream, m_request, [this](error_code e, size_t) { on_write(e); });
     }
 
     void on_write(error_code ec) {
         if (ec) return fail(kExchangeFailed, "Could not send the request to", ec);
+        m_stream.expires_at(m_deadline);
         http::async_read(m_stream, m_buffer, m_parser, [this](error_code e, size_t) {
             if (e) fail(kExchangeFailed, "No reply from", e);
         });
@@ -74,6 +77,7 @@ private:
     http::response_parser<http::string_body> m_parser;
     beast::flat_buffer m_buffer;
     std::optional<Rejection> m_error;
+    std::chrono::steady_clock::time_point m_deadline;  // one deadline for the whole exchange
 };
 
 RpcError error_from_json(const Json& error) {

@@ -1,4 +1,4 @@
-// The RPC method handlers the table in methods.cpp dispatches to, one per method.
+// The RPC method handlers that the table in methods_table.cpp dispatches to, one per method.
 // Each receives already-checked parameters and only calls NodeInterface.
 #pragma once
 

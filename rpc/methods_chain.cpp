@@ -34,9 +34,9 @@ CallResult getblockchaininfo(NodeInterface& node, const Args&) {
     return out;
 }
 
-CallResult getblockcount(NodeInterface& node, const Args&) { return Json(node.chain_info().blocks); }
+CallResult getblockcount(NodeInterface& node, const Args&) { return Json(node.tip_summary().height); }
 
-CallResult getbestblockhash(NodeInterface& node, const Args&) { return Json(node.chain_info().best_block_hash.to_hex()); }
+CallResult getbestblockhash(NodeInterface& node, const Args&) { return Json(node.tip_summary().hash.to_hex()); }
 
 CallResult getblockhash(NodeInterface& node, const Args& args) {
     auto hash = node.block_hash_at(args.integer(0));
@@ -74,7 +74,7 @@ CallResult getchaintips(NodeInterface& node, const Args&) {
     return out;
 }
 
-CallResult getdifficulty(NodeInterface& node, const Args&) { return Json(node.chain_info().difficulty); }
+CallResult getdifficulty(NodeInterface& node, const Args&) { return Json(node.tip_summary().difficulty); }
 
 CallResult gettransaction(NodeInterface& node, const Args& args) {
     auto info = node.transaction(args.hash(0));

@@ -20,10 +20,10 @@ std::variant<T, RpcError> decode_hex(const std::string& hex, const char* what) {
     return std::move(*value);
 }
 
-// nonce-too-high may become valid once earlier transactions arrive, as bitcoind's
+// A nonce too far ahead may become valid once the missing transfers arrive, like bitcoind's
 // "missing inputs" (-25); every other rejection is final (-26).
 int rejection_code(const std::string& reason) {
-    return reason == "nonce-too-high" ? code::kVerifyError : code::kVerifyRejected;
+    return reason == "nonce-gap" || reason == "nonce-too-high" ? code::kVerifyError : code::kVerifyRejected;
 }
 
 CallResult submit_result(const SubmitResult& r) {

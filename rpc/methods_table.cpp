@@ -90,11 +90,12 @@ verbose true: { "txid": { mempool entry }, ... })",
          "Mines blocks at once (regtest only) and returns their hashes.", R"([ "blockhash", ... ])", "1 <address>",
          h::generatetoaddress},
         {"getblocktemplate", "Mining", {{"address", Address, true, "", "the address the coinbase pays"}},
-         "Returns a block to mine on: coinbase and transactions filled in, nonce 0. Grind the header's "
-         "nonce until its hash meets the target, then call submitblock.",
+         "Returns a block to mine on: coinbase and transactions filled in, nonce 0. In \"hex\", the "
+         "header is the first 88 bytes and its nonce the last 8 of those (little-endian); grind it until "
+         "the header's double SHA-256 meets the target, then call submitblock.",
          R"({ "version", "previousblockhash", "merkleroot", "transactions": [ { "data", "txid", "fee" } ],
   "coinbasetxn": { "data", "txid" }, "coinbasevalue", "target", "mintime", "curtime", "bits",
-  "height", "noncerange", "sizelimit", "hex" })",
+  "height", "noncerange", "sizelimit", "txlimit", "hex" (the whole block, serialized) })",
          "<address>", h::getblocktemplate},
         {"submitblock", "Mining", {{"hexdata", String, true, "", "the serialized block as hex"}},
          "Submits a solved block.",
@@ -140,8 +141,9 @@ verbose true: { "txid": { mempool entry }, ... })",
          h::uptime},
         {"validateaddress", "Control", {{"address", String, true, "", "the address to check"}},
          "Says whether a string is a valid address of this network, and if not, why.",
-         R"({ "isvalid", "address", "network" (when the prefix is known), "error" and "error_message"
-  (when invalid) })",
+         R"({ "isvalid", "address", "network" (when the prefix names a known network),
+  "accountid" (hex, when valid), "error" (a code such as "address-bad-checksum") and
+  "error_message" (when invalid) })",
          "<address>", h::validateaddress},
     };
 }

@@ -32,6 +32,14 @@ struct ChainInfo {
     uint64_t orphan_blocks = 0;
 };
 
+// The active tip in brief: what getblockcount, getbestblockhash and getdifficulty need.
+struct TipSummary {
+    uint64_t height = 0;
+    Hash256 hash;
+    uint32_t bits = 0;
+    double difficulty = 0;
+};
+
 struct BlockInfo {
     Block block;
     uint64_t height = 0;
@@ -192,6 +200,13 @@ public:
 
     // chain
     virtual ChainInfo chain_info() = 0;
+    // Called for every getblockcount/getbestblockhash/getdifficulty, so it should be cheap.
+    // The default takes the values from chain_info(); override it when chain_info() does slow
+    // work (e.g. measuring the ledger's size on disk).
+    virtual TipSummary tip_summary() {
+        const ChainInfo c = chain_info();
+        return {c.blocks, c.best_block_hash, c.bits, c.difficulty};
+    }
     virtual std::optional<Hash256> block_hash_at(uint64_t height) = 0;
     virtual std::optional<BlockInfo> block(const Hash256& hash) = 0;
     virtual std::optional<HeaderInfo> header(const Hash256& hash) = 0;

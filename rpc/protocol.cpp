@@ -1,6 +1,7 @@
 // JSON-RPC framing: request validation, the two reply styles, batches and notifications.
 #include "rpc/protocol.h"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 
@@ -160,7 +161,18 @@ bool nesting_exceeds(std::string_view text, size_t max_depth) {
     return false;
 }
 
-std::string dump_json(const Json& j, int indent) { return j.dump(indent, ' ', false, Json::error_handler_t::replace); }
+std::string dump_json(const Json& j, int indent) {
+    // Serializing into a per-thread buffer that keeps its capacity, then copying once, avoids
+    // growing a fresh string step by step (it matters for replies of tens of kilobytes).
+    thread_local std::string buffer;
+    buffer.clear();
+    nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char>(buffer), ' ',
+                                                  Json::error_handler_t::replace);
+    serializer.dump(j, indent >= 0, false, static_cast<unsigned>(std::max(indent, 0)));
+    std::string out(buffer);
+    if (buffer.capacity() > (1u << 24)) std::string().swap(buffer);  // do not keep a huge one
+    return out;
+}
 
 HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch) {
     if (nesting_exceeds(body, kMaxJsonDepth))

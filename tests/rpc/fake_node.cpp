@@ -190,6 +190,11 @@ SubmitResult FakeNode::submit_transaction(const Transaction& tx) {
         r.detail = "expected nonce " + std::to_string(confirmed);
         return r;
     }
+    if (tx.nonce > confirmed + m_mempool.size() + 4) {
+        r.reason = "nonce-gap";
+        r.detail = "nonce too far past the next expected";
+        return r;
+    }
     m_mempool[r.txid] = MempoolEntry{tx, r.txid, Transaction::kSerializedSize, tx.fee, 1'800'000'000, chain.size() - 1};
     r.kind = SubmitResult::Kind::Accepted;
     return r;

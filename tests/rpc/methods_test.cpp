@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
 #include <set>
+#include <sstream>
 
 namespace finch::rpc {
 namespace {
@@ -244,6 +246,10 @@ TEST_F(MethodsTest, SendRawTransactionOutcomes) {
     EXPECT_EQ(low.code, -26);
     EXPECT_EQ(low.message, "nonce-too-low");
 
+    RpcError gap = err("sendrawtransaction", {to_hex(signed_transfer("alice", account_of("bob"), 5, 1000, 50).serialize())});
+    EXPECT_EQ(gap.code, -25);
+    EXPECT_EQ(gap.message, "nonce-gap");
+
     RpcError in_chain = err("sendrawtransaction", {to_hex(node.chain[2].txs[1].serialize())});
     EXPECT_EQ(in_chain.code, -27);
 
@@ -358,6 +364,17 @@ TEST_F(MethodsTest, EveryMethodHasHelpText) {
         EXPECT_FALSE(m.result.empty()) << m.name;
         EXPECT_NE(m.handler, nullptr) << m.name;
         for (const ParamSpec& p : m.params) EXPECT_FALSE(p.description.empty()) << m.name << "." << p.name;
+    }
+}
+
+TEST(MethodDocs, DocsRpcMdDescribesEveryMethod) {
+    std::ifstream in(FINCH_RPC_DOC);
+    ASSERT_TRUE(in) << FINCH_RPC_DOC;
+    std::stringstream text;
+    text << in.rdbuf();
+    for (const MethodSpec& m : method_table()) {
+        EXPECT_NE(text.str().find("#### " + std::string(m.name) + "\n"), std::string::npos) << m.name;
+        EXPECT_NE(text.str().find("`" + usage_line(m) + "`"), std::string::npos) << usage_line(m);
     }
 }
 
