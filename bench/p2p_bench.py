@@ -33,9 +33,12 @@ def clone_datadir(src, node):
     shutil.copytree(src, node.datadir)
 
 
-def connect(nodes, edges):
-    for a, b in edges:
-        nodes[a].rpc("addnode", f"127.0.0.1:{nodes[b].port}", "onetry")
+def start_topology(nodes, seed_dir, edges):
+    """Each edge (a, b): a dials b with --connect, so no other links form through discovery."""
+    for i, n in enumerate(nodes):
+        clone_datadir(seed_dir, n)
+        n.extra_args = [f"--connect=127.0.0.1:{nodes[b].port}" for a, b in edges if a == i]
+        n.start()
     for a, b in edges:
         wait_until(lambda: any(p["addr"].endswith(f":{nodes[b].port}") for p in nodes[a].rpc("getpeerinfo")),
                    30, what=f"edge {a}-{b}")
@@ -73,16 +76,14 @@ def wait_all(nodes, predicate, timeout):
 
 def propagation(h, seed_dir, raws, topology):
     nodes = [h.add_node() for _ in range(8)]
-    for n in nodes:
-        clone_datadir(seed_dir, n)
-        n.start()
     if topology == "line":
         edges = [(i, i - 1) for i in range(1, 8)]
     else:
         rng = random.Random(7)
-        edges = [(i, rng.randrange(i)) for i in range(1, 8)]  # a random tree
-        edges += [(a, b) for a, b in [(rng.randrange(8), rng.randrange(8)) for _ in range(4)] if a != b]
-    connect(nodes, edges)
+        edges = [(i, rng.randrange(i)) for i in range(1, 8)]  # a random tree ...
+        extra = {(a, b) for a, b in [(rng.randrange(8), rng.randrange(8)) for _ in range(4)] if a > b}
+        edges += sorted(extra - set(edges))  # ... plus a few extra links
+    start_topology(nodes, seed_dir, edges)
     miner = h.keygen()["address"]
     results = {}
     for label, txs in (("empty block", []), ("1,000-transfer block", raws)):
@@ -107,10 +108,7 @@ def propagation(h, seed_dir, raws, topology):
 
 def gossip(h, seed_dir, raws):
     nodes = [h.add_node() for _ in range(4)]
-    for n in nodes:
-        clone_datadir(seed_dir, n)
-        n.start()
-    connect(nodes, [(1, 0), (2, 1), (3, 2), (3, 0)])
+    start_topology(nodes, seed_dir, [(1, 0), (2, 1), (3, 2), (3, 0)])
     start = time.monotonic()
     submit(nodes[0], raws)
     accepted = time.monotonic() - start

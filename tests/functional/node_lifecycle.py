@@ -92,8 +92,27 @@ def test_sigkill_restart(h):
     assert_equal(fresh.stop(), 0)
 
 
+def test_corrupt_ledger(h):
+    node = h.add_node().start()
+    assert_equal(node.stop(), 0)
+    ledger = os.path.join(node.network_dir, "ledger")
+    with open(os.path.join(ledger, "CURRENT"), "w") as f:
+        f.write("garbage\n")
+    r = run_finchd(h, node.args()[1:])
+    assert r.returncode == 1, r
+    assert "ledger" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    # Another network's ledger in this folder is refused by name.
+    other = h.add_node().start()
+    assert_equal(other.stop(), 0)
+    os.rename(os.path.join(other.datadir, "regtest"), os.path.join(other.datadir, "test"))
+    r = run_finchd(h, [f"--datadir={other.datadir}", "--network=test", f"--rpcport={other.rpcport}",
+                       "--listen=0"])
+    assert r.returncode == 1 and "regtest" in r.stderr, r
+
+
 def test(h):
     test_bad_options(h)
+    test_corrupt_ledger(h)
     test_busy_port(h)
     test_config_file(h)
     test_sigterm_and_lock(h)
