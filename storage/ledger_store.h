@@ -95,7 +95,8 @@ public:
 
     // Reads (thread-safe).
     virtual std::optional<Account> get(const AccountId& id) const override = 0;
-    // Many accounts in one batched lookup (faster than one get() each).
+    // Many accounts in one batched lookup (faster than one get() each). It fills the store's
+    // account cache, so only the chainstate (the single writer) calls it.
     virtual std::vector<std::optional<Account>> get_many(const std::vector<AccountId>& ids) const = 0;
     virtual std::optional<Block> read_block(const Hash256& hash) const = 0;
     virtual std::optional<BlockUndo> read_undo(const Hash256& hash) const = 0;

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <array>
+#include <shared_mutex>
+#include <unordered_map>
 #include <cstring>
 
 namespace finch::storage {
@@ -181,20 +183,40 @@ public:
         m_db->Close();
     }
 
-    std::optional<Account> get(const AccountId& id) const override { return m_reads.account(id); }
+    std::optional<Account> get(const AccountId& id) const override {
+        {
+            std::shared_lock lock(m_cache_mutex);
+            if (auto it = m_cache.find(id); it != m_cache.end()) return it->second;
+        }
+        return m_reads.account(id);
+    }
 
     std::vector<std::optional<Account>> get_many(const std::vector<AccountId>& ids) const override {
+        std::vector<std::optional<Account>> out(ids.size());
+        std::vector<size_t> missing;
+        {
+            std::shared_lock lock(m_cache_mutex);
+            for (size_t i = 0; i < ids.size(); ++i) {
+                if (auto it = m_cache.find(ids[i]); it != m_cache.end()) out[i] = it->second;
+                else missing.push_back(i);
+            }
+        }
+        if (missing.empty()) return out;
         std::vector<rocksdb::Slice> keys;
-        keys.reserve(ids.size());
-        for (const auto& id : ids) keys.push_back(slice(id));
-        std::vector<rocksdb::PinnableSlice> values(ids.size());
-        std::vector<rocksdb::Status> statuses(ids.size());
+        keys.reserve(missing.size());
+        for (size_t i : missing) keys.push_back(slice(ids[i]));
+        std::vector<rocksdb::PinnableSlice> values(missing.size());
+        std::vector<rocksdb::Status> statuses(missing.size());
         m_db->MultiGet(rocksdb::ReadOptions(), m_cfs[kAccounts], keys.size(), keys.data(), values.data(),
                        statuses.data());
-        std::vector<std::optional<Account>> out(ids.size());
-        for (size_t i = 0; i < ids.size(); ++i)
-            if (statuses[i].ok())
-                out[i] = decode_account(ByteSpan(reinterpret_cast<const uint8_t*>(values[i].data()), values[i].size()));
+        std::unique_lock lock(m_cache_mutex);
+        if (m_cache.size() + missing.size() > kMaxCachedAccounts) m_cache.clear();
+        for (size_t k = 0; k < missing.size(); ++k) {
+            const size_t i = missing[k];
+            if (statuses[k].ok())
+                out[i] = decode_account(ByteSpan(reinterpret_cast<const uint8_t*>(values[k].data()), values[k].size()));
+            m_cache.emplace(ids[i], out[i]);
+        }
         return out;
     }
 
@@ -266,7 +288,7 @@ public:
             batch.Put(m_cfs[kTxIndex], slice(txid), slice(w.data()));
         });
         finish_tip_change(batch, c);
-        return write(batch, "connecting a block");
+        return write_tip_change(batch, *c.account_changes, "connecting a block");
     }
 
     Status disconnect(const TipChange& c) override {
@@ -277,10 +299,14 @@ public:
         batch.Delete(m_cfs[kHeight], slice(ByteSpan(hk)));
         for_each_txid(c, [&](const Hash256& txid, uint32_t) { batch.Delete(m_cfs[kTxIndex], slice(txid)); });
         finish_tip_change(batch, c);
-        return write(batch, "disconnecting a block");
+        return write_tip_change(batch, *c.account_changes, "disconnecting a block");
     }
 
     Status wipe_chain_state() override {
+        {
+            std::unique_lock lock(m_cache_mutex);
+            m_cache.clear();
+        }
         for (Table t : {kAccounts, kUndo, kHeight, kTxIndex}) {
             // Range-delete over the whole key space of the table: keys are at most 32 bytes.
             std::string end(33, '\xff');
@@ -334,6 +360,20 @@ private:
         batch.Put(m_cfs[kMeta], "counts", slice(encode_counts(c.new_counts)));
     }
 
+    // Writes a tip change, then brings the account cache in line with what was written.
+    Status write_tip_change(rocksdb::WriteBatch& batch, const StateOverlay::Changes& changes, const std::string& what) {
+        auto s = write(batch, what);
+        std::unique_lock lock(m_cache_mutex);
+        if (!s) {
+            m_cache.clear();  // the store's state is now uncertain: forget everything
+            return s;
+        }
+        for (const auto& [id, account] : changes)
+            if (auto it = m_cache.find(id); it != m_cache.end()) it->second = account;
+            else if (m_cache.size() < kMaxCachedAccounts) m_cache.emplace(id, account);
+        return s;
+    }
+
     // Bodies and index records need no sync of their own: the WAL is sequential, so the next
     // synced write (connecting a block) makes them durable too, and losing them in a crash
     // before that only forgets a block that was never connected.
@@ -349,6 +389,13 @@ private:
     std::vector<rocksdb::ColumnFamilyHandle*> m_cfs;
     Reads m_reads;
     rocksdb::WriteOptions m_write;
+
+    // Write-through cache of account states (absent accounts too). Only the single writer
+    // (the chainstate: get_many, connect, disconnect, wipe) adds entries, so a reader can
+    // never put back a value older than one just written.
+    static constexpr size_t kMaxCachedAccounts = 1'000'000;
+    mutable std::shared_mutex m_cache_mutex;
+    mutable std::unordered_map<AccountId, std::optional<Account>, AccountIdHasher> m_cache;
 };
 
 }  // namespace
