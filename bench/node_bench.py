@@ -75,6 +75,14 @@ def main():
         print(f"sendrawtransaction, batches of 1,000: {rate_batch:,.0f} tx/s accepted ({accepted:,} transfers)")
         size = node.rpc("getmempoolinfo")["size"]
         print(f"resident memory with {size:,} transfers in the mempool: {rss_mb(node.process.pid):.1f} MB")
+        address = h.keygen()["address"]
+        times = []
+        for _ in range(5):
+            start = time.monotonic()
+            tmpl = node.rpc("getblocktemplate", address)
+            times.append(time.monotonic() - start)
+        print(f"getblocktemplate with {size:,} transfers pooled ({len(tmpl['transactions']):,} selected): "
+              f"best {min(times) * 1000:.0f} ms over RPC (including JSON of the whole block)")
         node.stop()
     finally:
         h.cleanup()
