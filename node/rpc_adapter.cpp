@@ -38,11 +38,11 @@ double RpcAdapter::difficulty(uint32_t bits) const {
 
 uint64_t RpcAdapter::median_time(const Hash256& hash) const {
     std::vector<uint64_t> times;
-    std::optional<storage::BlockIndexRecord> rec = m_chain.lookup(hash);
+    std::optional<storage::BlockIndexRecord> rec = m_chain.store().read_index(hash);
     while (rec && times.size() < 11) {
         times.push_back(rec->header.time);
         if (rec->height == 0) break;
-        rec = m_chain.lookup(rec->header.prev_hash);
+        rec = m_chain.store().read_index(rec->header.prev_hash);
     }
     return median_time_past(times);
 }
@@ -82,7 +82,7 @@ std::optional<Hash256> RpcAdapter::block_hash_at(uint64_t height) {
 }
 
 std::optional<rpc::HeaderInfo> RpcAdapter::header(const Hash256& hash) {
-    auto rec = m_chain.lookup(hash);
+    auto rec = m_chain.store().read_index(hash);
     if (!rec) return std::nullopt;
     const TipInfo tip = m_chain.tip();
     rpc::HeaderInfo h;
@@ -90,7 +90,8 @@ std::optional<rpc::HeaderInfo> RpcAdapter::header(const Hash256& hash) {
     h.hash = hash;
     h.height = rec->height;
     h.chain_work = rec->chain_work;
-    const bool active = m_chain.is_on_active_chain(hash);
+    // Read from the store, not the block tree: RPC never waits for a block being connected.
+    const bool active = m_chain.store().hash_at_height(rec->height) == hash;
     h.confirmations = active ? static_cast<int64_t>(tip.height - rec->height + 1) : -1;
     if (active && rec->height < tip.height) h.next_hash = m_chain.store().hash_at_height(rec->height + 1);
     h.median_time = median_time(hash);
@@ -136,7 +137,7 @@ std::optional<rpc::TransactionInfo> RpcAdapter::transaction(const Hash256& txid)
     if (loc->index == 0) info.coinbase = block->coinbase;
     else if (loc->index <= block->txs.size()) info.transfer = block->txs[loc->index - 1];
     else return std::nullopt;
-    auto rec = m_chain.lookup(loc->block_hash);
+    auto rec = m_chain.store().read_index(loc->block_hash);
     const TipInfo tip = m_chain.tip();
     info.block_hash = loc->block_hash;
     info.block_height = rec ? rec->height : 0;
@@ -223,7 +224,7 @@ rpc::MiningInfo RpcAdapter::mining_info() {
     const uint64_t span = std::min<uint64_t>(120, tip.height);
     if (span > 0) {
         if (auto start_hash = m_chain.store().hash_at_height(tip.height - span)) {
-            if (auto start = m_chain.lookup(*start_hash); start && tip.time > start->header.time) {
+            if (auto start = m_chain.store().read_index(*start_hash); start && tip.time > start->header.time) {
                 const Uint256 work = tip.chain_work - start->chain_work;
                 info.network_hashps = work.to_double() / static_cast<double>(tip.time - start->header.time);
             }

@@ -101,6 +101,8 @@ public:
     virtual std::optional<Block> read_block(const Hash256& hash) const = 0;
     virtual std::optional<BlockUndo> read_undo(const Hash256& hash) const = 0;
     virtual Result<std::vector<BlockIndexRecord>> load_block_index() const = 0;
+    // One block's index record, read from the store (no chainstate lock needed).
+    virtual std::optional<BlockIndexRecord> read_index(const Hash256& hash) const = 0;
     virtual std::optional<ChainTipRecord> tip() const = 0;
     virtual LedgerCounts counts() const = 0;
     virtual std::optional<Hash256> hash_at_height(uint64_t height) const = 0;

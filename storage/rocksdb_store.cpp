@@ -236,6 +236,14 @@ public:
         return std::move(*u);
     }
 
+    std::optional<BlockIndexRecord> read_index(const Hash256& hash) const override {
+        auto v = m_reads.raw(kIndex, slice(hash));
+        if (!v) return std::nullopt;
+        auto rec = BlockIndexRecord::decode(hash, span_of(*v));
+        if (!rec) return std::nullopt;
+        return std::move(*rec);
+    }
+
     Result<std::vector<BlockIndexRecord>> load_block_index() const override {
         std::vector<BlockIndexRecord> out;
         std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), m_cfs[kIndex]));
