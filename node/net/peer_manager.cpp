@@ -351,7 +351,7 @@ void PeerManager::handle(Peer& p, InvMsg&& m) {
     for (const auto& item : m.items) {
         p.known.insert(item.hash);
         if (item.type == InvType::Block) {
-            if (!m_chain.lookup(item.hash) && !m_pending_blocks.count(item.hash)) unknown_block = true;
+            if (!m_chain.store().read_index(item.hash) && !m_pending_blocks.count(item.hash)) unknown_block = true;
             continue;
         }
         if (m_mempool.contains(item.hash) || m_recent_rejects.contains(item.hash)) continue;
@@ -482,9 +482,11 @@ void PeerManager::send_getheaders(Peer& p, std::optional<Hash256> from) {
 
 void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
     uint64_t start = 0;
+    // Served from the store (index and height tables), never waiting for the chainstate.
     for (const auto& h : m.locator) {
-        if (m_chain.is_on_active_chain(h)) {
-            start = m_chain.lookup(h)->height;
+        auto rec = m_chain.store().read_index(h);
+        if (rec && m_chain.store().hash_at_height(rec->height) == h) {
+            start = rec->height;
             break;
         }
     }
@@ -493,7 +495,7 @@ void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
     for (uint64_t h = start + 1; h <= tip && out.headers.size() < kMaxHeaders; ++h) {
         auto hash = m_chain.store().hash_at_height(h);
         if (!hash) break;
-        auto rec = m_chain.lookup(*hash);
+        auto rec = m_chain.store().read_index(*hash);
         if (!rec) break;
         out.headers.push_back(rec->header);
         if (*hash == m.stop) break;
@@ -504,7 +506,7 @@ void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
 void PeerManager::handle(Peer& p, HeadersMsg&& m) {
     if (m.headers.empty()) return;
     std::optional<uint64_t> prev_height;
-    if (auto rec = m_chain.lookup(m.headers.front().prev_hash)) prev_height = rec->height;
+    if (auto rec = m_chain.store().read_index(m.headers.front().prev_hash)) prev_height = rec->height;
     else if (auto it = m_pending_blocks.find(m.headers.front().prev_hash); it != m_pending_blocks.end())
         prev_height = it->second.height;
     if (!prev_height) {
@@ -519,7 +521,7 @@ void PeerManager::handle(Peer& p, HeadersMsg&& m) {
         const Hash256 hash = header.hash();
         ++height;
         p.known.insert(hash);
-        if (!m_chain.lookup(hash) && !m_pending_blocks.count(hash) && m_pending_blocks.size() < 200'000) {
+        if (!m_chain.store().read_index(hash) && !m_pending_blocks.count(hash) && m_pending_blocks.size() < 200'000) {
             m_pending_blocks.emplace(hash, PendingBlock{height, 0, {}});
             m_fetch_order.push_back(hash);
         }
@@ -535,7 +537,7 @@ void PeerManager::schedule_downloads() {
     // Drop what we already have.
     while (!m_fetch_order.empty()) {
         auto it = m_pending_blocks.find(m_fetch_order.front());
-        if (it != m_pending_blocks.end() && !m_chain.lookup(it->first)) break;
+        if (it != m_pending_blocks.end() && !m_chain.store().read_index(it->first)) break;
         if (it != m_pending_blocks.end()) m_pending_blocks.erase(it);
         m_fetch_order.pop_front();
     }
