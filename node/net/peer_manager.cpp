@@ -1,6 +1,7 @@
 // The p2p protocol logic; see peer_manager.h and docs/protocol.md.
 #include "node/net/peer_manager.h"
 
+#include "consensus/pow.h"
 #include "consensus/validation.h"
 #include "node/log.h"
 #include "node/miner.h"
@@ -47,6 +48,7 @@ struct PeerManager::Peer {
     uint64_t conn_time = now_seconds();
     uint64_t best_height = 0;
     KnownInventory known;
+    KnownInventory requested{20'000};  // what we asked this peer for lately
     std::vector<Hash256> tx_to_announce;
     std::map<Hash256, Clock::time_point> blocks_in_flight;
     std::map<Hash256, Clock::time_point> txs_in_flight;
@@ -152,7 +154,7 @@ void PeerManager::accept_next() {
         if (m_bans.is_banned(ip, now_seconds()) && !whitelisted(ip)) {
             FINCH_DEBUG(Net, "refused inbound connection from banned " + ip);
             socket.close(e2);
-        } else if (m_peers.size() >= m_options.max_connections) {
+        } else if (inbound_count() >= inbound_limit()) {
             FINCH_DEBUG(Net, "refused inbound connection from " + ip + ": connection limit");
             socket.close(e2);
         } else {
@@ -215,11 +217,31 @@ void PeerManager::on_closed(const std::shared_ptr<Connection>& c, const std::str
         if (auto p = m_pending_blocks.find(hash); p != m_pending_blocks.end()) p->second.requested_from = 0;
     it->second->blocks_in_flight.clear();
     it->second->ready = false;
+    // Transactions it was to deliver are asked of the next peers that offered them.
+    auto txs = std::move(it->second->txs_in_flight);
+    it->second->txs_in_flight.clear();
+    for (const auto& [txid, when] : txs) retry_tx(txid, c->id());
+    // Headers only this peer announced are forgotten: honest peers announce them again.
+    for (auto pb = m_pending_blocks.begin(); pb != m_pending_blocks.end();)
+        pb = (pb->second.announced_by == c->id() && pb->second.requested_from == 0) ? m_pending_blocks.erase(pb)
+                                                                                 : std::next(pb);
     // Erased later: the caller may still be inside a handler holding a reference to it.
     asio::post(m_ioc, [this, id = c->id()] {
         m_peers.erase(id);
         if (!m_stopping) schedule_downloads();
     });
+}
+
+size_t PeerManager::inbound_count() const {
+    size_t n = 0;
+    for (const auto& [id, p] : m_peers) n += p->conn->inbound() && !p->conn->closed();
+    return n;
+}
+
+// Outbound slots are reserved, so inbound connections can never crowd them out.
+size_t PeerManager::inbound_limit() const {
+    const size_t max = m_options.max_connections;
+    return max > m_options.max_outbound ? max - m_options.max_outbound : max / 2;
 }
 
 PeerManager::Peer* PeerManager::peer_of(const std::shared_ptr<Connection>& c) {
@@ -355,18 +377,43 @@ void PeerManager::handle(Peer& p, InvMsg&& m) {
             continue;
         }
         if (m_mempool.contains(item.hash) || m_recent_rejects.contains(item.hash)) continue;
-        auto& announcers = m_tx_announcers[item.hash];
-        if (std::find(announcers.begin(), announcers.end(), p.conn->id()) == announcers.end())
+        auto known = m_tx_announcers.find(item.hash);
+        if (known == m_tx_announcers.end()) {
+            if (m_tx_announcers.size() >= kMaxTrackedTxAnnouncements) continue;  // bounded memory
+            known = m_tx_announcers.emplace(item.hash, std::vector<uint64_t>{}).first;
+        }
+        auto& announcers = known->second;
+        if (std::find(announcers.begin(), announcers.end(), p.conn->id()) == announcers.end() &&
+            announcers.size() < 8)
             announcers.push_back(p.conn->id());
-        if (announcers.size() == 1) request_tx(p, item.hash);
+        // Ask this peer unless someone is already fetching it.
+        if (!tx_being_fetched(item.hash)) request_tx(p, item.hash);
     }
     if (unknown_block) send_getheaders(p);
 }
 
-void PeerManager::request_tx(Peer& p, const Hash256& txid) {
-    if (p.txs_in_flight.size() >= m_options.max_txs_in_flight_per_peer) return;
+bool PeerManager::tx_being_fetched(const Hash256& txid) const {
+    for (const auto& [id, peer] : m_peers)
+        if (peer->ready && peer->txs_in_flight.count(txid)) return true;
+    return false;
+}
+
+bool PeerManager::request_tx(Peer& p, const Hash256& txid) {
+    if (p.txs_in_flight.size() >= m_options.max_txs_in_flight_per_peer) return false;
     p.txs_in_flight[txid] = Clock::now();
+    p.requested.insert(txid);
     p.conn->send(GetDataMsg{{InvItem{InvType::Tx, txid}}});
+    return true;
+}
+
+// Asks the next peer that offered a transaction, after `from` failed to deliver it.
+void PeerManager::retry_tx(const Hash256& txid, uint64_t from) {
+    auto it = m_tx_announcers.find(txid);
+    if (it == m_tx_announcers.end()) return;
+    std::erase(it->second, from);
+    for (uint64_t id : it->second)
+        if (auto o = m_peers.find(id); o != m_peers.end() && o->second->ready && request_tx(*o->second, txid)) return;
+    if (it->second.empty()) m_tx_announcers.erase(it);
 }
 
 void PeerManager::handle(Peer& p, GetDataMsg&& m) {
@@ -397,14 +444,7 @@ void PeerManager::handle(Peer& p, NotFoundMsg&& m) {
             continue;
         }
         if (!p.txs_in_flight.erase(item.hash)) continue;
-        // Ask the next peer that offered it.
-        auto& announcers = m_tx_announcers[item.hash];
-        std::erase(announcers, p.conn->id());
-        for (uint64_t id : announcers)
-            if (auto it = m_peers.find(id); it != m_peers.end() && it->second->ready) {
-                request_tx(*it->second, item.hash);
-                break;
-            }
+        retry_tx(item.hash, p.conn->id());
     }
     schedule_downloads();
 }
@@ -421,7 +461,8 @@ bool PeerManager::unrequested(Peer& p) {
 void PeerManager::handle(Peer& p, TxMsg&& m) {
     const Hash256 txid = m.tx.txid();
     p.known.insert(txid);
-    const bool requested = p.txs_in_flight.erase(txid) != 0;
+    // Asked of this peer recently (perhaps timed out since): a late answer is not a flood.
+    const bool requested = p.txs_in_flight.erase(txid) != 0 || p.requested.contains(txid);
     m_tx_announcers.erase(txid);
     if (!requested && unrequested(p)) return misbehaving(p, "unrequested transaction flood");
     if (m_mempool.contains(txid)) return;
@@ -446,22 +487,33 @@ void PeerManager::handle(Peer& p, TxMsg&& m) {
 void PeerManager::handle(Peer& p, BlockMsg&& m) {
     const Hash256 hash = m.block.hash();
     p.known.insert(hash);
-    const bool requested = p.blocks_in_flight.erase(hash) != 0;
+    const bool requested = p.blocks_in_flight.erase(hash) != 0 || p.requested.contains(hash);
     if (!requested && unrequested(p)) return misbehaving(p, "unrequested block flood");
-    m_pending_blocks.erase(hash);
     node::BlockAcceptance r = m_chain.accept_block(m.block);
     switch (r.outcome) {
         case node::BlockOutcome::Connected:
-        case node::BlockOutcome::Stored: ++p.synced_blocks; break;
-        case node::BlockOutcome::Orphan: send_getheaders(p); break;
-        case node::BlockOutcome::Duplicate: break;
+        case node::BlockOutcome::Stored:
+            ++p.synced_blocks;
+            m_pending_blocks.erase(hash);
+            break;
+        case node::BlockOutcome::Orphan:
+            m_pending_blocks.erase(hash);
+            // Only when we do not know its parent's header either: otherwise it is just early.
+            if (!m_pending_blocks.count(m.block.header.prev_hash)) send_getheaders(p);
+            break;
+        case node::BlockOutcome::Duplicate: m_pending_blocks.erase(hash); break;
         case node::BlockOutcome::Rejected: {
             const Rejection& why = *r.rejection;
-            // A far-future time may be our clock's fault; a mutated body, corruption in transit.
-            if (why.fault == Fault::Consensus && why.code != "time-too-new")
+            if (why.fault == Fault::Consensus && why.code != "time-too-new") {
+                m_pending_blocks.erase(hash);
                 return misbehaving(p, "invalid block " + hash.to_hex() + ": " + why.to_string());
+            }
+            // A far-future time may be our clock's fault; a mutated body, corruption in transit:
+            // fetch the block again elsewhere, and drop a peer that mutates blocks.
+            if (auto it = m_pending_blocks.find(hash); it != m_pending_blocks.end()) it->second.requested_from = 0;
             FINCH_DEBUG(Net, "block " + hash.to_hex() + " from peer " + std::to_string(p.conn->id()) +
                                  " not accepted: " + why.to_string());
+            if (why.fault == Fault::Mutated) p.conn->close("sent a mutated block");
             break;
         }
     }
@@ -505,30 +557,44 @@ void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
 
 void PeerManager::handle(Peer& p, HeadersMsg&& m) {
     if (m.headers.empty()) return;
+    // The parent of the first header: a block we hold, or a header we are fetching.
     std::optional<uint64_t> prev_height;
-    if (auto rec = m_chain.store().read_index(m.headers.front().prev_hash)) prev_height = rec->height;
-    else if (auto it = m_pending_blocks.find(m.headers.front().prev_hash); it != m_pending_blocks.end())
+    uint64_t prev_time = 0;
+    if (auto rec = m_chain.store().read_index(m.headers.front().prev_hash)) {
+        prev_height = rec->height;
+        prev_time = rec->header.time;
+    } else if (auto it = m_pending_blocks.find(m.headers.front().prev_hash); it != m_pending_blocks.end()) {
         prev_height = it->second.height;
-    if (!prev_height) {
-        // We miss the start of this branch: ask again from our locator.
-        return send_getheaders(p);
+        prev_time = it->second.time;
     }
+    if (!prev_height) return send_getheaders(p);  // we miss the start of this branch
     Hash256 prev = m.headers.front().prev_hash;
     uint64_t height = *prev_height;
+    size_t added = 0;
     for (const auto& header : m.headers) {
-        if (header.prev_hash != prev) return misbehaving(p, "headers that do not connect");
+        if (header.prev_hash != prev) {
+            FINCH_DEBUG(Net, "peer " + std::to_string(p.conn->id()) + " sent headers that do not connect");
+            return p.conn->close("headers that do not connect");
+        }
         if (auto s = check_block_header(header, m_params); !s) return misbehaving(p, "header " + s.error().to_string());
+        // Cheap context: the difficulty a header must carry follows from its parent, so a
+        // peer cannot fill our download queue with easy fake headers.
+        if (header.bits != next_work_required(height, prev_time, m_params))
+            return misbehaving(p, "header with the wrong difficulty");
         const Hash256 hash = header.hash();
         ++height;
+        prev_time = header.time;
         p.known.insert(hash);
-        if (!m_chain.store().read_index(hash) && !m_pending_blocks.count(hash) && m_pending_blocks.size() < 200'000) {
-            m_pending_blocks.emplace(hash, PendingBlock{height, 0, {}});
+        if (!m_pending_blocks.count(hash) && !m_chain.store().read_index(hash) && m_pending_blocks.size() < 200'000) {
+            m_pending_blocks.emplace(hash, PendingBlock{height, header.time, p.conn->id(), 0, {}});
             m_fetch_order.push_back(hash);
+            ++added;
         }
         prev = hash;
     }
     p.best_height = std::max(p.best_height, height);
-    if (m.headers.size() == kMaxHeaders) send_getheaders(p, prev);
+    // Ask for more only when this reply taught us something (no endless re-downloads).
+    if (m.headers.size() == kMaxHeaders && added > 0) send_getheaders(p, prev);
     schedule_downloads();
 }
 
@@ -541,6 +607,9 @@ void PeerManager::schedule_downloads() {
         if (it != m_pending_blocks.end()) m_pending_blocks.erase(it);
         m_fetch_order.pop_front();
     }
+    // Forgotten entries stay in the order queue until here: compact it now and then.
+    if (m_fetch_order.size() > 2 * m_pending_blocks.size() + 1'000)
+        std::erase_if(m_fetch_order, [&](const Hash256& h) { return !m_pending_blocks.count(h); });
     std::vector<Peer*> ready;
     for (auto& [id, p] : m_peers)
         if (p->ready && !p->conn->closed()) ready.push_back(p.get());
@@ -550,7 +619,9 @@ void PeerManager::schedule_downloads() {
     for (const Hash256& hash : m_fetch_order) {
         auto it = m_pending_blocks.find(hash);
         if (it == m_pending_blocks.end() || it->second.requested_from != 0) continue;
-        if (it->second.height > tip + m_options.block_download_window) break;
+        // Not `break`: entries beyond the window (perhaps a fake branch) must not hold back
+        // the ones after them in arrival order.
+        if (it->second.height > tip + m_options.block_download_window) continue;
         // Round-robin over peers that have it (by their best height) and have room.
         Peer* chosen = nullptr;
         for (size_t n = 0; n < ready.size() && !chosen; ++n) {
@@ -565,6 +636,7 @@ void PeerManager::schedule_downloads() {
         it->second.requested_from = chosen->conn->id();
         it->second.requested_at = Clock::now();
         chosen->blocks_in_flight[hash] = Clock::now();
+        chosen->requested.insert(hash);
         requests[chosen].push_back(InvItem{InvType::Block, hash});
     }
     for (auto& [peer, items] : requests) peer->conn->send(GetDataMsg{std::move(items)});
@@ -632,7 +704,6 @@ void PeerManager::fill_outbound() {
         return;
     }
     for (const auto& a : m_addnodes) ensure(a);
-    if (m_peers.size() >= m_options.max_connections) return;
     for (size_t attempts = 0; outbound + m_connecting.size() < m_options.max_outbound && attempts < 8; ++attempts) {
         std::set<std::string> exclude = connected;
         exclude.insert(m_connecting.begin(), m_connecting.end());
@@ -668,13 +739,7 @@ void PeerManager::check_stalls() {
             }
             const Hash256 txid = it->first;
             it = p->txs_in_flight.erase(it);
-            auto& announcers = m_tx_announcers[txid];
-            std::erase(announcers, id);
-            for (uint64_t other : announcers)
-                if (auto o = m_peers.find(other); o != m_peers.end() && o->second->ready) {
-                    request_tx(*o->second, txid);
-                    break;
-                }
+            retry_tx(txid, id);
         }
     }
     schedule_downloads();

@@ -82,6 +82,8 @@ private:
     struct Peer;
     struct PendingBlock {
         uint64_t height = 0;
+        uint64_t time = 0;            // header time, for its children's difficulty
+        uint64_t announced_by = 0;    // peer whose headers introduced it
         uint64_t requested_from = 0;  // peer id, 0 = not requested
         std::chrono::steady_clock::time_point requested_at;
     };
@@ -121,7 +123,12 @@ private:
     void on_handshake(Peer& p);
     void send_getheaders(Peer& p, std::optional<Hash256> from = std::nullopt);
     void schedule_downloads();
-    void request_tx(Peer& p, const Hash256& txid);
+    bool request_tx(Peer& p, const Hash256& txid);
+    void retry_tx(const Hash256& txid, uint64_t from);
+    bool tx_being_fetched(const Hash256& txid) const;
+    size_t inbound_count() const;
+    size_t inbound_limit() const;
+    static constexpr size_t kMaxTrackedTxAnnouncements = 100'000;
     void announce_block(const Hash256& hash);
     VersionMsg our_version() const;
     bool unrequested(Peer& p);

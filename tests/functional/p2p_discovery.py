@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Discovery and connection management: a node that only knows one peer learns the others
 through getaddr/addr and dials them; an addnode peer that drops is dialed again; the
-address book survives a restart; --maxconnections limits inbound connections."""
+address book survives a restart; --maxconnections limits inbound connections (8 of them
+are kept for outbound)."""
 
 import time
 
@@ -36,14 +37,13 @@ def test(h):
     c.start()
     wait_until(lambda: c.rpc("getconnectioncount") >= 1, 60, what="c to reconnect from its address book")
 
-    # --maxconnections caps connections: d accepts at most one.
-    d = h.add_node(["--maxconnections=1"]).start()
-    e = h.add_node([f"--connect=127.0.0.1:{d.port}"]).start()
-    f = h.add_node([f"--connect=127.0.0.1:{d.port}"]).start()
-    wait_until(lambda: d.rpc("getconnectioncount") == 1, 30, what="d's first peer")
+    # --maxconnections caps connections, with 8 slots kept for outbound: d (10) accepts 2 inbound.
+    d = h.add_node(["--maxconnections=10"]).start()
+    dialers = [h.add_node([f"--connect=127.0.0.1:{d.port}"]).start() for _ in range(3)]
+    wait_until(lambda: d.rpc("getconnectioncount") == 2, 30, what="d's first two peers")
     time.sleep(2)
-    assert_equal(d.rpc("getconnectioncount"), 1)
-    assert e.rpc("getconnectioncount") + f.rpc("getconnectioncount") == 1
+    assert_equal(d.rpc("getconnectioncount"), 2)
+    assert_equal(sum(x.rpc("getconnectioncount") for x in dialers), 2)
     for n in h.nodes:
         assert_equal(n.stop(), 0)
 
