@@ -122,6 +122,8 @@ Status Chainstate::load() {
         if (auto s = m_store.put_block(m_params.genesis, g->record()); !s) return s;
     }
 
+    // A reindex that did not finish (the process died) starts over.
+    if (auto flag = m_store.get_meta(storage::kReindexingKey); flag && !flag->empty()) return reindex_locked();
     m_counts = m_store.counts();
     if (auto t = m_store.tip()) {
         auto it = m_nodes.find(t->hash);
@@ -139,6 +141,10 @@ Status Chainstate::load() {
 
 Status Chainstate::reindex() {
     std::lock_guard lock(m_mutex);
+    return reindex_locked();
+}
+
+Status Chainstate::reindex_locked() {
     if (auto s = m_store.wipe_chain_state(); !s) return s;
     m_chain.clear();
     m_counts = {};
@@ -150,7 +156,8 @@ Status Chainstate::reindex() {
         if (node->status & storage::kHaveData) m_candidates.insert(node.get());
     }
     if (auto s = m_store.put_index(records); !s) return s;
-    return activate_best_chain(nullptr);
+    if (auto s = activate_best_chain(nullptr); !s) return s;
+    return m_store.put_meta(storage::kReindexingKey, {});  // the rebuild is complete
 }
 
 BlockAcceptance Chainstate::accept_block(const Block& block) {

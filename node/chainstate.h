@@ -93,6 +93,7 @@ public:
     const ChainParams& params() const { return m_params; }
 
 private:
+    Status reindex_locked();
     BlockNode* add_node(const BlockHeader& header, const Hash256& hash, BlockNode* parent, uint32_t status);
     BlockAcceptance accept_one(const Block& block, std::vector<Hash256>& connected_parents);
     Status activate_best_chain(const Block* fresh);

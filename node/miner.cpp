@@ -39,20 +39,32 @@ Miner::~Miner() { stop(); }
 
 Template Miner::create_template(const AccountId& to, uint64_t now) const {
     const ChainParams& params = m_chain.params();
-    const TipInfo tip = m_chain.tip();
+    // The parent and the state after it come from one snapshot: while a reorg is being
+    // written, the published tip and the live store may briefly disagree.
+    const auto snap = m_chain.store().snapshot();
+    const auto tip = snap->tip();
+    FINCH_ASSERT(tip.has_value());  // the chainstate connected genesis at load
+    const auto parent = m_chain.store().read_index(tip->hash);
+    FINCH_ASSERT(parent.has_value());
+    std::vector<uint64_t> times;
+    for (auto rec = parent; rec && times.size() < 11; rec = m_chain.store().read_index(rec->header.prev_hash)) {
+        times.push_back(rec->header.time);
+        if (rec->height == 0) break;
+    }
+
     Template t;
-    t.height = tip.height + 1;
+    t.height = tip->height + 1;
     t.mempool_generation = m_mempool.generation();
-    t.min_time = tip.median_time_past + 1;
+    t.min_time = median_time_past(times) + 1;
     Block& b = t.block;
     b.header.version = 1;
-    b.header.prev_hash = tip.hash;
+    b.header.prev_hash = tip->hash;
     b.header.time = std::max(now, t.min_time);
-    b.header.bits = next_work_required(tip.height, tip.time, params);
+    b.header.bits = next_work_required(tip->height, parent->header.time, params);
     t.target = Uint256::from_compact(b.header.bits);
 
-    // Re-check each candidate against the tip state: the mempool may lag a block behind.
-    StateOverlay state(m_chain.store());
+    // Re-check each candidate against that state: the mempool may lag a block behind.
+    StateOverlay state(*snap);
     Amount fees = 0;
     for (const MempoolEntry& e : m_mempool.select_for_block(max_transfers())) {
         Account sender = state.get(e.sender).value_or(Account{});

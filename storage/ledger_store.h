@@ -16,6 +16,8 @@
 namespace finch::storage {
 
 inline constexpr uint32_t kSchemaVersion = 1;
+// Metadata key set (to "1") while a reindex is rebuilding the state; see wipe_chain_state.
+inline constexpr const char* kReindexingKey = "reindexing";
 
 // Block status bits, persisted with the block index.
 enum BlockStatus : uint32_t {
@@ -116,7 +118,8 @@ public:
     virtual Status connect(const TipChange& change) = 0;
     virtual Status disconnect(const TipChange& change) = 0;
     // For --reindex: drops accounts, undo data, height and transaction indexes and the tip,
-    // keeping block bodies and the block index.
+    // keeping block bodies and the block index. Sets kReindexingKey first; the caller clears
+    // it (put_meta with an empty value) when the rebuild is complete.
     virtual Status wipe_chain_state() = 0;
     // Small metadata values (peers, bans and the like use their own keys).
     virtual std::optional<Bytes> get_meta(const std::string& key) const = 0;

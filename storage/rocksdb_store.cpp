@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <shared_mutex>
 #include <unordered_map>
 #include <cstring>
@@ -71,6 +72,13 @@ Rejection store_error(const rocksdb::Status& s, const std::string& what) {
     return reject("store-io", what + ": " + s.ToString(), Fault::Decode);
 }
 
+// A read that fails for any reason but "not found" (I/O error, corruption) must not be
+// mistaken for an absent key: that could condemn a valid block. Stop instead.
+[[noreturn]] void fatal_read_error(const rocksdb::Status& s) {
+    std::fprintf(stderr, "fatal: ledger read failed: %s\n", s.ToString().c_str());
+    std::abort();
+}
+
 // Reads shared by the live store and its snapshots.
 class Reads {
 public:
@@ -79,7 +87,9 @@ public:
 
     std::optional<std::string> raw(Table t, rocksdb::Slice key) const {
         std::string value;
-        if (!m_db->Get(m_ro, m_cfs[t], key, &value).ok()) return std::nullopt;
+        auto s = m_db->Get(m_ro, m_cfs[t], key, &value);
+        if (s.IsNotFound()) return std::nullopt;
+        if (!s.ok()) fatal_read_error(s);
         return value;
     }
     std::optional<Account> account(const AccountId& id) const {
@@ -213,6 +223,7 @@ public:
         if (m_cache.size() + missing.size() > kMaxCachedAccounts) m_cache.clear();
         for (size_t k = 0; k < missing.size(); ++k) {
             const size_t i = missing[k];
+            if (!statuses[k].ok() && !statuses[k].IsNotFound()) fatal_read_error(statuses[k]);
             if (statuses[k].ok())
                 out[i] = decode_account(ByteSpan(reinterpret_cast<const uint8_t*>(values[k].data()), values[k].size()));
             m_cache.emplace(ids[i], out[i]);
@@ -315,16 +326,23 @@ public:
             std::unique_lock lock(m_cache_mutex);
             m_cache.clear();
         }
+        // First, durably: no tip, and a flag that a rebuild is under way. A crash anywhere
+        // after this makes the next start redo the whole reindex instead of trusting a
+        // half-deleted state.
+        {
+            rocksdb::WriteBatch mark;
+            mark.Delete(m_cfs[kMeta], "tip");
+            mark.Delete(m_cfs[kMeta], "counts");
+            mark.Put(m_cfs[kMeta], kReindexingKey, "1");
+            if (auto st = write(mark, "starting a reindex"); !st) return st;
+        }
         for (Table t : {kAccounts, kUndo, kHeight, kTxIndex}) {
             // Range-delete over the whole key space of the table: keys are at most 32 bytes.
             std::string end(33, '\xff');
             auto s = m_db->DeleteRange(m_write, m_cfs[t], rocksdb::Slice(), end);
             if (!s.ok()) return store_error(s, "wiping chain state");
         }
-        rocksdb::WriteBatch batch;
-        batch.Delete(m_cfs[kMeta], "tip");
-        batch.Delete(m_cfs[kMeta], "counts");
-        return write(batch, "wiping chain state");
+        return Status::accepted();
     }
 
     std::optional<Bytes> get_meta(const std::string& key) const override {

@@ -533,19 +533,22 @@ void PeerManager::send_getheaders(Peer& p, std::optional<Hash256> from) {
 }
 
 void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
+    // One snapshot of the active chain, so a reorg on another thread cannot splice two
+    // branches into one reply. Served from the store, never waiting for the chainstate.
+    auto snap = m_chain.store().snapshot();
+    const auto tip = snap->tip();
+    if (!tip) return;
     uint64_t start = 0;
-    // Served from the store (index and height tables), never waiting for the chainstate.
     for (const auto& h : m.locator) {
         auto rec = m_chain.store().read_index(h);
-        if (rec && m_chain.store().hash_at_height(rec->height) == h) {
+        if (rec && snap->hash_at_height(rec->height) == h) {
             start = rec->height;
             break;
         }
     }
-    const uint64_t tip = m_chain.tip().height;
     HeadersMsg out;
-    for (uint64_t h = start + 1; h <= tip && out.headers.size() < kMaxHeaders; ++h) {
-        auto hash = m_chain.store().hash_at_height(h);
+    for (uint64_t h = start + 1; h <= tip->height && out.headers.size() < kMaxHeaders; ++h) {
+        auto hash = snap->hash_at_height(h);
         if (!hash) break;
         auto rec = m_chain.store().read_index(*hash);
         if (!rec) break;

@@ -253,6 +253,25 @@ TEST(Chainstate, ReindexRebuildsTheSameState) {
     EXPECT_EQ(l.store->counts().transactions, counts.transactions);
 }
 
+TEST(Chainstate, AnInterruptedReindexIsRedoneAtTheNextStart) {
+    TempDir dir;
+    auto chain = make_chain(Parent::genesis(), 12, 1);
+    Hash256 digest;
+    {
+        Ledger l(dir.path());
+        feed(*l.chain, chain);
+        digest = l.store->state_digest();
+        // The process dies right after the wipe, before the rebuild connects anything.
+        ASSERT_TRUE(l.store->wipe_chain_state().ok());
+        EXPECT_FALSE(l.store->tip());
+    }
+    Ledger again(dir.path());
+    EXPECT_EQ(again.chain->tip().hash, chain.back().hash());
+    EXPECT_EQ(again.store->state_digest(), digest);
+    auto flag = again.store->get_meta(storage::kReindexingKey);
+    EXPECT_TRUE(!flag || flag->empty());
+}
+
 TEST(Chainstate, NotifiesConnectsDisconnectsAndTips) {
     struct Recorder : node::ChainNotifications {
         std::vector<std::string> events;
