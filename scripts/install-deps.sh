@@ -5,8 +5,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev librocksdb-dev libssl-dev libsecp256k1-dev nlohmann-json3-dev
-  libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 clang
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3
 )
 
 missing=()
