@@ -48,7 +48,7 @@ struct PeerManager::Peer {
     uint64_t conn_time = now_seconds();
     uint64_t best_height = 0;
     KnownInventory known;
-    KnownInventory requested{20'000};  // what we asked this peer for lately
+    KnownInventory requested{10'000};  // what we asked this peer for lately
     std::vector<Hash256> tx_to_announce;
     std::map<Hash256, Clock::time_point> blocks_in_flight;
     std::map<Hash256, Clock::time_point> txs_in_flight;

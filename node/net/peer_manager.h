@@ -43,7 +43,7 @@ struct NetOptions {
     size_t max_blocks_in_flight_per_peer = 16;
     size_t block_download_window = 64;  // blocks past our tip we may request (below the orphan limit)
     size_t max_txs_in_flight_per_peer = 5'000;
-    size_t known_inventory_per_peer = 50'000;
+    size_t known_inventory_per_peer = 20'000;  // ~1.6 MB per peer at most
     size_t max_unrequested_per_minute = 200;
 };
 
