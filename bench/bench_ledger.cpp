@@ -42,28 +42,10 @@ void bench_connection(size_t accounts, size_t measure_blocks) {
     TempDir dir("connect");
     Ledger l(dir.path, std::getenv("FINCH_BENCH_NOSYNC") == nullptr);
     auto t0 = Clock::now();
-    std::vector<Wallet> wallets(accounts);
-    parallel_for(accounts, [&](size_t i) { wallets[i] = make_wallet(i); });
-    Wallet funder = make_wallet(~0ULL);
-
-    // Fund every account from 20 blocks of coinbase.
-    Tip tip{params().genesis_hash, 0, params().genesis.header.time};
-    for (int i = 0; i < 20; ++i) {
-        Block b = make_block(tip, funder.id, {});
-        l.accept(b);
-        tip = tip_of(b);
-    }
-    uint64_t funder_nonce = 0;
-    for (size_t first = 0; first < accounts; first += 1000) {
-        std::vector<Transaction> txs(std::min<size_t>(1000, accounts - first));
-        parallel_for(txs.size(), [&](size_t i) {
-            txs[i] = signed_transfer(funder, wallets[first + i].id, 1'000'000, funder_nonce + i);
-        });
-        funder_nonce += txs.size();
-        Block b = make_block(tip, funder.id, std::move(txs));
-        l.accept(b);
-        tip = tip_of(b);
-    }
+    auto funded = fund_wallets(accounts, 1'000'000, [&](const Block& b) { l.accept(b); });
+    const std::vector<Wallet>& wallets = funded.wallets;
+    const Wallet& funder = funded.funder;
+    Tip tip = funded.tip;
     std::printf("setup: %zu accounts funded in %.1f s (height %llu)\n", accounts, seconds_since(t0),
                 static_cast<unsigned long long>(tip.height));
 

@@ -1,7 +1,7 @@
 // Mempool benchmarks: admission of valid transfers from 10,000 senders funded by real regtest
 // blocks (one thread, and two threads as parallel RPC batches), and block selection from a
 // 50,000-transaction mempool. Run: build/bin/bench_mempool
-#include "consensus/pow.h"
+#include "bench/chain_builder.h"
 #include "node/chainstate.h"
 #include "node/mempool.h"
 #include "storage/ledger_store.h"
@@ -20,42 +20,13 @@
 namespace {
 
 using namespace finch;
+using namespace finch::bench;
 
 constexpr size_t kSenders = 10'000;
 constexpr size_t kPerSender = 5;  // 50,000 transfers in all
 constexpr size_t kFundingPerBlock = 5'000;
 constexpr Amount kFunding = 300'000;  // per sender; covers kPerSender * (amount + the highest fee)
 constexpr uint64_t kNow = 1'700'000'000;
-
-const ChainParams& params() { return chain_params(Network::Regtest); }
-
-struct Wallet {
-    SecretKey secret;
-    AccountId id;
-};
-
-Wallet make_wallet(uint64_t i) {
-    Wallet w;
-    Writer seed;
-    seed.u64(i);
-    do {
-        w.secret.bytes = sha256(seed.data()).bytes;
-        seed.u8(0);
-    } while (!is_valid_secret_key(w.secret));
-    w.id = account_id(*derive_public_key(w.secret));
-    return w;
-}
-
-Transaction signed_transfer(const Wallet& from, const AccountId& to, Amount amount, Amount fee, uint64_t nonce) {
-    Transaction tx;
-    tx.sender = *derive_public_key(from.secret);
-    tx.recipient = to;
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    tx.sign_with(from.secret, params().genesis_hash);
-    return tx;
-}
 
 // Runs f(i) for i in [0, n) on `threads` threads, thread t taking i = t, t + threads, ...
 template <typename F>
@@ -100,17 +71,7 @@ public:
 private:
     void connect(const std::vector<Transaction>& transfers, const AccountId& miner) {
         const node::TipInfo tip = m_chain->tip();
-        Block b;
-        b.header.prev_hash = tip.hash;
-        b.header.time = tip.time + 1;
-        b.header.bits = params().genesis.header.bits;
-        b.coinbase.height = tip.height + 1;
-        b.coinbase.recipient = miner;
-        b.coinbase.amount = block_subsidy(tip.height + 1, params());
-        for (const auto& tx : transfers) b.coinbase.amount += tx.fee;
-        b.txs = transfers;
-        b.header.merkle_root = b.compute_merkle_root();
-        while (!check_proof_of_work(b.header.hash(), b.header.bits, params().pow_limit)) ++b.header.nonce;
+        Block b = make_block({tip.hash, tip.height, tip.time}, miner, transfers);
         if (auto r = m_chain->accept_block(b); !r.ok()) {
             std::fprintf(stderr, "funding block rejected: %s\n", r.rejection->to_string().c_str());
             std::abort();
@@ -125,7 +86,7 @@ private:
         for (size_t first = 0; first < kSenders; first += kFundingPerBlock) {
             std::vector<Transaction> block(std::min(kFundingPerBlock, kSenders - first));
             split(block.size(), cores(), [&](size_t i) {
-                block[i] = signed_transfer(funder, senders[first + i].id, kFunding, 200, first + i);
+                block[i] = signed_transfer(funder, senders[first + i].id, kFunding, first + i, 200);
             });
             connect(block, funder.id);
         }
@@ -138,7 +99,7 @@ private:
         txs.resize(fees.size());
         split(txs.size(), cores(), [&](size_t j) {
             const size_t s = j % kSenders;
-            txs[j] = signed_transfer(senders[s], senders[(s + 1) % kSenders].id, 1'000, fees[j], j / kSenders);
+            txs[j] = signed_transfer(senders[s], senders[(s + 1) % kSenders].id, 1'000, j / kSenders, fees[j]);
         });
     }
 

@@ -88,12 +88,13 @@ inline Block make_block(const Tip& tip, const AccountId& miner, std::vector<Tran
 
 inline Tip tip_of(const Block& b) { return {b.hash(), b.coinbase.height, b.header.time}; }
 
-inline Transaction signed_transfer(const Wallet& from, const AccountId& to, Amount amount, uint64_t nonce) {
+inline Transaction signed_transfer(const Wallet& from, const AccountId& to, Amount amount, uint64_t nonce,
+                                   Amount fee = 1) {
     Transaction tx;
     tx.sender = from.pub;
     tx.recipient = to;
     tx.amount = amount;
-    tx.fee = 1;
+    tx.fee = fee;
     tx.nonce = nonce;
     tx.sign_with(from.secret, params().genesis_hash);
     return tx;
@@ -119,6 +120,38 @@ inline node::Chainstate::Options chain_options() {
     node::Chainstate::Options o;
     o.clock = [] { return params().genesis.header.time + 100'000'000; };
     return o;
+}
+
+// Wallets 0..count-1 and a funder; 20 coinbase blocks to the funder, then blocks of 1,000
+// transfers paying `amount` to every wallet. `accept(block)` connects each block.
+struct FundedWallets {
+    std::vector<Wallet> wallets;
+    Wallet funder;
+    Tip tip;
+};
+
+template <typename Accept>
+FundedWallets fund_wallets(size_t count, Amount amount, Accept accept) {
+    FundedWallets f;
+    f.wallets.resize(count);
+    parallel_for(count, [&](size_t i) { f.wallets[i] = make_wallet(i); });
+    f.funder = make_wallet(~0ULL);
+    f.tip = {params().genesis_hash, 0, params().genesis.header.time};
+    for (int i = 0; i < 20; ++i) {
+        Block b = make_block(f.tip, f.funder.id, {});
+        accept(b);
+        f.tip = tip_of(b);
+    }
+    for (size_t first = 0; first < count; first += 1000) {
+        std::vector<Transaction> txs(std::min<size_t>(1000, count - first));
+        parallel_for(txs.size(), [&](size_t i) {
+            txs[i] = signed_transfer(f.funder, f.wallets[first + i].id, amount, first + i);
+        });
+        Block b = make_block(f.tip, f.funder.id, std::move(txs));
+        accept(b);
+        f.tip = tip_of(b);
+    }
+    return f;
 }
 
 }  // namespace finch::bench

@@ -52,24 +52,10 @@ int main(int argc, char** argv) {
     };
 
     auto t0 = Clock::now();
-    std::vector<Wallet> wallets(accounts);
-    parallel_for(accounts, [&](size_t i) { wallets[i] = make_wallet(i); });
-    Wallet funder = make_wallet(~0ULL);
-    Tip tip{params().genesis_hash, 0, params().genesis.header.time};
-    for (int i = 0; i < 20; ++i) {
-        Block b = make_block(tip, funder.id, {});
-        accept(b);
-        tip = tip_of(b);
-    }
-    for (size_t first = 0; first < accounts; first += 1000) {
-        std::vector<Transaction> txs(std::min<size_t>(1000, accounts - first));
-        parallel_for(txs.size(), [&](size_t i) {
-            txs[i] = signed_transfer(funder, wallets[first + i].id, 10'000'000, first + i);
-        });
-        Block b = make_block(tip, funder.id, std::move(txs));
-        accept(b);
-        tip = tip_of(b);
-    }
+    auto funded = fund_wallets(accounts, 10'000'000, accept);
+    const std::vector<Wallet>& wallets = funded.wallets;
+    const Wallet& funder = funded.funder;
+    Tip tip = funded.tip;
     std::vector<uint64_t> nonces(accounts, 0);
     size_t next_sender = 0;
     for (size_t n = 0; n < blocks; ++n) {
