@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds finchain and runs every test: the Release build, then the same tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer in a separate build directory.
-# Set FINCH_SKIP_SANITIZERS=1 to run only the Release pass.
+# AddressSanitizer + UndefinedBehaviorSanitizer in a separate build directory, then each
+# libFuzzer target for a short, fixed time (clang, its own build directory).
+# Set FINCH_SKIP_SANITIZERS=1 or FINCH_SKIP_FUZZ=1 to leave those passes out;
+# FINCH_FUZZ_SECONDS sets the time per fuzz target (default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +19,21 @@ if [ "${FINCH_SKIP_SANITIZERS:-0}" != "1" ]; then
   cmake --build build-sanitize -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs" --timeout 900
+fi
+
+if [ "${FINCH_SKIP_FUZZ:-0}" != "1" ]; then
+  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFINCH_FUZZ=ON >/dev/null
+  cmake --build build-fuzz -j "$jobs"
+  seconds="${FINCH_FUZZ_SECONDS:-15}"
+  for target in build-fuzz/bin/fuzz_*; do
+    corpus=$(mktemp -d)
+    log=$(mktemp)
+    if ! "$target" -max_total_time="$seconds" "$corpus" >"$log" 2>&1; then
+      tail -n 40 "$log" >&2
+      echo "fuzz target $target found a failure" >&2
+      exit 1
+    fi
+    echo "fuzz: $(basename "$target"): $(grep -E '^Done' "$log")"
+    rm -rf "$corpus" "$log"
+  done
 fi
