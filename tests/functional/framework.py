@@ -37,7 +37,7 @@ def wait_until(predicate, timeout=30.0, interval=0.05, what="condition"):
         try:
             if predicate():
                 return
-        except (RpcError, OSError, ConnectionError, http.client.HTTPException):
+        except (RpcError, OSError, ConnectionError, http.client.HTTPException, ValueError):
             pass
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
@@ -85,6 +85,10 @@ class Node:
 
     def start(self, extra=(), wait=True):
         assert self.process is None, "node already running"
+        # A node killed with SIGKILL leaves its cookie behind; the new process writes a fresh
+        # one, and reading the stale one meanwhile would only fail authentication.
+        if os.path.exists(self.cookie_path):
+            os.remove(self.cookie_path)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.args(extra), stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -129,6 +133,8 @@ class Node:
     def rpc(self, method, *params, timeout=60, **named):
         payload = {"method": method, "params": named if named else list(params), "id": 1}
         status, body = self.post(json.dumps(payload), timeout=timeout)
+        if status == 401:
+            raise RpcError(-401, "authentication failed")
         reply = json.loads(body)
         if reply.get("error"):
             raise RpcError(reply["error"].get("code"), reply["error"].get("message"))
