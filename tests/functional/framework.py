@@ -89,11 +89,22 @@ class Node:
         # one, and reading the stale one meanwhile would only fail authentication.
         if os.path.exists(self.cookie_path):
             os.remove(self.cookie_path)
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.args(extra), stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        if wait:
-            self.wait_for_rpc()
+        for attempt in range(3):
+            log = open(self.log_path, "ab")
+            self.process = subprocess.Popen(self.args(extra), stdout=log, stderr=subprocess.STDOUT)
+            log.close()
+            if not wait:
+                return self
+            try:
+                self.wait_for_rpc()
+                return self
+            except AssertionError:
+                # Another process may have taken a port between free_port() and our bind:
+                # pick new ones and try again.
+                if self.process.poll() is None or "already in use" not in self.tail_log(2) or attempt == 2:
+                    raise
+                self.process = None
+                self.port, self.rpcport = free_port(), free_port()
         return self
 
     def wait_for_rpc(self, timeout=30):
