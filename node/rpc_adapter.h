@@ -8,6 +8,7 @@
 #include "rpc/node_interface.h"
 
 #include <chrono>
+#include <mutex>
 #include <functional>
 
 namespace finch::node {
@@ -78,6 +79,10 @@ private:
     std::function<void()> m_request_stop;
     NetworkControl* m_net = nullptr;
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+    // size_on_disk walks the ledger folder: measured at most every 10 s, not per call.
+    std::mutex m_disk_mutex;
+    uint64_t m_disk_bytes = 0;
+    std::chrono::steady_clock::time_point m_disk_measured{};
 };
 
 }  // namespace finch::node

@@ -617,14 +617,18 @@ void PeerManager::schedule_downloads() {
     for (auto& [id, p] : m_peers)
         if (p->ready && !p->conn->closed()) ready.push_back(p.get());
     if (ready.empty()) return;
-    size_t next_peer = 0;
+    size_t next_peer = 0, beyond_window = 0;
     std::map<Peer*, std::vector<InvItem>> requests;
     for (const Hash256& hash : m_fetch_order) {
         auto it = m_pending_blocks.find(hash);
         if (it == m_pending_blocks.end() || it->second.requested_from != 0) continue;
-        // Not `break`: entries beyond the window (perhaps a fake branch) must not hold back
-        // the ones after them in arrival order.
-        if (it->second.height > tip + m_options.block_download_window) continue;
+        // Not a plain `break`: entries beyond the window (perhaps a fake branch) must not hold
+        // back the ones after them in arrival order; but stop looking after a while, so a
+        // long queue does not cost a full scan per received block.
+        if (it->second.height > tip + m_options.block_download_window) {
+            if (++beyond_window > 1'024) break;
+            continue;
+        }
         // Round-robin over peers that have it (by their best height) and have room.
         Peer* chosen = nullptr;
         for (size_t n = 0; n < ready.size() && !chosen; ++n) {
