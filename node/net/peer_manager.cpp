@@ -220,7 +220,10 @@ void PeerManager::on_closed(const std::shared_ptr<Connection>& c, const std::str
     // Transactions it was to deliver are asked of the next peers that offered them.
     auto txs = std::move(it->second->txs_in_flight);
     it->second->txs_in_flight.clear();
-    for (const auto& [txid, when] : txs) retry_tx(txid, c->id());
+    for (const auto& [txid, when] : txs) {
+        m_tx_fetcher.erase(txid);
+        retry_tx(txid, c->id());
+    }
     // Headers only this peer announced are forgotten: honest peers announce them again.
     for (auto pb = m_pending_blocks.begin(); pb != m_pending_blocks.end();)
         pb = (pb->second.announced_by == c->id() && pb->second.requested_from == 0) ? m_pending_blocks.erase(pb)
@@ -392,15 +395,12 @@ void PeerManager::handle(Peer& p, InvMsg&& m) {
     if (unknown_block) send_getheaders(p);
 }
 
-bool PeerManager::tx_being_fetched(const Hash256& txid) const {
-    for (const auto& [id, peer] : m_peers)
-        if (peer->ready && peer->txs_in_flight.count(txid)) return true;
-    return false;
-}
+bool PeerManager::tx_being_fetched(const Hash256& txid) const { return m_tx_fetcher.count(txid) != 0; }
 
 bool PeerManager::request_tx(Peer& p, const Hash256& txid) {
     if (p.txs_in_flight.size() >= m_options.max_txs_in_flight_per_peer) return false;
     p.txs_in_flight[txid] = Clock::now();
+    m_tx_fetcher[txid] = p.conn->id();
     p.requested.insert(txid);
     p.conn->send(GetDataMsg{{InvItem{InvType::Tx, txid}}});
     return true;
@@ -444,6 +444,7 @@ void PeerManager::handle(Peer& p, NotFoundMsg&& m) {
             continue;
         }
         if (!p.txs_in_flight.erase(item.hash)) continue;
+        m_tx_fetcher.erase(item.hash);
         retry_tx(item.hash, p.conn->id());
     }
     schedule_downloads();
@@ -463,6 +464,7 @@ void PeerManager::handle(Peer& p, TxMsg&& m) {
     p.known.insert(txid);
     // Asked of this peer recently (perhaps timed out since): a late answer is not a flood.
     const bool requested = p.txs_in_flight.erase(txid) != 0 || p.requested.contains(txid);
+    m_tx_fetcher.erase(txid);
     m_tx_announcers.erase(txid);
     if (!requested && unrequested(p)) return misbehaving(p, "unrequested transaction flood");
     if (m_mempool.contains(txid)) return;
@@ -746,6 +748,7 @@ void PeerManager::check_stalls() {
             }
             const Hash256 txid = it->first;
             it = p->txs_in_flight.erase(it);
+            m_tx_fetcher.erase(txid);
             retry_tx(txid, id);
         }
     }

@@ -159,6 +159,7 @@ private:
     std::unordered_map<Hash256, PendingBlock, Hash256Hasher> m_pending_blocks;  // announced by headers, not stored yet
     std::deque<Hash256> m_fetch_order;
     std::unordered_map<Hash256, std::vector<uint64_t>, Hash256Hasher> m_tx_announcers;  // who offered a tx
+    std::unordered_map<Hash256, uint64_t, Hash256Hasher> m_tx_fetcher;  // tx -> the peer asked for it now
     std::unordered_set<Hash256, Hash256Hasher> m_recent_rejects;
     std::deque<Hash256> m_recent_rejects_order;
     std::chrono::steady_clock::time_point m_last_persist = std::chrono::steady_clock::now();
