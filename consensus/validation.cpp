@@ -12,7 +12,7 @@ Status check_block_header(const BlockHeader& header, const ChainParams& params) 
     return check_proof_of_work(header.hash(), header.bits, params.pow_limit);
 }
 
-Status check_block(const Block& block, const ChainParams& params) {
+Status check_block(const Block& block, const ChainParams& params, std::vector<Hash256>* txids) {
     if (auto s = check_block_header(block.header, params); !s) return s;
     // The merkle root first, as Bitcoin does: a body padded or altered in transit must be
     // reported as Mutated (dropped), never as a consensus failure that condemns its header.
@@ -33,6 +33,7 @@ Status check_block(const Block& block, const ChainParams& params) {
         if (!seen.insert(id).second) return reject("bad-txns-duplicate", "transaction " + id.to_hex() + " twice");
     for (const auto& tx : block.txs)
         if (auto s = check_transaction(tx); !s) return s;
+    if (txids) *txids = std::move(ids);
     return Status::accepted();
 }
 

@@ -15,7 +15,8 @@ Status check_block_header(const BlockHeader& header, const ChainParams& params);
 // Context-free block rules (no signatures, no state):
 // bad-blk-length, bad-blk-tx-count, bad-txnmrklroot (Fault::Mutated), bad-txns-duplicate,
 // bad-cb-extra, the header's proof of work, and every transfer's stateless rules.
-Status check_block(const Block& block, const ChainParams& params);
+// `txids`, if given, receives the block's txids (coinbase first), computed on the way.
+Status check_block(const Block& block, const ChainParams& params, std::vector<Hash256>* txids = nullptr);
 
 // Every transfer's signature (bad-signature). The node may check these in parallel or
 // skip those its signature cache already holds, then apply with signatures verified.

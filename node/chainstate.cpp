@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <thread>
 
 namespace finch::node {
@@ -21,31 +22,31 @@ uint64_t created_accounts(const BlockUndo& undo) {
         std::count_if(undo.previous.begin(), undo.previous.end(), [](const auto& e) { return !e.second; }));
 }
 
-// The accounts a block touches, read from the store in one batch before it is applied.
+// The accounts a block touches, read from the store in one batch before it is applied
+// and kept sorted for lookups.
 class PrefetchedView : public AccountView {
 public:
     PrefetchedView(const storage::LedgerStore& store, const Block& block) : m_store(store) {
-        std::vector<AccountId> ids;
-        ids.reserve(2 * block.txs.size() + 1);
-        ids.push_back(block.coinbase.recipient);
+        m_ids.reserve(2 * block.txs.size() + 1);
+        m_ids.push_back(block.coinbase.recipient);
         for (const auto& tx : block.txs) {
-            ids.push_back(tx.sender_id());
-            ids.push_back(tx.recipient);
+            m_ids.push_back(tx.sender_id());
+            m_ids.push_back(tx.recipient);
         }
-        std::sort(ids.begin(), ids.end());
-        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-        auto accounts = store.get_many(ids);
-        m_cache.reserve(ids.size());
-        for (size_t i = 0; i < ids.size(); ++i) m_cache.emplace(ids[i], accounts[i]);
+        std::sort(m_ids.begin(), m_ids.end());
+        m_ids.erase(std::unique(m_ids.begin(), m_ids.end()), m_ids.end());
+        m_accounts = store.get_many(m_ids);
     }
     std::optional<Account> get(const AccountId& id) const override {
-        auto it = m_cache.find(id);
-        return it != m_cache.end() ? it->second : m_store.get(id);
+        auto it = std::lower_bound(m_ids.begin(), m_ids.end(), id);
+        if (it != m_ids.end() && *it == id) return m_accounts[static_cast<size_t>(it - m_ids.begin())];
+        return m_store.get(id);
     }
 
 private:
     const storage::LedgerStore& m_store;
-    std::unordered_map<AccountId, std::optional<Account>, AccountIdHasher> m_cache;
+    std::vector<AccountId> m_ids;
+    std::vector<std::optional<Account>> m_accounts;
 };
 
 }  // namespace
@@ -58,6 +59,7 @@ Chainstate::Chainstate(storage::LedgerStore& store, const ChainParams& params, S
       m_options(std::move(options)),
       m_orphans(m_options.max_orphans, m_options.max_orphan_bytes) {
     if (m_options.verify_threads == 0) m_options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
+    m_checker = std::make_unique<SignatureChecker>(m_params.genesis_hash, m_sigcache, m_options.verify_threads);
 }
 
 uint64_t Chainstate::now() const {
@@ -184,7 +186,8 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
 
     // Context-free rules. A merkle mismatch (Fault::Mutated) is only dropped: the header
     // may be valid with its real body.
-    if (auto s = check_block(block, m_params); !s) return {BlockOutcome::Rejected, s.error()};
+    std::vector<Hash256> txids;
+    if (auto s = check_block(block, m_params, &txids); !s) return {BlockOutcome::Rejected, s.error()};
 
     auto parent_it = m_nodes.find(block.header.prev_hash);
     if (parent_it == m_nodes.end()) {
@@ -216,17 +219,45 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
     }
 
     BlockNode* node = add_node(block.header, hash, parent, storage::kHaveData);
-    if (auto s = m_store.put_block(block, node->record()); !s) {
-        m_nodes.erase(hash);
-        for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
-        return {BlockOutcome::Rejected, s.error()};
+    const Uint256 tip_work = m_chain.empty() ? Uint256() : m_chain.back()->chain_work;
+    // A block that will be connected now has its signatures checked on the pool while it
+    // is stored and its accounts are read. The job points at `block` without owning it, so
+    // it is always finished or abandoned before this function returns.
+    PreparedBlock fresh{std::shared_ptr<const Block>(std::shared_ptr<const Block>(), &block), std::move(txids), nullptr};
+    struct Abandon {
+        SignatureChecker& checker;
+        PreparedBlock& prepared;
+        ~Abandon() {
+            if (prepared.signatures) checker.abandon(*prepared.signatures);
+        }
+    } abandon{*m_checker, fresh};
+    if (node->chain_work > tip_work) fresh.signatures = m_checker->submit(fresh.block, fresh.txids, true);
+
+    // A block that extends the tip is stored by the same batch that connects it; any other
+    // is stored now.
+    fresh.store_body = !m_chain.empty() && parent == m_chain.back() && node->chain_work > tip_work;
+    auto store_body = [&]() -> Status {
+        if (auto s = m_store.put_block(block, node->record()); !s) {
+            for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
+            return s;
+        }
+        return Status::accepted();
+    };
+    if (!fresh.store_body) {
+        if (auto s = store_body(); !s) {
+            m_nodes.erase(hash);
+            return {BlockOutcome::Rejected, s.error()};
+        }
     }
     stored.push_back(hash);
-    const Uint256 tip_work = m_chain.empty() ? Uint256() : m_chain.back()->chain_work;
     if (node->chain_work >= tip_work) m_candidates.insert(node);
 
-    if (auto s = activate_best_chain(&block); !s) {
+    if (auto s = activate_best_chain(&fresh); !s) {
         if (s.error().code.rfind("store-", 0) == 0) return {BlockOutcome::Rejected, s.error()};
+    }
+    // Not connected after all (its connection failed, or the store did): keep the body.
+    if (fresh.store_body && !is_on_active_chain_locked(node) && !(node->status & storage::kValid)) {
+        if (auto s = store_body(); !s) return {BlockOutcome::Rejected, s.error()};
     }
     m_orphan_count = m_orphans.size();
     if (node->failed()) {
@@ -252,7 +283,22 @@ BlockNode* Chainstate::best_candidate() {
     return nullptr;
 }
 
-Status Chainstate::activate_best_chain(const Block* fresh) {
+Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
+    // Blocks about to be connected, read ahead so their signatures are checked on the pool
+    // while earlier blocks are disconnected, applied and written. Whatever is left when
+    // this returns (a failure, a store error) is abandoned.
+    constexpr size_t kReadAhead = 8;
+    struct ReadAhead {
+        SignatureChecker& checker;
+        std::deque<PreparedBlock> blocks;
+        ~ReadAhead() { clear(); }
+        void clear() {
+            for (auto& p : blocks)
+                if (p.signatures) checker.abandon(*p.signatures);
+            blocks.clear();
+        }
+    } ahead{*m_checker, {}};
+
     bool changed = false;
     // Each round either reaches the best candidate or marks one block failed, so the
     // loop ends after at most (number of candidates + 1) rounds.
@@ -269,14 +315,30 @@ Status Chainstate::activate_best_chain(const Block* fresh) {
             path.push_back(fork);
             fork = fork->parent;
         }
+        std::reverse(path.begin(), path.end());  // in connection order
+        ahead.clear();
+        size_t prepared = 0;
+        auto fill = [&] {
+            while (ahead.blocks.size() < kReadAhead && prepared < path.size()) {
+                auto p = prepare(path[prepared], fresh);
+                if (!p) break;  // the body is missing: reported when its turn comes
+                ahead.blocks.push_back(std::move(*p));
+                ++prepared;
+            }
+        };
+        fill();
         while (!m_chain.empty() && m_chain.back() != fork) {
             if (auto s = disconnect_tip(); !s) return s;
             changed = true;
         }
         bool rule_failure = false;
-        for (auto it = path.rbegin(); it != path.rend(); ++it) {
-            const Block* body = (fresh && fresh->hash() == (*it)->hash) ? fresh : nullptr;
-            auto s = connect_tip(*it, body, rule_failure);
+        for (BlockNode* node : path) {
+            fill();
+            if (ahead.blocks.empty())
+                return reject("store-corrupt", "block body " + node->hash.to_hex() + " missing", Fault::Decode);
+            PreparedBlock current = std::move(ahead.blocks.front());
+            ahead.blocks.pop_front();
+            auto s = connect_tip(node, current, rule_failure);
             if (!s) {
                 if (!rule_failure) return s;  // the store failed
                 break;                        // marked failed: choose again
@@ -294,71 +356,32 @@ Status Chainstate::activate_best_chain(const Block* fresh) {
     return Status::accepted();
 }
 
-// Verifies a block's uncached signatures on helper threads while the caller keeps working;
-// finish() joins in on the remaining work and returns the verdict.
-class SignatureCheck {
-public:
-    SignatureCheck(const Block& block, const std::vector<Hash256>& txids, const SignatureCache* cache,
-                   const Hash256& genesis, unsigned threads)
-        : m_genesis(genesis) {
-        m_todo.reserve(block.txs.size());
-        for (size_t i = 0; i < block.txs.size(); ++i)
-            if (!cache || !cache->contains(txids[i + 1])) m_todo.push_back(&block.txs[i]);
-        const unsigned helpers = std::min<unsigned>(threads - 1, static_cast<unsigned>(m_todo.size() / 32));
-        for (unsigned t = 0; t < helpers; ++t) m_threads.emplace_back([this] { work(); });
+std::optional<Chainstate::PreparedBlock> Chainstate::prepare(BlockNode* node, PreparedBlock* fresh) {
+    if (fresh && fresh->block && fresh->block->hash() == node->hash) {
+        PreparedBlock p = *fresh;  // shares its job; the caller of accept_one owns the body
+        if (!p.signatures) p.signatures = m_checker->submit(p.block, p.txids, true);
+        fresh->signatures = p.signatures;
+        return p;
     }
-    ~SignatureCheck() {
-        m_failed = true;  // stop helpers early if finish() was never called
-        for (auto& t : m_threads) t.join();
-    }
+    auto loaded = m_store.read_block(node->hash);
+    if (!loaded) return std::nullopt;
+    PreparedBlock p;
+    p.block = std::make_shared<const Block>(std::move(*loaded));
+    p.txids = p.block->txids();
+    p.signatures = m_checker->submit(p.block, p.txids, false);
+    return p;
+}
 
-    Status finish() {
-        work();
-        for (auto& t : m_threads) t.join();
-        m_threads.clear();
-        if (m_failed) {
-            const Transaction* bad = m_todo[m_failed_index.load()];
-            return reject("bad-signature", "transaction " + bad->txid().to_hex() + " has an invalid signature");
-        }
-        return Status::accepted();
-    }
-
-private:
-    void work() {
-        for (size_t i; !m_failed.load(std::memory_order_relaxed) && (i = m_next.fetch_add(1)) < m_todo.size();) {
-            if (!check_signature(*m_todo[i], m_genesis)) {
-                m_failed_index = i;
-                m_failed = true;
-            }
-        }
-    }
-
-    const Hash256& m_genesis;
-    std::vector<const Transaction*> m_todo;
-    std::vector<std::thread> m_threads;
-    std::atomic<size_t> m_next{0};
-    std::atomic<bool> m_failed{false};
-    std::atomic<size_t> m_failed_index{0};
-};
-
-Status Chainstate::connect_tip(BlockNode* node, const Block* fresh, bool& rule_failure) {
+Status Chainstate::connect_tip(BlockNode* node, PreparedBlock& prepared, bool& rule_failure) {
     rule_failure = false;
-    std::optional<Block> loaded;
-    if (!fresh) {
-        loaded = m_store.read_block(node->hash);
-        if (!loaded) return reject("store-corrupt", "block body " + node->hash.to_hex() + " missing", Fault::Decode);
-        fresh = &*loaded;
-    }
-    const Block& block = *fresh;
-
-    const std::vector<Hash256> txids = block.txids();
-    // Signatures are checked on the other cores while this thread applies the block; the
-    // result is written only if both succeed.
-    SignatureCheck signatures(block, txids, m_sigcache, m_params.genesis_hash, m_options.verify_threads);
+    const Block& block = *prepared.block;
+    const std::vector<Hash256>& txids = prepared.txids;
+    // Signatures are checked on the pool while this thread applies the block; the result
+    // is written only if both succeed.
     PrefetchedView view(m_store, block);
     StateOverlay overlay(view);
     Result<BlockUndo> undo = apply_block(block, node->height, overlay, m_params);
-    if (Status verdict = signatures.finish(); !verdict) undo = verdict.error();
+    if (Status verdict = m_checker->wait(*prepared.signatures); !verdict) undo = verdict.error();
     if (!undo) {
         rule_failure = true;
         m_last_failure = {node->hash, undo.error()};
@@ -372,7 +395,7 @@ Status Chainstate::connect_tip(BlockNode* node, const Block* fresh, bool& rule_f
     counts.transactions += block.txs.size() + 1;
     BlockIndexRecord rec = node->record();
     storage::TipChange change{node->hash, node->height, &block, &txids, &overlay.changes(), &*undo, &rec,
-                              {node->hash, node->height}, counts};
+                              prepared.store_body, {node->hash, node->height}, counts};
     if (auto s = m_store.connect(change); !s) {
         for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
         return s;
@@ -397,7 +420,7 @@ Status Chainstate::disconnect_tip() {
     counts.accounts -= created_accounts(*undo);
     counts.transactions -= block->txs.size() + 1;
     storage::TipChange change{node->hash, node->height, &*block, nullptr, &overlay.changes(), &*undo, nullptr,
-                              {node->parent->hash, node->parent->height}, counts};
+                              false, {node->parent->hash, node->parent->height}, counts};
     if (auto s = m_store.disconnect(change); !s) {
         for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
         return s;

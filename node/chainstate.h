@@ -6,6 +6,7 @@
 #include "node/notifications.h"
 #include "node/orphan_pool.h"
 #include "node/signature_cache.h"
+#include "node/signature_checker.h"
 #include "storage/ledger_store.h"
 
 #include <atomic>
@@ -93,12 +94,21 @@ public:
     const ChainParams& params() const { return m_params; }
 
 private:
+    // A block body on its way to connection, its txids and its signature checks.
+    struct PreparedBlock {
+        std::shared_ptr<const Block> block;
+        std::vector<Hash256> txids;
+        std::shared_ptr<SignatureJob> signatures;
+        bool store_body = false;  // not stored yet: the connecting batch writes it
+    };
     Status reindex_locked();
     BlockNode* add_node(const BlockHeader& header, const Hash256& hash, BlockNode* parent, uint32_t status);
     BlockAcceptance accept_one(const Block& block, std::vector<Hash256>& connected_parents);
-    Status activate_best_chain(const Block* fresh);
+    // `fresh`, if given, is the block just received (its body need not be read back).
+    Status activate_best_chain(PreparedBlock* fresh);
     BlockNode* best_candidate();
-    Status connect_tip(BlockNode* node, const Block* fresh, bool& rule_failure);
+    std::optional<PreparedBlock> prepare(BlockNode* node, PreparedBlock* fresh);
+    Status connect_tip(BlockNode* node, PreparedBlock& prepared, bool& rule_failure);
     Status disconnect_tip();
     void mark_failed(BlockNode* node);
     void publish_tip();
@@ -130,6 +140,7 @@ private:
     uint64_t m_next_sequence = 1;
     storage::LedgerCounts m_counts;
     std::vector<ChainNotifications*> m_subscribers;
+    std::unique_ptr<SignatureChecker> m_checker;
 
     mutable std::mutex m_tip_mutex;  // guards only m_tip, so readers never wait on activation
     std::shared_ptr<const TipInfo> m_tip;

@@ -75,6 +75,7 @@ struct TipChange {
     const StateOverlay::Changes* account_changes = nullptr;
     const BlockUndo* undo = nullptr;  // written on connect, deleted on disconnect
     const BlockIndexRecord* index_update = nullptr;  // the block's index record, if it changed
+    bool store_body = false;  // connect only: the body was not stored yet (put_block), write it too
     ChainTipRecord new_tip;
     LedgerCounts new_counts;
 };

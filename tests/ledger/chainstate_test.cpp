@@ -43,6 +43,11 @@ TEST(Chainstate, ConnectsALinearChainAndPaysEveryone) {
     ASSERT_TRUE(loc);
     EXPECT_EQ(loc->block_hash, chain[1].hash());
     EXPECT_EQ(loc->index, 1u);
+    for (const auto& b : chain) {  // each body was written with the batch that connected it
+        auto stored = l.store->read_block(b.hash());
+        ASSERT_TRUE(stored);
+        EXPECT_EQ(stored->serialize(), b.serialize());
+    }
 }
 
 void check_reorg(size_t depth) {
@@ -145,9 +150,40 @@ TEST(Chainstate, BadSignatureFailsConnection) {
     feed(*l.chain, chain);
     Transaction tx = transfer(key_for("payer1"), id_for(key_for("z")), 5, 1, 0);
     tx.signature.bytes[10] ^= 1;
-    auto r = l.chain->accept_block(make_block(Parent::of(chain[0]), id_for(key_for("m")), {tx}));
+    Block bad = make_block(Parent::of(chain[0]), id_for(key_for("m")), {tx});
+    auto r = l.chain->accept_block(bad);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.rejection->code, "bad-signature");
+    // A block extending the tip is normally stored by the batch that connects it; one that
+    // fails to connect is still stored, as its index record says.
+    EXPECT_TRUE(l.store->read_block(bad.hash()));
+    EXPECT_TRUE(l.chain->lookup(bad.hash())->status & storage::kFailed);
+    EXPECT_EQ(l.chain->tip().hash, chain[0].hash());
+}
+
+TEST(Chainstate, ReorgOntoABranchWithABadSignatureReturnsToTheOldChain) {
+    // The new branch's bodies are read ahead and their signatures checked on the pool
+    // while the old branch is disconnected; the failure in the middle must still stop it.
+    TempDir dir;
+    Ledger l(dir.path());
+    auto main = make_chain(Parent::genesis(), 5, 1);
+    feed(*l.chain, main);
+    const Hash256 good_digest = l.store->state_digest();
+    auto branch = make_chain(Parent::of(main[0]), 3, 2);
+    Transaction tx = transfer(key_for("payer2"), id_for(key_for("z")), 5, 1, 4);
+    tx.signature.bytes[0] ^= 1;
+    Block bad = make_block(Parent::of(branch.back()), id_for(key_for("m")), {tx}, 2);
+    auto after = make_chain(Parent::of(bad), 4, 3);
+    feed(*l.chain, branch);
+    EXPECT_EQ(l.chain->accept_block(bad).outcome, BlockOutcome::Stored);
+    for (size_t i = 0; i + 1 < after.size(); ++i) (void)l.chain->accept_block(after[i]);
+    auto r = l.chain->accept_block(after.back());  // the branch now has more work
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(l.chain->tip().hash, main.back().hash());
+    EXPECT_EQ(l.store->state_digest(), good_digest);
+    EXPECT_TRUE(l.chain->lookup(bad.hash())->status & storage::kFailed);
+    EXPECT_TRUE(l.chain->lookup(branch.back().hash())->status & storage::kValid);
+    EXPECT_TRUE(l.chain->lookup(after[0].hash())->status & storage::kFailedParent);
 }
 
 TEST(Chainstate, MutatedBlockIsDroppedNotMarkedInvalid) {
