@@ -136,7 +136,7 @@ void bench_startup(size_t blocks) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    size_t accounts = 100'000, measure = 20, startup = 100'000;
+    size_t accounts = 100'000, measure = 100, startup = 100'000;
     bool skip_verify = false, skip_reorg = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--accounts")) accounts = std::stoul(argv[i + 1]);

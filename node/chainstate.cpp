@@ -59,7 +59,10 @@ Chainstate::Chainstate(storage::LedgerStore& store, const ChainParams& params, S
       m_options(std::move(options)),
       m_orphans(m_options.max_orphans, m_options.max_orphan_bytes) {
     if (m_options.verify_threads == 0) m_options.verify_threads = std::max(1u, std::thread::hardware_concurrency());
-    m_checker = std::make_unique<SignatureChecker>(m_params.genesis_hash, m_sigcache, m_options.verify_threads);
+    // The connecting thread verifies too, so the pool takes one thread fewer than there are
+    // cores: more threads than cores only trade the signature tables in and out of cache.
+    m_checker = std::make_unique<SignatureChecker>(m_params.genesis_hash, m_sigcache,
+                                                   std::max(1u, m_options.verify_threads - 1));
 }
 
 uint64_t Chainstate::now() const {
