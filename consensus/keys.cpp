@@ -71,8 +71,23 @@ bool is_valid_public_key(const PublicKey& pubkey) {
 }
 
 bool verify(const PublicKey& pubkey, const Hash256& message, const Signature& sig) {
+    auto parsed = parse_public_key(pubkey);
+    return parsed && verify(*parsed, message, sig);
+}
+
+static_assert(sizeof(secp256k1_xonly_pubkey) == sizeof(ParsedPublicKey::point));
+
+std::optional<ParsedPublicKey> parse_public_key(const PublicKey& pubkey) {
     secp256k1_xonly_pubkey xonly;
-    if (!secp256k1_xonly_pubkey_parse(context(), &xonly, pubkey.data())) return false;
+    if (!secp256k1_xonly_pubkey_parse(context(), &xonly, pubkey.data())) return std::nullopt;
+    ParsedPublicKey out;
+    std::memcpy(out.point.data(), xonly.data, out.point.size());
+    return out;
+}
+
+bool verify(const ParsedPublicKey& pubkey, const Hash256& message, const Signature& sig) {
+    secp256k1_xonly_pubkey xonly;
+    std::memcpy(xonly.data, pubkey.point.data(), pubkey.point.size());
     return secp256k1_schnorrsig_verify(context(), sig.data(), message.data(), message.size(), &xonly) == 1;
 }
 

@@ -75,7 +75,13 @@ Status check_transaction(const Transaction& tx) {
 }
 
 Status check_signature(const Transaction& tx, const Hash256& genesis_hash) {
-    if (!verify(tx.sender, tx.signature_hash(genesis_hash), tx.signature))
+    auto sender = parse_public_key(tx.sender);
+    if (!sender) return reject("bad-signature", "the sender's key is not a curve point");
+    return check_signature(tx, genesis_hash, *sender);
+}
+
+Status check_signature(const Transaction& tx, const Hash256& genesis_hash, const ParsedPublicKey& sender) {
+    if (!verify(sender, tx.signature_hash(genesis_hash), tx.signature))
         return reject("bad-signature", "signature does not verify for this network");
     return Status::accepted();
 }

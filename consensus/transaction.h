@@ -60,6 +60,8 @@ struct Coinbase {
 Status check_transaction(const Transaction& tx);
 // The signature rule (bad-signature).
 Status check_signature(const Transaction& tx, const Hash256& genesis_hash);
+// The same with the sender's key already decoded (it must be parse_public_key(tx.sender)).
+Status check_signature(const Transaction& tx, const Hash256& genesis_hash, const ParsedPublicKey& sender);
 // Stateful rules against the sender's current account: nonce-too-low, nonce-too-high,
 // insufficient-funds.
 Status check_against_account(const Transaction& tx, const Account& sender);

@@ -223,7 +223,8 @@ struct Mempool::Impl {
 
     Status verify_signature(const Candidate& c) const {
         if (sigcache && sigcache->contains(c.txid)) return Status::accepted();
-        if (check_signature(c.tx, params.genesis_hash)) return Status::accepted();
+        if (node::check_signature(c.tx, params.genesis_hash, sigcache ? &sigcache->keys() : nullptr))
+            return Status::accepted();
         for (Network n : {Network::Main, Network::Test, Network::Regtest}) {
             const ChainParams& other = chain_params(n);
             if (other.genesis_hash != params.genesis_hash && check_signature(c.tx, other.genesis_hash))

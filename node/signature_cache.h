@@ -4,6 +4,7 @@
 #pragma once
 
 #include "consensus/hash.h"
+#include "node/public_key_cache.h"
 
 #include <deque>
 #include <mutex>
@@ -13,7 +14,8 @@ namespace finch::node {
 
 class SignatureCache {
 public:
-    explicit SignatureCache(size_t max_entries = 200'000) : m_max(max_entries) {}
+    explicit SignatureCache(size_t max_entries = 200'000, size_t max_keys = 100'000)
+        : m_max(max_entries), m_keys(max_keys) {}
 
     bool contains(const Hash256& txid) const {
         std::lock_guard lock(m_mutex);
@@ -32,12 +34,15 @@ public:
         std::lock_guard lock(m_mutex);
         return m_set.size();
     }
+    // Decoded keys of recent senders, shared by the mempool and block connection.
+    PublicKeyCache& keys() const { return m_keys; }
 
 private:
     mutable std::mutex m_mutex;
     size_t m_max;
     std::unordered_set<Hash256, Hash256Hasher> m_set;
     std::deque<Hash256> m_order;
+    mutable PublicKeyCache m_keys;
 };
 
 }  // namespace finch::node

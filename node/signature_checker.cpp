@@ -7,7 +7,7 @@ namespace finch::node {
 
 SignatureJob::SignatureJob(std::shared_ptr<const Block> block, const std::vector<Hash256>& txids,
                            const SignatureCache* cache, const Hash256& genesis)
-    : m_block(std::move(block)), m_genesis(genesis) {
+    : m_block(std::move(block)), m_genesis(genesis), m_keys(cache ? &cache->keys() : nullptr) {
     m_todo.reserve(m_block->txs.size());
     for (size_t i = 0; i < m_block->txs.size(); ++i)
         if (!cache || !cache->contains(txids[i + 1])) m_todo.push_back(&m_block->txs[i]);
@@ -16,7 +16,7 @@ SignatureJob::SignatureJob(std::shared_ptr<const Block> block, const std::vector
 void SignatureJob::work(size_t max_items) {
     for (size_t i, n = 0; n < max_items && (i = m_next.fetch_add(1, std::memory_order_relaxed)) < m_todo.size(); ++n) {
         if (!m_cancelled.load(std::memory_order_relaxed) && !m_failed.load(std::memory_order_relaxed) &&
-            !check_signature(*m_todo[i], m_genesis)) {
+            !check_signature(*m_todo[i], m_genesis, m_keys)) {
             m_failed_index = i;
             m_failed = true;
         }

@@ -38,6 +38,7 @@ private:
     friend class SignatureChecker;
     std::shared_ptr<const Block> m_block;
     const Hash256 m_genesis;
+    PublicKeyCache* m_keys;  // decoded sender keys, when a cache was given
     std::vector<const Transaction*> m_todo;
     std::atomic<size_t> m_next{0};
     std::atomic<size_t> m_finished{0};

@@ -1,5 +1,6 @@
 // The signature pool: verdicts, the cache, urgent jobs ahead of read-ahead work, and jobs
-// abandoned or left queued when the pool shuts down.
+// abandoned or left queued when the pool shuts down; the cache of decoded sender keys.
+#include "node/public_key_cache.h"
 #include "node/signature_checker.h"
 #include "tests/ledger/ledger_test_util.h"
 
@@ -90,6 +91,47 @@ TEST(SignatureChecker, AbandonedJobsStopAndShutdownDropsTheQueue) {
     }
     checker.reset();
     SUCCEED();
+}
+
+TEST(PublicKeyCache, ReturnsWhatDecodingReturnsAndStaysBounded) {
+    node::PublicKeyCache cache(160);  // 10 a shard
+    std::vector<PublicKey> keys;
+    for (int i = 0; i < 1000; ++i) keys.push_back(*derive_public_key(key_for("k" + std::to_string(i))));
+    for (const auto& k : keys) {
+        auto cached = cache.get(k);
+        ASSERT_TRUE(cached);
+        EXPECT_EQ(cached->point, parse_public_key(k)->point);
+        EXPECT_EQ(cache.get(k)->point, cached->point);  // a hit gives the same point
+    }
+    EXPECT_LE(cache.size(), 160u);
+    EXPECT_GE(cache.size(), 100u);
+
+    PublicKey not_a_point;  // x = 5 is not the x coordinate of a point on secp256k1
+    not_a_point.bytes[31] = 5;
+    ASSERT_FALSE(parse_public_key(not_a_point));
+    EXPECT_FALSE(cache.get(not_a_point));
+    EXPECT_FALSE(cache.get(not_a_point));
+}
+
+TEST(PublicKeyCache, SignatureRuleIsTheSameWithDecodedKeys) {
+    node::PublicKeyCache cache;
+    const Hash256& genesis = regtest_params().genesis_hash;
+    Transaction good = transfer(key_for("a"), id_for(key_for("b")), 5, 1, 0);
+    Transaction bad = good;
+    bad.signature.bytes[5] ^= 1;
+    Transaction other_network = good;
+    other_network.sign_with(key_for("a"), chain_params(Network::Test).genesis_hash);
+    for (int round = 0; round < 2; ++round) {  // decoding, then from the cache
+        EXPECT_TRUE(node::check_signature(good, genesis, &cache).ok());
+        EXPECT_EQ(node::check_signature(bad, genesis, &cache).error().code, "bad-signature");
+        EXPECT_EQ(node::check_signature(other_network, genesis, &cache).error().code, "bad-signature");
+    }
+    Transaction bad_key = good;
+    bad_key.sender = PublicKey{};
+    bad_key.sender.bytes[31] = 5;
+    EXPECT_EQ(node::check_signature(bad_key, genesis, &cache).error().code, "bad-signature");
+    EXPECT_EQ(check_signature(bad_key, genesis).error().code, "bad-signature");
+    EXPECT_EQ(cache.size(), 1u);
 }
 
 }  // namespace
