@@ -4,8 +4,9 @@
      1,000-transfer block whose transfers every node already has; bytes sent per node;
   2. transaction gossip: 10,000 transfers sent to one of 4 nodes, time until all mempools
      hold them;
-  3. initial sync: a fresh node syncing N blocks x 100 transfers from one peer.
-Usage: bench/p2p_bench.py [--build-dir build] [--sync-blocks 10000]"""
+  3. initial sync: a fresh node syncing N blocks x 100 transfers from one peer, then from
+     several (--sync-peers, default 3), which deliver blocks out of order.
+Usage: bench/p2p_bench.py [--build-dir build] [--sync-blocks 10000] [--sync-peers 3] [--only-sync]"""
 
 import json
 import os
@@ -119,20 +120,25 @@ def gossip(h, seed_dir, raws):
     h.nodes.clear()
 
 
-def initial_sync(h, blocks):
-    src = h.add_node()
-    make_chain(h, src.datadir, accounts=10000, blocks=blocks, transfers=100)
-    src.start()
-    height = src.rpc("getblockcount")
-    fresh = h.add_node([f"--connect=127.0.0.1:{src.port}"])
+def initial_sync(h, blocks, peers=1):
+    """A fresh node syncs from `peers` nodes holding the same chain (blocks spread over them)."""
+    sources = [h.add_node() for _ in range(peers)]
+    make_chain(h, sources[0].datadir, accounts=10000, blocks=blocks, transfers=100)
+    for s in sources[1:]:
+        clone_datadir(sources[0].datadir, s)
+    for s in sources:
+        s.start()
+    height = sources[0].rpc("getblockcount")
+    fresh = h.add_node([f"--connect=127.0.0.1:{s.port}" for s in sources])
     start = time.monotonic()
     fresh.start()
-    tip = src.rpc("getbestblockhash")
+    tip = sources[0].rpc("getbestblockhash")
     wait_until(lambda: fresh.rpc("getbestblockhash") == tip, 3600, interval=0.2, what="sync")
     secs = time.monotonic() - start
     transfers = blocks * 100 + 10000
-    print(f"  synced {height:,} blocks ({transfers:,} transfers) in {secs:.1f} s = {transfers / secs:,.0f} tx/s")
-    for n in (src, fresh):
+    print(f"  synced {height:,} blocks ({transfers:,} transfers) from {peers} peer(s) in {secs:.1f} s"
+          f" = {transfers / secs:,.0f} tx/s")
+    for n in sources + [fresh]:
         n.stop()
     h.nodes.clear()
 
@@ -142,7 +148,13 @@ def main():
     sync_blocks = 10000
     if "--sync-blocks" in sys.argv:
         sync_blocks = int(sys.argv[sys.argv.index("--sync-blocks") + 1])
+    sync_peers = int(sys.argv[sys.argv.index("--sync-peers") + 1]) if "--sync-peers" in sys.argv else 3
     try:
+        if "--only-sync" in sys.argv:
+            for peers in (1, sync_peers):
+                print(f"initial sync ({sync_blocks:,} blocks x 100 transfers from {peers} peer(s)):")
+                initial_sync(h, sync_blocks, peers)
+            return
         seed = os.path.join(h.tmpdir, "seed")
         print("setup:")
         make_chain(h, seed, accounts=10000, blocks=0, txfile=os.path.join(h.tmpdir, "tx.txt"), txcount=10000)
@@ -152,8 +164,9 @@ def main():
         propagation(h, seed, raws[:1000], "random")
         print("transaction gossip (4 nodes):")
         gossip(h, seed, raws)
-        print(f"initial sync ({sync_blocks:,} blocks x 100 transfers from one peer):")
-        initial_sync(h, sync_blocks)
+        for peers in (1, sync_peers):
+            print(f"initial sync ({sync_blocks:,} blocks x 100 transfers from {peers} peer(s)):")
+            initial_sync(h, sync_blocks, peers)
     finally:
         h.cleanup()
 

@@ -173,13 +173,22 @@ BlockAcceptance Chainstate::accept_block(const Block& block) {
     while (!parents.empty()) {
         Hash256 parent = parents.back();
         parents.pop_back();
-        for (const Block& child : m_orphans.take_children(parent)) (void)accept_one(child, parents);
+        for (const auto& child : m_orphans.take_children(parent)) {
+            std::shared_ptr<SignatureJob> checked;
+            if (auto it = m_orphan_checks.find(child->hash()); it != m_orphan_checks.end()) {
+                checked = std::move(it->second);
+                m_orphan_checks.erase(it);
+            }
+            (void)accept_one(*child, parents, checked);
+            if (checked) checked->cancel();  // unused if the child was refused early
+        }
     }
     m_orphan_count = m_orphans.size();
     return first;
 }
 
-BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>& stored) {
+BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>& stored,
+                                       std::shared_ptr<SignatureJob> checked) {
     const Hash256 hash = block.hash();
     if (auto it = m_nodes.find(hash); it != m_nodes.end()) {
         if (it->second->failed()) return {BlockOutcome::Rejected, reject("duplicate-invalid", "block is known invalid")};
@@ -194,8 +203,21 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
 
     auto parent_it = m_nodes.find(block.header.prev_hash);
     if (parent_it == m_nodes.end()) {
-        const bool added = m_orphans.add(block);
+        auto shared = std::make_shared<const Block>(block);
+        const bool added = m_orphans.add(shared);
         m_orphan_count = m_orphans.size();
+        // Signatures do not depend on the parent: the pool checks them while the orphan waits
+        // (blocks downloaded from several peers arrive out of order). Checks of orphans the
+        // pool evicted are dropped.
+        if (added) m_orphan_checks[hash] = m_checker->submit(shared, txids, false);
+        for (auto it = m_orphan_checks.begin(); it != m_orphan_checks.end();) {
+            if (m_orphans.contains(it->first)) {
+                ++it;
+                continue;
+            }
+            it->second->cancel();
+            it = m_orphan_checks.erase(it);
+        }
         if (!added)
             return {BlockOutcome::Rejected, reject("orphan-too-large", "orphan block exceeds the pool", Fault::Policy)};
         return {BlockOutcome::Orphan, std::nullopt};
@@ -204,6 +226,7 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
     if (parent->failed()) {
         BlockNode* node = add_node(block.header, hash, parent, storage::kFailedParent);
         (void)persist(node);
+        stored.push_back(hash);  // its waiting orphans are refused in turn, not left to linger
         return {BlockOutcome::Rejected, reject("bad-prevblk", "block descends from an invalid block")};
     }
 
@@ -217,6 +240,7 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
         if (s.error().code != "time-too-new") {
             BlockNode* node = add_node(block.header, hash, parent, storage::kFailed);
             (void)persist(node);
+            stored.push_back(hash);
         }
         return {BlockOutcome::Rejected, s.error()};
     }
@@ -234,7 +258,8 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
             if (prepared.signatures) checker.abandon(*prepared.signatures);
         }
     } abandon{*m_checker, fresh};
-    if (node->chain_work > tip_work) fresh.signatures = m_checker->submit(fresh.block, fresh.txids, true);
+    if (checked) fresh.signatures = std::move(checked);  // started while it was an orphan
+    else if (node->chain_work > tip_work) fresh.signatures = m_checker->submit(fresh.block, fresh.txids, true);
 
     // A block that extends the tip is stored by the same batch that connects it; any other
     // is stored now.

@@ -103,7 +103,9 @@ private:
     };
     Status reindex_locked();
     BlockNode* add_node(const BlockHeader& header, const Hash256& hash, BlockNode* parent, uint32_t status);
-    BlockAcceptance accept_one(const Block& block, std::vector<Hash256>& connected_parents);
+    // `checked`: the block's signature job, started while it waited in the orphan pool.
+    BlockAcceptance accept_one(const Block& block, std::vector<Hash256>& connected_parents,
+                               std::shared_ptr<SignatureJob> checked = nullptr);
     // `fresh`, if given, is the block just received (its body need not be read back).
     Status activate_best_chain(PreparedBlock* fresh);
     BlockNode* best_candidate();
@@ -133,6 +135,8 @@ private:
     };
     std::set<BlockNode*, MoreWork> m_candidates;  // possible tips with at least the tip's work
     OrphanPool m_orphans;
+    // Signature checks of the orphans, run while they wait for their parents.
+    std::unordered_map<Hash256, std::shared_ptr<SignatureJob>, Hash256Hasher> m_orphan_checks;
     std::atomic<size_t> m_orphan_count{0};
     std::atomic<uint64_t> m_best_height{0};
     std::atomic<bool> m_initial_download{true};

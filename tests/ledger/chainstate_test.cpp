@@ -238,6 +238,42 @@ TEST(Chainstate, OrphanConnectsWhenItsParentArrives) {
     EXPECT_EQ(l.chain->orphan_count(), 0u);
 }
 
+TEST(Chainstate, AnOrphanCheckedWhileWaitingStillFailsOnABadSignature) {
+    // An orphan's signatures are checked on the pool while it waits; the verdict must
+    // still stop it (and its descendants) when its parent arrives.
+    TempDir dir;
+    Ledger l(dir.path());
+    auto chain = make_chain(Parent::genesis(), 2, 1);
+    Transaction tx = transfer(key_for("payer1"), id_for(key_for("z")), 5, 1, 2);
+    tx.signature.bytes[20] ^= 1;
+    Block bad = make_block(Parent::of(chain[1]), id_for(key_for("m")), {tx});
+    auto after = make_chain(Parent::of(bad), 2, 2);
+    EXPECT_EQ(l.chain->accept_block(after[1]).outcome, BlockOutcome::Orphan);
+    EXPECT_EQ(l.chain->accept_block(after[0]).outcome, BlockOutcome::Orphan);
+    EXPECT_EQ(l.chain->accept_block(bad).outcome, BlockOutcome::Orphan);
+    EXPECT_EQ(l.chain->accept_block(chain[1]).outcome, BlockOutcome::Orphan);
+    EXPECT_EQ(l.chain->accept_block(chain[0]).outcome, BlockOutcome::Connected);
+    EXPECT_EQ(l.chain->tip().hash, chain[1].hash());
+    EXPECT_EQ(l.chain->orphan_count(), 0u);
+    EXPECT_TRUE(l.chain->lookup(bad.hash())->status & storage::kFailed);
+    EXPECT_EQ(l.chain->accept_block(bad).rejection->code, "duplicate-invalid");
+    EXPECT_EQ(l.store->state_digest(), replay_digest(with_genesis(chain)));
+}
+
+TEST(Chainstate, EvictedOrphansAreForgottenWithTheirChecks) {
+    node::Chainstate::Options opts;
+    opts.max_orphans = 2;
+    TempDir dir;
+    Ledger l(dir.path(), opts);
+    auto chain = make_chain(Parent::genesis(), 5, 1, 20);
+    for (size_t i = 4; i >= 1; --i) (void)l.chain->accept_block(chain[i]);  // 4 and 3 are evicted
+    EXPECT_EQ(l.chain->orphan_count(), 2u);
+    EXPECT_EQ(l.chain->accept_block(chain[0]).outcome, BlockOutcome::Connected);
+    EXPECT_EQ(l.chain->tip().hash, chain[2].hash());
+    for (size_t i = 3; i < 5; ++i) EXPECT_EQ(l.chain->accept_block(chain[i]).outcome, BlockOutcome::Connected);
+    EXPECT_EQ(l.chain->tip().hash, chain[4].hash());
+}
+
 TEST(Chainstate, OrphanPoolIsBoundedByCountAndBytes) {
     node::OrphanPool pool(3, 1'000'000);
     auto chain = make_chain(Parent::genesis(), 6, 1, 0);
