@@ -18,16 +18,8 @@ std::vector<Transaction> make_transactions(size_t n) {
     std::vector<Transaction> txs;
     SecretKey secret = generate_secret_key();
     PublicKey pub = *derive_public_key(secret);
-    for (size_t i = 0; i < n; ++i) {
-        Transaction tx;
-        tx.sender = pub;
-        tx.recipient = account_id(pub);
-        tx.amount = 1000 + i;
-        tx.fee = 10;
-        tx.nonce = i;
-        tx.sign_with(secret, params().genesis_hash);
-        txs.push_back(tx);
-    }
+    for (size_t i = 0; i < n; ++i)
+        txs.push_back(signed_transfer(secret, pub, account_id(pub), 1000 + i, 10, i, params().genesis_hash));
     return txs;
 }
 

@@ -62,40 +62,29 @@ void bench_connection(size_t accounts, size_t measure_blocks, bool skip_verify, 
         }
         return blocks;
     };
+    // Connects `blocks`, prints the rate and the CPU used per block, returns the new tip.
+    auto measure = [&](const std::string& what, const std::vector<Block>& blocks) {
+        auto t = Clock::now();
+        double cpu = process_cpu_seconds();
+        for (const auto& b : blocks) l.accept(b);
+        const double s = seconds_since(t);
+        cpu = process_cpu_seconds() - cpu;
+        std::printf("%s: %zu blocks in %.3f s = %.0f tx/s (CPU %.1f ms/block)\n", what.c_str(), blocks.size(), s,
+                    blocks.size() * 1000 / s, cpu * 1000 / blocks.size());
+        return tip_of(blocks.back());
+    };
     if (!skip_verify) {
-        auto verify_blocks = build(measure_blocks, 0);
-        auto t1 = Clock::now();
-        double c1 = process_cpu_seconds();
-        for (const auto& b : verify_blocks) l.accept(b);
-        double s1 = seconds_since(t1);
-        c1 = process_cpu_seconds() - c1;
-        std::printf("with signature verification (%u threads), first-time senders: %zu blocks in %.3f s = %.0f tx/s (CPU %.1f ms/block)\n",
-                    std::thread::hardware_concurrency(), verify_blocks.size(), s1, verify_blocks.size() * 1000 / s1,
-                    c1 * 1000 / verify_blocks.size());
-        tip = tip_of(verify_blocks.back());
-
+        tip = measure("with signature verification (" + std::to_string(std::thread::hardware_concurrency()) +
+                          " threads), first-time senders",
+                      build(measure_blocks, 0));
         // The same senders again: their keys are decoded already (node::PublicKeyCache), as
         // for any account that has sent before.
-        auto warm_blocks = build(measure_blocks, 0);
-        auto t4 = Clock::now();
-        double c4 = process_cpu_seconds();
-        for (const auto& b : warm_blocks) l.accept(b);
-        double s4 = seconds_since(t4);
-        c4 = process_cpu_seconds() - c4;
-        std::printf("... senders that sent before (keys decoded): %zu blocks in %.3f s = %.0f tx/s (CPU %.1f ms/block)\n",
-                    warm_blocks.size(), s4, warm_blocks.size() * 1000 / s4, c4 * 1000 / warm_blocks.size());
-        tip = tip_of(warm_blocks.back());
+        tip = measure("... senders that sent before (keys decoded)", build(measure_blocks, 0));
     }
     auto cached_blocks = build(measure_blocks, measure_blocks * 1000);
     for (const auto& b : cached_blocks)
         for (const auto& tx : b.txs) l.sigcache.add(tx.txid());
-    auto t2 = Clock::now();
-    double c2 = process_cpu_seconds();
-    for (const auto& b : cached_blocks) l.accept(b);
-    double s2 = seconds_since(t2);
-    c2 = process_cpu_seconds() - c2;
-    std::printf("with cached signatures:                 %zu blocks in %.3f s = %.0f tx/s (CPU %.1f ms/block)\n",
-                cached_blocks.size(), s2, cached_blocks.size() * 1000 / s2, c2 * 1000 / cached_blocks.size());
+    tip = measure("with cached signatures", cached_blocks);
 
     // getstatehash: a full scan of the account table, memtable included.
     auto t5 = Clock::now();
@@ -106,7 +95,6 @@ void bench_connection(size_t accounts, size_t measure_blocks, bool skip_verify, 
 
     if (skip_reorg) return;
     // Reorg: 100 blocks x 1,000 transfers replaced by a 101-block branch.
-    tip = tip_of(cached_blocks.back());
     const Tip fork = tip;
     const size_t depth = 100;
     std::vector<Block> a, b;

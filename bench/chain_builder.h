@@ -98,14 +98,7 @@ inline Tip tip_of(const Block& b) { return {b.hash(), b.coinbase.height, b.heade
 
 inline Transaction signed_transfer(const Wallet& from, const AccountId& to, Amount amount, uint64_t nonce,
                                    Amount fee = 1) {
-    Transaction tx;
-    tx.sender = from.pub;
-    tx.recipient = to;
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    tx.sign_with(from.secret, params().genesis_hash);
-    return tx;
+    return finch::signed_transfer(from.secret, from.pub, to, amount, fee, nonce, params().genesis_hash);
 }
 
 // 1,000 transfers from senders [first, first + 1000) of `wallets`; `nonces` holds each

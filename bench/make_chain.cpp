@@ -86,9 +86,7 @@ int main(int argc, char** argv) {
             tx_nonce[i] = nonces[senders[i]]++;
         }
         parallel_for(txcount, [&](size_t i) {
-            txs[i] = signed_transfer(wallets[senders[i]], wallets[(i * 31) % accounts].id, 1 + i % 50, tx_nonce[i]);
-            txs[i].fee = 1000;
-            txs[i].sign_with(wallets[senders[i]].secret, params().genesis_hash);
+            txs[i] = signed_transfer(wallets[senders[i]], wallets[(i * 31) % accounts].id, 1 + i % 50, tx_nonce[i], 1000);
         });
         std::ofstream out(txfile);
         for (const auto& tx : txs) out << to_hex(tx.serialize()) << "\n";

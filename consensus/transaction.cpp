@@ -47,6 +47,18 @@ void Transaction::sign_with(const SecretKey& secret, const Hash256& genesis_hash
     signature = *sig;
 }
 
+Transaction signed_transfer(const SecretKey& secret, const PublicKey& sender, const AccountId& to, Amount amount,
+                            Amount fee, uint64_t nonce, const Hash256& genesis_hash) {
+    Transaction tx;
+    tx.sender = sender;
+    tx.recipient = to;
+    tx.amount = amount;
+    tx.fee = fee;
+    tx.nonce = nonce;
+    tx.sign_with(secret, genesis_hash);
+    return tx;
+}
+
 void Coinbase::encode(Writer& w) const {
     w.u64(height);
     w.array(recipient);

@@ -58,6 +58,11 @@ struct Coinbase {
 // Stateless rules: amount and fee ranges. Rejection codes: bad-txn-amount-zero,
 // bad-txn-amount-range, bad-txn-fee-range, bad-txn-total-range.
 Status check_transaction(const Transaction& tx);
+// A transfer from the owner of `secret`, signed for the network whose genesis is given.
+// `sender` is the secret's public key: callers that sign many keep it rather than derive it
+// each time (a point multiplication).
+Transaction signed_transfer(const SecretKey& secret, const PublicKey& sender, const AccountId& to, Amount amount,
+                            Amount fee, uint64_t nonce, const Hash256& genesis_hash);
 // The signature rule (bad-signature).
 Status check_signature(const Transaction& tx, const Hash256& genesis_hash);
 // The same with the sender's key already decoded (it must be parse_public_key(tx.sender)).

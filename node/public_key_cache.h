@@ -86,9 +86,8 @@ private:
 
 // The signature rule, decoding the sender's key through `keys` when given.
 inline Status check_signature(const Transaction& tx, const Hash256& genesis_hash, PublicKeyCache* keys) {
-    if (!keys) return finch::check_signature(tx, genesis_hash);
-    auto sender = keys->get(tx.sender);
-    if (!sender) return reject("bad-signature", "the sender's key is not a curve point");
+    auto sender = keys ? keys->get(tx.sender) : std::nullopt;
+    if (!sender) return finch::check_signature(tx, genesis_hash);  // decodes (and reports a bad key) itself
     return finch::check_signature(tx, genesis_hash, *sender);
 }
 

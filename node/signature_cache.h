@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <unordered_set>
+#include <vector>
 
 namespace finch::node {
 
@@ -20,6 +21,13 @@ public:
     bool contains(const Hash256& txid) const {
         std::lock_guard lock(m_mutex);
         return m_set.count(txid) != 0;
+    }
+    // For each txid, whether it is absent: one lock for a whole block.
+    std::vector<bool> absent(const std::vector<Hash256>& txids) const {
+        std::vector<bool> out(txids.size());
+        std::lock_guard lock(m_mutex);
+        for (size_t i = 0; i < txids.size(); ++i) out[i] = m_set.count(txids[i]) == 0;
+        return out;
     }
     void add(const Hash256& txid) {
         std::lock_guard lock(m_mutex);

@@ -9,8 +9,9 @@ SignatureJob::SignatureJob(std::shared_ptr<const Block> block, const std::vector
                            const SignatureCache* cache, const Hash256& genesis)
     : m_block(std::move(block)), m_genesis(genesis), m_keys(cache ? &cache->keys() : nullptr) {
     m_todo.reserve(m_block->txs.size());
+    const std::vector<bool> unchecked = cache ? cache->absent(txids) : std::vector<bool>();
     for (size_t i = 0; i < m_block->txs.size(); ++i)
-        if (!cache || !cache->contains(txids[i + 1])) m_todo.push_back(&m_block->txs[i]);
+        if (!cache || unchecked[i + 1]) m_todo.push_back(&m_block->txs[i]);
 }
 
 void SignatureJob::work(size_t max_items) {

@@ -110,14 +110,7 @@ std::vector<Sender> derive_senders(size_t n) {
 
 Transaction transfer(const Sender& from, const AccountId& to, Amount amount, uint64_t nonce, const Hash256& genesis,
                      Amount fee = kFee) {
-    Transaction tx;
-    tx.sender = from.pub;
-    tx.recipient = to;
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    tx.sign_with(from.secret, genesis);
-    return tx;
+    return signed_transfer(from.secret, from.pub, to, amount, fee, nonce, genesis);
 }
 
 Json batch_of(const std::vector<Transaction>& txs, size_t begin, size_t end) {

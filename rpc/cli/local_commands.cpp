@@ -74,14 +74,8 @@ Result<Transaction> build_signed_transfer(const ChainParams& params, const Trans
     auto nonce = parse_u64(req.nonce);
     if (!nonce) return bad("--nonce must be a non-negative integer");
 
-    Transaction tx;
-    tx.sender = *pub;
-    tx.recipient = *to;
-    tx.amount = *amount;
-    tx.fee = *fee;
-    tx.nonce = *nonce;
+    Transaction tx = signed_transfer(secret, *pub, *to, *amount, *fee, *nonce, params.genesis_hash);
     if (auto s = check_transaction(tx); !s) return bad(s.error().to_string());
-    tx.sign_with(secret, params.genesis_hash);
     return tx;
 }
 

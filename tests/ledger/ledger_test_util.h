@@ -55,14 +55,7 @@ struct Parent {
 };
 
 inline Transaction transfer(const SecretKey& from, const AccountId& to, Amount amount, Amount fee, uint64_t nonce) {
-    Transaction tx;
-    tx.sender = *derive_public_key(from);
-    tx.recipient = to;
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    tx.sign_with(from, regtest_params().genesis_hash);
-    return tx;
+    return signed_transfer(from, *derive_public_key(from), to, amount, fee, nonce, regtest_params().genesis_hash);
 }
 
 // A valid regtest block on `parent` paying subsidy + fees to `miner`; `tag` makes sibling

@@ -66,14 +66,7 @@ inline AccountId account_of(std::string_view label) { return account_of(test_key
 // A transfer signed for the network whose genesis hash is given.
 inline Transaction make_transfer(const SecretKey& from, const AccountId& to, Amount amount, Amount fee,
                                  uint64_t nonce, const Hash256& genesis_hash) {
-    Transaction tx;
-    tx.sender = public_key(from);
-    tx.recipient = to;
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    tx.sign_with(from, genesis_hash);
-    return tx;
+    return signed_transfer(from, public_key(from), to, amount, fee, nonce, genesis_hash);
 }
 
 inline const ChainParams& regtest() { return chain_params(Network::Regtest); }
