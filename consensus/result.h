@@ -17,6 +17,8 @@ enum class Fault {
     Mutated,    // a block body does not match its header: drop it, do not mark the header invalid
     Policy,     // local policy (fees, mempool limits): not a reason to punish a peer
     Decode,     // bytes that do not parse
+    Timing,     // not valid yet by our clock (a block from the future): may become valid later,
+                // so it is neither remembered as invalid nor held against the sender
 };
 
 struct Rejection {

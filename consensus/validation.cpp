@@ -55,7 +55,7 @@ Status contextual_check_header(const BlockHeader& header, const HeaderContext& c
     if (header.bits != ctx.expected_bits) return reject("bad-diffbits", "incorrect proof of work target for its height");
     if (header.time <= ctx.median_time_past) return reject("time-too-old", "block time not above the median time past");
     if (header.time > ctx.now + static_cast<uint64_t>(params.max_future_drift))
-        return reject("time-too-new", "block time too far in the future");
+        return reject("time-too-new", "block time too far in the future", Fault::Timing);
     return Status::accepted();
 }
 

@@ -49,7 +49,37 @@ private:
     std::vector<std::optional<Account>> m_accounts;
 };
 
+// The height a node's skip pointer jumps to: a mix of long and short jumps so that any
+// ancestor is reached in O(log n) steps (the scheme of Bitcoin Core's block index).
+uint64_t clear_lowest_bit(uint64_t n) { return n & (n - 1); }
+uint64_t skip_height(uint64_t height) {
+    if (height < 2) return 0;
+    return (height & 1) ? clear_lowest_bit(clear_lowest_bit(height - 1)) + 1 : clear_lowest_bit(height);
+}
+
 }  // namespace
+
+BlockNode* BlockNode::ancestor(uint64_t h) {
+    if (h > height) return nullptr;
+    BlockNode* walk = this;
+    uint64_t walk_height = height;
+    while (walk_height > h) {
+        const uint64_t jump = skip_height(walk_height);
+        const uint64_t jump_prev = skip_height(walk_height - 1);
+        // Take the skip unless the parent's skip would land closer without overshooting.
+        const bool take_skip = walk->skip && (jump == h || (jump > h && !(jump_prev + 2 < jump && jump_prev >= h)));
+        if (take_skip) {
+            walk = walk->skip;
+            walk_height = jump;
+        } else {
+            walk = walk->parent;
+            --walk_height;
+        }
+    }
+    return walk;
+}
+
+void BlockNode::build_skip() { skip = parent ? parent->ancestor(skip_height(height)) : nullptr; }
 
 Chainstate::Chainstate(storage::LedgerStore& store, const ChainParams& params, SignatureCache* sigcache,
                        Options options)
@@ -85,8 +115,10 @@ BlockNode* Chainstate::add_node(const BlockHeader& header, const Hash256& hash, 
     node->chain_work = (parent ? parent->chain_work : Uint256()) + block_work(header.bits);
     node->status = status;
     node->sequence = m_next_sequence++;
+    node->build_skip();
     BlockNode* raw = node.get();
     m_nodes.emplace(hash, std::move(node));
+    if (!raw->has_data() && !raw->failed()) ++m_header_only;
     if (!raw->failed() && raw->height > m_best_height) m_best_height = raw->height;
     return raw;
 }
@@ -117,6 +149,7 @@ Status Chainstate::load() {
         node->status = rec.status;
         node->sequence = rec.sequence;
         node->parent = parent;
+        node->build_skip();
         m_next_sequence = std::max(m_next_sequence, rec.sequence + 1);
         if (!node->failed() && node->height > m_best_height) m_best_height = node->height;
         m_nodes.emplace(rec.hash, std::move(node));
@@ -190,9 +223,12 @@ BlockAcceptance Chainstate::accept_block(const Block& block) {
 BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>& stored,
                                        std::shared_ptr<SignatureJob> checked) {
     const Hash256 hash = block.hash();
+    // A node without a body is a header we accepted earlier: its body completes it.
+    BlockNode* known = nullptr;
     if (auto it = m_nodes.find(hash); it != m_nodes.end()) {
         if (it->second->failed()) return {BlockOutcome::Rejected, reject("duplicate-invalid", "block is known invalid")};
-        return {BlockOutcome::Duplicate, std::nullopt};
+        if (it->second->has_data()) return {BlockOutcome::Duplicate, std::nullopt};
+        known = it->second.get();
     }
     if (m_orphans.contains(hash)) return {BlockOutcome::Duplicate, std::nullopt};
 
@@ -202,7 +238,11 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
     if (auto s = check_block(block, m_params, &txids); !s) return {BlockOutcome::Rejected, s.error()};
 
     auto parent_it = m_nodes.find(block.header.prev_hash);
-    if (parent_it == m_nodes.end()) {
+    if (parent_it == m_nodes.end() || !parent_it->second->has_data()) {
+        if (parent_it != m_nodes.end() && parent_it->second->failed()) {
+            if (!known) (void)persist(add_node(block.header, hash, parent_it->second.get(), storage::kFailedParent));
+            return {BlockOutcome::Rejected, reject("bad-prevblk", "block descends from an invalid block")};
+        }
         auto shared = std::make_shared<const Block>(block);
         const bool added = m_orphans.add(shared);
         m_orphan_count = m_orphans.size();
@@ -230,14 +270,9 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
         return {BlockOutcome::Rejected, reject("bad-prevblk", "block descends from an invalid block")};
     }
 
-    HeaderContext ctx;
-    ctx.height = parent->height + 1;
-    ctx.expected_bits = next_work_required(parent->height, parent->header.time, m_params);
-    ctx.median_time_past = median_time_past(parent);
-    ctx.now = now();
-    if (auto s = contextual_check_header(block.header, ctx, m_params); !s) {
+    if (auto s = check_header_in_context(block.header, parent); !s) {
         // A block too far in the future may become valid later: do not remember it as failed.
-        if (s.error().code != "time-too-new") {
+        if (s.error().fault != Fault::Timing && !known) {
             BlockNode* node = add_node(block.header, hash, parent, storage::kFailed);
             (void)persist(node);
             stored.push_back(hash);
@@ -245,7 +280,14 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
         return {BlockOutcome::Rejected, s.error()};
     }
 
-    BlockNode* node = add_node(block.header, hash, parent, storage::kHaveData);
+    BlockNode* node = known;
+    if (node) {
+        node->status |= storage::kHaveData;
+        node->sequence = m_next_sequence++;  // first seen counts from the body, as for a new block
+        --m_header_only;
+    } else {
+        node = add_node(block.header, hash, parent, storage::kHaveData);
+    }
     const Uint256 tip_work = m_chain.empty() ? Uint256() : m_chain.back()->chain_work;
     // A block that will be connected now has its signatures checked on the pool while it
     // is stored and its accounts are read. The job points at `block` without owning it, so
@@ -273,7 +315,12 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
     };
     if (!fresh.store_body) {
         if (auto s = store_body(); !s) {
-            m_nodes.erase(hash);
+            if (known) {  // back to a header: nodes below it may point at it
+                node->status &= ~static_cast<uint32_t>(storage::kHaveData);
+                ++m_header_only;
+            } else {
+                m_nodes.erase(hash);
+            }
             return {BlockOutcome::Rejected, s.error()};
         }
     }
@@ -532,6 +579,92 @@ bool Chainstate::is_on_active_chain(const Hash256& hash) const {
     return it != m_nodes.end() && is_on_active_chain_locked(it->second.get());
 }
 
+Status Chainstate::check_header_in_context(const BlockHeader& header, const BlockNode* parent) const {
+    HeaderContext ctx;
+    ctx.height = parent->height + 1;
+    ctx.expected_bits = next_work_required(parent->height, parent->header.time, m_params);
+    ctx.median_time_past = median_time_past(parent);
+    ctx.now = now();
+    return contextual_check_header(header, ctx, m_params);
+}
+
+HeadersAcceptance Chainstate::accept_headers(std::span<const BlockHeader> headers) {
+    HeadersAcceptance out;
+    if (headers.empty()) {
+        out.outcome = HeadersOutcome::Accepted;
+        return out;
+    }
+    std::lock_guard lock(m_mutex);
+    auto first_parent = m_nodes.find(headers.front().prev_hash);
+    if (first_parent == m_nodes.end()) {
+        out.outcome = HeadersOutcome::UnknownParent;
+        return out;
+    }
+    BlockNode* parent = first_parent->second.get();
+    auto fail = [&](Rejection r) {
+        out.outcome = HeadersOutcome::Rejected;
+        out.rejection = std::move(r);
+        return out;
+    };
+    for (const BlockHeader& header : headers) {
+        if (header.prev_hash != parent->hash)
+            return fail(reject("headers-not-continuous", "a header does not follow the one before it", Fault::Decode));
+        const Hash256 hash = header.hash();
+        if (auto it = m_nodes.find(hash); it != m_nodes.end()) {
+            if (it->second->failed()) return fail(reject("duplicate-invalid", "header of a block known invalid"));
+            parent = it->second.get();
+            out.last = hash;
+            continue;
+        }
+        if (parent->failed()) return fail(reject("bad-prevblk", "header descends from an invalid block"));
+        if (auto s = check_block_header(header, m_params); !s) return fail(s.error());
+        if (auto s = check_header_in_context(header, parent); !s) return fail(s.error());
+        if (m_header_only >= kMaxHeaderOnly)
+            return fail(reject("too-many-headers", "the header tree holds too many blocks without bodies", Fault::Policy));
+        parent = add_node(header, hash, parent, 0);
+        out.last = hash;
+        ++out.added;
+    }
+    out.outcome = HeadersOutcome::Accepted;
+    return out;
+}
+
+HeaderEntry Chainstate::entry_of(const BlockNode* node) const {
+    return {node->hash,         node->header.prev_hash, node->height, node->chain_work,
+            node->has_data(),   node->failed(),         is_on_active_chain_locked(node)};
+}
+
+std::optional<HeaderEntry> Chainstate::header(const Hash256& hash) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_nodes.find(hash);
+    if (it == m_nodes.end()) return std::nullopt;
+    return entry_of(it->second.get());
+}
+
+std::vector<HeaderEntry> Chainstate::branch(const Hash256& best, uint64_t from, size_t count) const {
+    std::vector<HeaderEntry> out;
+    std::lock_guard lock(m_mutex);
+    auto it = m_nodes.find(best);
+    if (it == m_nodes.end() || count == 0 || from > it->second->height) return out;
+    const uint64_t last = std::min(it->second->height, from + count - 1);
+    for (const BlockNode* n = it->second->ancestor(last); n && n->height >= from; n = n->parent) {
+        out.push_back(entry_of(n));
+        if (n->height == 0) break;
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::optional<HeaderEntry> Chainstate::fork_point(const Hash256& best) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_nodes.find(best);
+    if (it == m_nodes.end() || m_chain.empty()) return std::nullopt;
+    const BlockNode* n = it->second->ancestor(std::min(it->second->height, m_chain.back()->height));
+    while (n && !is_on_active_chain_locked(n)) n = n->parent;
+    if (!n) return std::nullopt;
+    return entry_of(n);
+}
+
 std::vector<ChainTipEntry> Chainstate::chain_tips() const {
     std::lock_guard lock(m_mutex);
     std::unordered_set<const BlockNode*> has_child;
@@ -548,6 +681,7 @@ std::vector<ChainTipEntry> Chainstate::chain_tips() const {
         }
         if (e.branch_length == 0) e.status = "active";
         else if (node->failed()) e.status = "invalid";
+        else if (!node->has_data()) e.status = "headers-only";
         else if (node->status & storage::kValid) e.status = "valid-fork";
         else e.status = "valid-headers";
         out.push_back(e);

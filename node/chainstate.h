@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -28,8 +29,14 @@ struct BlockNode {
     uint32_t status = 0;
     uint64_t sequence = 0;
     BlockNode* parent = nullptr;
+    BlockNode* skip = nullptr;  // an earlier ancestor, so ancestor() takes O(log n) steps
 
     bool failed() const { return status & (storage::kFailed | storage::kFailedParent); }
+    bool has_data() const { return status & storage::kHaveData; }
+    // The ancestor at `h` (this node when h == height); nullptr when h > height.
+    BlockNode* ancestor(uint64_t h);
+    const BlockNode* ancestor(uint64_t h) const { return const_cast<BlockNode*>(this)->ancestor(h); }
+    void build_skip();
     storage::BlockIndexRecord record() const { return {header, hash, height, chain_work, status, sequence}; }
 };
 
@@ -45,6 +52,31 @@ struct BlockAcceptance {
     BlockOutcome outcome = BlockOutcome::Rejected;
     std::optional<Rejection> rejection;
     bool ok() const { return outcome != BlockOutcome::Rejected; }
+};
+
+// How a run of headers fared (Chainstate::accept_headers).
+enum class HeadersOutcome {
+    Accepted,       // every header is known now (new or not)
+    UnknownParent,  // the first header's parent is unknown: ask for the headers before it
+    Rejected,       // see rejection; by its fault, the sender misbehaved (Consensus, Decode) or not
+};
+
+struct HeadersAcceptance {
+    HeadersOutcome outcome = HeadersOutcome::Rejected;
+    std::optional<Rejection> rejection;
+    size_t added = 0;            // headers that were new
+    std::optional<Hash256> last;  // the last header accepted (a peer that sent them holds it)
+};
+
+// A node of the header tree as readers see it.
+struct HeaderEntry {
+    Hash256 hash;
+    Hash256 prev_hash;
+    uint64_t height = 0;
+    Uint256 chain_work;
+    bool have_data = false;
+    bool failed = false;
+    bool on_active_chain = false;
 };
 
 struct ChainTipEntry {  // for getchaintips
@@ -77,6 +109,19 @@ public:
 
     // Validates, stores and (if it has the most work) connects a block.
     BlockAcceptance accept_block(const Block& block);
+    // Adds a run of consecutive headers (each the parent of the next) to the header tree
+    // after the header rules (proof of work, difficulty for its place, time); bodies follow
+    // later through accept_block. Header-only nodes live in memory: after a restart they
+    // are fetched again. At most `kMaxHeaderOnly` of them (rejection "too-many-headers").
+    HeadersAcceptance accept_headers(std::span<const BlockHeader> headers);
+    static constexpr size_t kMaxHeaderOnly = 200'000;
+
+    // Header tree readers (they wait for an activation in progress).
+    std::optional<HeaderEntry> header(const Hash256& hash) const;
+    // The ancestors of `best` at heights [from, from + count), bounded by best's height.
+    std::vector<HeaderEntry> branch(const Hash256& best, uint64_t from, size_t count) const;
+    // The highest block of the active chain that is an ancestor of `best`.
+    std::optional<HeaderEntry> fork_point(const Hash256& best) const;
 
     // Readers: these never wait for a block being validated.
     TipInfo tip() const;
@@ -103,6 +148,8 @@ private:
     };
     Status reindex_locked();
     BlockNode* add_node(const BlockHeader& header, const Hash256& hash, BlockNode* parent, uint32_t status);
+    HeaderEntry entry_of(const BlockNode* node) const;
+    Status check_header_in_context(const BlockHeader& header, const BlockNode* parent) const;
     // `checked`: the block's signature job, started while it waited in the orphan pool.
     BlockAcceptance accept_one(const Block& block, std::vector<Hash256>& connected_parents,
                                std::shared_ptr<SignatureJob> checked = nullptr);
@@ -142,6 +189,7 @@ private:
     std::atomic<bool> m_initial_download{true};
     std::optional<std::pair<Hash256, Rejection>> m_last_failure;  // why the last block failed to connect
     uint64_t m_next_sequence = 1;
+    size_t m_header_only = 0;  // nodes in m_nodes without a body that are not failed
     storage::LedgerCounts m_counts;
     std::vector<ChainNotifications*> m_subscribers;
     std::unique_ptr<SignatureChecker> m_checker;

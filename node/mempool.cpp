@@ -527,6 +527,14 @@ std::vector<Hash256> Mempool::txids() const {
     return out;
 }
 
+std::vector<std::pair<Hash256, Transaction>> Mempool::snapshot_transactions() const {
+    std::lock_guard lock(m_impl->mutex);
+    std::vector<std::pair<Hash256, Transaction>> out;
+    out.reserve(m_impl->entries.size());
+    for (const auto& [txid, e] : m_impl->entries) out.emplace_back(txid, e.tx);
+    return out;
+}
+
 size_t Mempool::size() const {
     std::lock_guard lock(m_impl->mutex);
     return m_impl->entries.size();

@@ -15,6 +15,7 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace finch::node {
@@ -75,6 +76,9 @@ public:
     bool contains(const Hash256& txid) const;
     std::optional<MempoolEntry> get(const Hash256& txid) const;
     std::vector<Hash256> txids() const;
+    // Every transfer with its txid, copied under the lock so that callers can hash them all
+    // (compact block reconstruction: one short id each) without holding it.
+    std::vector<std::pair<Hash256, Transaction>> snapshot_transactions() const;
     size_t size() const;
     size_t bytes() const;
     Amount total_fees() const;

@@ -289,13 +289,58 @@ rpc::BlockSubmitResult RpcAdapter::submit_block(const Block& block) {
     return out;
 }
 
-std::vector<rpc::PeerInfo> RpcAdapter::peers() { return m_net ? m_net->peers() : std::vector<rpc::PeerInfo>{}; }
+std::vector<rpc::PeerInfo> RpcAdapter::peers() {
+    std::vector<rpc::PeerInfo> out;
+    if (!m_net) return out;
+    for (net::PeerStats& s : m_net->peers()) {
+        rpc::PeerInfo i;
+        i.id = s.id;
+        i.addr = std::move(s.addr);
+        i.addr_local = std::move(s.addr_local);
+        i.inbound = s.inbound;
+        i.conn_time = s.conn_time;
+        i.last_send = s.last_send;
+        i.last_recv = s.last_recv;
+        i.bytes_sent = s.bytes_sent;
+        i.bytes_recv = s.bytes_recv;
+        i.bytes_sent_per_msg = std::move(s.bytes_sent_per_msg);
+        i.bytes_recv_per_msg = std::move(s.bytes_recv_per_msg);
+        i.ping_time = s.ping_seconds;
+        i.version = s.version;
+        i.user_agent = std::move(s.user_agent);
+        i.starting_height = s.starting_height;
+        i.synced_headers = s.synced_headers;
+        i.synced_blocks = s.synced_blocks;
+        i.whitelisted = s.whitelisted;
+        i.bip152_hb_to = s.high_bandwidth_to;
+        i.bip152_hb_from = s.high_bandwidth_from;
+        out.push_back(std::move(i));
+    }
+    return out;
+}
 
 rpc::NetworkInfo RpcAdapter::network_info() {
-    if (m_net) return m_net->info();
     rpc::NetworkInfo info;
     info.network_active = false;
+    if (!m_net) return info;
+    const net::NetStats s = m_net->stats();
+    info.version = 100;
+    info.subversion = s.user_agent;
+    info.protocol_version = s.protocol_version;
+    info.connections_in = s.connections_in;
+    info.connections_out = s.connections_out;
+    info.connections = s.connections_in + s.connections_out;
+    info.network_active = true;
+    info.listening = s.listening;
+    info.port = s.port;
+    if (s.listening) info.local_addresses.push_back(s.bind);
     return info;
+}
+
+rpc::NetTotals RpcAdapter::net_totals() {
+    if (!m_net) return {};
+    const net::NetTotals t = m_net->totals();
+    return {t.bytes_recv, t.bytes_sent};
 }
 
 Status RpcAdapter::add_node(const std::string& address, const std::string& command) {
@@ -311,7 +356,12 @@ Status RpcAdapter::set_ban(const std::string& subnet, const std::string& command
     return m_net ? m_net->set_ban(subnet, command, ban_seconds, absolute) : no_network();
 }
 
-std::vector<rpc::BanEntry> RpcAdapter::list_banned() { return m_net ? m_net->banned() : std::vector<rpc::BanEntry>{}; }
+std::vector<rpc::BanEntry> RpcAdapter::list_banned() {
+    std::vector<rpc::BanEntry> out;
+    if (!m_net) return out;
+    for (net::BanInfo& b : m_net->banned()) out.push_back({std::move(b.subnet), b.created, b.until, std::move(b.reason)});
+    return out;
+}
 
 void RpcAdapter::clear_banned() {
     if (m_net) m_net->clear_banned();

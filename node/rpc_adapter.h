@@ -5,6 +5,7 @@
 #include "node/chainstate.h"
 #include "node/mempool.h"
 #include "node/miner.h"
+#include "node/net/net_types.h"
 #include "rpc/node_interface.h"
 
 #include <chrono>
@@ -13,27 +14,12 @@
 
 namespace finch::node {
 
-// What RPC needs from the p2p layer; null until the network runs.
-class NetworkControl {
-public:
-    virtual ~NetworkControl() = default;
-    virtual std::vector<rpc::PeerInfo> peers() = 0;
-    virtual rpc::NetworkInfo info() = 0;
-    virtual Status add_node(const std::string& address, const std::string& command) = 0;
-    virtual Status disconnect(const std::string& address, std::optional<uint64_t> id) = 0;
-    virtual Status set_ban(const std::string& subnet, const std::string& command, uint64_t seconds, bool absolute) = 0;
-    virtual std::vector<rpc::BanEntry> banned() = 0;
-    virtual void clear_banned() = 0;
-    // A transaction the mempool accepted from RPC, to announce to peers.
-    virtual void relay_transaction(const Transaction& tx) = 0;
-};
-
 class RpcAdapter final : public rpc::NodeInterface {
 public:
     RpcAdapter(Chainstate& chain, Mempool& mempool, Miner& miner, std::filesystem::path ledger_dir,
                std::function<void()> request_stop);
 
-    void set_network(NetworkControl* net) { m_net = net; }
+    void set_network(net::NetworkControl* net) { m_net = net; }
 
     const ChainParams& params() const override { return m_chain.params(); }
     rpc::ChainInfo chain_info() override;
@@ -58,6 +44,7 @@ public:
 
     std::vector<rpc::PeerInfo> peers() override;
     rpc::NetworkInfo network_info() override;
+    rpc::NetTotals net_totals() override;
     Status add_node(const std::string& address, const std::string& command) override;
     Status disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) override;
     Status set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds,
@@ -77,7 +64,7 @@ private:
     Miner& m_miner;
     std::filesystem::path m_ledger_dir;
     std::function<void()> m_request_stop;
-    NetworkControl* m_net = nullptr;
+    net::NetworkControl* m_net = nullptr;
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
     // size_on_disk walks the ledger folder: measured at most every 10 s, not per call.
     std::mutex m_disk_mutex;

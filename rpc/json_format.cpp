@@ -139,9 +139,14 @@ Json peer_json(const PeerInfo& p) {
     out["version"] = p.version;
     out["subver"] = p.user_agent;
     out["startingheight"] = p.starting_height;
+    out["synced_headers"] = p.synced_headers;
     out["synced_blocks"] = p.synced_blocks;
+    out["bip152_hb_to"] = p.bip152_hb_to;
+    out["bip152_hb_from"] = p.bip152_hb_from;
     out["whitelisted"] = p.whitelisted;
     out["misbehavior"] = p.misbehavior;
+    out["bytessent_per_msg"] = p.bytes_sent_per_msg;
+    out["bytesrecv_per_msg"] = p.bytes_recv_per_msg;
     return out;
 }
 

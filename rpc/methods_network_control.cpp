@@ -3,6 +3,7 @@
 #include "rpc/json_format.h"
 
 #include <cctype>
+#include <chrono>
 #include <ctime>
 
 namespace finch::rpc::handlers {
@@ -64,6 +65,17 @@ CallResult getnetworkinfo(NodeInterface& node, const Args&) {
 }
 
 CallResult getconnectioncount(NodeInterface& node, const Args&) { return Json(node.network_info().connections); }
+
+CallResult getnettotals(NodeInterface& node, const Args&) {
+    const NetTotals t = node.net_totals();
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    Json out = Json::object();
+    out["totalbytesrecv"] = t.total_bytes_recv;
+    out["totalbytessent"] = t.total_bytes_sent;
+    out["timemillis"] = static_cast<uint64_t>(millis.count());
+    return out;
+}
 
 CallResult addnode(NodeInterface& node, const Args& args) { return status_result(node.add_node(args.string(0), args.string(1))); }
 

@@ -8,6 +8,7 @@
 #include "consensus/uint256.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -169,6 +170,16 @@ struct PeerInfo {
     uint64_t synced_blocks = 0;
     bool whitelisted = false;
     int misbehavior = 0;
+    int64_t synced_headers = -1;
+    bool bip152_hb_to = false;
+    bool bip152_hb_from = false;
+    std::map<std::string, uint64_t> bytes_sent_per_msg;
+    std::map<std::string, uint64_t> bytes_recv_per_msg;
+};
+
+struct NetTotals {
+    uint64_t total_bytes_recv = 0;
+    uint64_t total_bytes_sent = 0;
 };
 
 struct NetworkInfo {
@@ -231,6 +242,7 @@ public:
     // network (answers sensibly with no p2p: empty lists, zero connections)
     virtual std::vector<PeerInfo> peers() = 0;
     virtual NetworkInfo network_info() = 0;
+    virtual NetTotals net_totals() = 0;
     // command: "add", "remove", "onetry"
     virtual Status add_node(const std::string& address, const std::string& command) = 0;
     virtual Status disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) = 0;

@@ -4,6 +4,7 @@
 
 #include "node/net/messages.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <random>
@@ -38,6 +39,27 @@ private:
         uint32_t failures = 0;
     };
     std::map<std::string, Entry> m_entries;
+};
+
+// How many gossiped addresses a peer may make us process: a token bucket refilled at one
+// address a second with a burst of 1,000 (Bitcoin Core's rate), so a peer cannot flood the book.
+class AddrRateLimit {
+public:
+    static constexpr double kBurst = 1'000;
+    static constexpr double kPerSecond = 1;
+    explicit AddrRateLimit(double now_seconds) : m_last(now_seconds) {}
+    // Takes one token; false when none is left.
+    bool take(double now_seconds) {
+        m_tokens = std::min(kBurst, m_tokens + (now_seconds - m_last) * kPerSecond);
+        m_last = now_seconds;
+        if (m_tokens < 1) return false;
+        m_tokens -= 1;
+        return true;
+    }
+
+private:
+    double m_tokens = kBurst;
+    double m_last;
 };
 
 struct Ban {

@@ -10,15 +10,20 @@ uint64_t now_seconds() {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
+double steady_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 Connection::Connection(tcp::socket socket, uint64_t id, bool inbound, const std::array<uint8_t, 4>& magic,
-                       ConnectionHandler& handler, ConnectionLimits limits)
+                       ConnectionHandler& handler, ConnectionLimits limits, std::shared_ptr<SocketCounters> counters)
     : m_socket(std::move(socket)),
       m_deadline(m_socket.get_executor()),
       m_id(id),
       m_inbound(inbound),
       m_magic(magic),
       m_handler(handler),
-      m_limits(limits) {
+      m_limits(limits),
+      m_counters(std::move(counters)) {
     boost::system::error_code ec;
     m_remote = m_socket.remote_endpoint(ec);
     m_local = m_socket.local_endpoint(ec);
@@ -41,6 +46,7 @@ void Connection::read_header() {
                      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
                          if (ec) return self->close(ec == asio::error::eof ? "peer closed" : ec.message());
                          self->m_bytes_received += n;
+                         self->m_counters->bytes_recv += n;
                          auto header = decode_frame_header(self->m_header_buf, self->m_magic);
                          if (!header) {
                              self->m_handler.on_bad_data(self, header.error());
@@ -56,6 +62,8 @@ void Connection::read_payload(FrameHeader header) {
                      [self = shared_from_this(), header](const boost::system::error_code& ec, size_t n) {
                          if (ec) return self->close(ec == asio::error::eof ? "peer closed" : ec.message());
                          self->m_bytes_received += n;
+                         self->m_counters->bytes_recv += n;
+                         self->m_received_per_command[static_cast<uint8_t>(header.command)] += kFrameHeaderSize + n;
                          self->m_last_receive = now_seconds();
                          if (payload_checksum(self->m_payload) != header.checksum) {
                              Rejection r = reject("bad-checksum", "payload checksum mismatch", Fault::Decode);
@@ -77,6 +85,7 @@ void Connection::read_payload(FrameHeader header) {
 void Connection::send(const Message& m) {
     if (m_closed) return;
     Bytes frame = encode_frame(m, m_magic);
+    m_sent_per_command[static_cast<uint8_t>(command_of(m))] += frame.size();
     m_queued_bytes += frame.size();
     if (m_queued_bytes > m_limits.max_send_queue_bytes) return close("send queue full");
     m_send_queue.push_back(std::move(frame));
@@ -93,6 +102,7 @@ void Connection::write_next() {
                       [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
                           if (ec) return self->close(ec.message());
                           self->m_bytes_sent += n;
+                          self->m_counters->bytes_sent += n;
                           self->m_last_send = now_seconds();
                           self->m_queued_bytes -= self->m_send_queue.front().size();
                           self->m_send_queue.pop_front();

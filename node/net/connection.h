@@ -6,6 +6,7 @@
 
 #include <boost/asio.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -15,6 +16,15 @@ namespace finch::net {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+// Bytes on the sockets of every connection since start-up (shared, read from any thread).
+struct SocketCounters {
+    std::atomic<uint64_t> bytes_recv{0};
+    std::atomic<uint64_t> bytes_sent{0};
+};
+
+// Frame bytes (header + payload) by message command, indexed by the command's number.
+using BytesPerCommand = std::array<uint64_t, 256>;
 
 struct ConnectionLimits {
     std::chrono::milliseconds read_deadline{std::chrono::seconds(120)};
@@ -35,7 +45,7 @@ public:
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
     Connection(tcp::socket socket, uint64_t id, bool inbound, const std::array<uint8_t, 4>& magic,
-               ConnectionHandler& handler, ConnectionLimits limits);
+               ConnectionHandler& handler, ConnectionLimits limits, std::shared_ptr<SocketCounters> counters);
 
     void start();
     void send(const Message& m);
@@ -51,6 +61,8 @@ public:
     uint64_t bytes_received() const { return m_bytes_received; }
     uint64_t last_send() const { return m_last_send; }
     uint64_t last_receive() const { return m_last_receive; }
+    const BytesPerCommand& sent_per_command() const { return m_sent_per_command; }
+    const BytesPerCommand& received_per_command() const { return m_received_per_command; }
 
 private:
     void read_header();
@@ -74,8 +86,12 @@ private:
     bool m_writing = false;
     bool m_closed = false;
     uint64_t m_bytes_sent = 0, m_bytes_received = 0, m_last_send = 0, m_last_receive = 0;
+    std::shared_ptr<SocketCounters> m_counters;
+    BytesPerCommand m_sent_per_command{}, m_received_per_command{};
 };
 
 uint64_t now_seconds();
+// Seconds on the steady clock (for rates and intervals, never for timestamps).
+double steady_seconds();
 
 }  // namespace finch::net

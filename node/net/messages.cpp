@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
 
 namespace finch::net {
 
@@ -24,7 +27,8 @@ void encode_inv(Writer& w, const std::vector<InvItem>& items) {
     }
 }
 
-std::vector<InvItem> decode_inv(Reader& r) {
+// `last_type`: the highest inventory type this message may carry.
+std::vector<InvItem> decode_inv(Reader& r, InvType last_type) {
     uint64_t n = r.compact_size(kMaxInvEntries);
     std::vector<InvItem> items;
     if (r.ok() && n * 33 > r.remaining()) {
@@ -35,7 +39,8 @@ std::vector<InvItem> decode_inv(Reader& r) {
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
         InvItem item;
         uint8_t type = r.u8();
-        if (type != 1 && type != 2) r.fail(decode_error::kBadValue, "unknown inventory type");
+        if (type < 1 || type > static_cast<uint8_t>(last_type))
+            r.fail(decode_error::kBadValue, "inventory type " + std::to_string(type) + " not allowed here");
         item.type = static_cast<InvType>(type);
         r.array(item.hash);
         items.push_back(item);
@@ -43,7 +48,130 @@ std::vector<InvItem> decode_inv(Reader& r) {
     return items;
 }
 
+// BIP152's differential indexes: the first as is, each later one as the gap after the
+// previous minus one, so strictly increasing indexes are the only ones that can be sent.
+void encode_indexes(Writer& w, const std::vector<uint32_t>& indexes) {
+    w.compact_size(indexes.size());
+    for (size_t i = 0; i < indexes.size(); ++i) {
+        FINCH_ASSERT(i == 0 || indexes[i] > indexes[i - 1]);
+        w.compact_size(i == 0 ? indexes[0] : indexes[i] - indexes[i - 1] - 1);
+    }
+}
+
+// Reads one differential index after `previous` (none for the first) and fails with `code`
+// unless it is below `end`. The gap is checked before it is added, so nothing overflows.
+uint32_t decode_index(Reader& r, std::optional<uint32_t> previous, uint64_t end, const char* code) {
+    const uint64_t gap = r.compact_size(std::numeric_limits<uint64_t>::max());
+    if (!r.ok()) return 0;
+    const uint64_t base = previous ? uint64_t{*previous} + 1 : 0;
+    if (gap >= end || base + gap >= end) {
+        r.fail(code, "differential index " + std::to_string(gap) + " after " +
+                         (previous ? std::to_string(*previous) : std::string("none")) + " reaches " +
+                         std::to_string(end));
+        return 0;
+    }
+    return static_cast<uint32_t>(base + gap);
+}
+
+// Fails (truncated) when `count` entries of at least `min_size` bytes each cannot fit in
+// what is left, so an untrusted count never sizes an allocation.
+bool fits(Reader& r, uint64_t count, size_t min_size, const char* what) {
+    if (r.ok() && count * min_size > r.remaining())
+        r.fail(decode_error::kTruncated, std::string(what) + " count exceeds the payload");
+    return r.ok();
+}
+
+void encode_cmpctblock(Writer& w, const CmpctBlockMsg& m) {
+    m.header.encode(w);
+    w.u64(m.nonce);
+    m.coinbase.encode(w);
+    w.compact_size(m.short_ids.size());
+    for (uint64_t id : m.short_ids)
+        for (size_t i = 0; i < kShortIdBytes; ++i) w.u8(static_cast<uint8_t>(id >> (8 * i)));
+    w.compact_size(m.prefilled.size());
+    for (size_t i = 0; i < m.prefilled.size(); ++i) {
+        const uint32_t index = m.prefilled[i].index;
+        FINCH_ASSERT(i == 0 || index > m.prefilled[i - 1].index);
+        w.compact_size(i == 0 ? index : index - m.prefilled[i - 1].index - 1);
+        m.prefilled[i].tx.encode(w);
+    }
+}
+
+CmpctBlockMsg decode_cmpctblock(Reader& r) {
+    CmpctBlockMsg m;
+    m.header = BlockHeader::decode(r);
+    m.nonce = r.u64();
+    m.coinbase = Coinbase::decode(r);
+    const uint64_t ids = r.compact_size(kMaxBlockTransactions);
+    if (!fits(r, ids, kShortIdBytes, "short id")) return m;
+    m.short_ids.resize(ids);
+    for (auto& id : m.short_ids) {
+        ByteSpan b = r.bytes(kShortIdBytes);
+        for (size_t i = 0; i < b.size(); ++i) id |= uint64_t{b[i]} << (8 * i);
+    }
+    // Both lists together are the block's transfers, so they share the block's limit.
+    const uint64_t prefilled = r.compact_size(kMaxBlockTransactions - ids);
+    if (!fits(r, prefilled, 1 + Transaction::kSerializedSize, "prefilled transaction")) return m;
+    m.prefilled.reserve(prefilled);
+    const uint64_t total = ids + prefilled;
+    for (uint64_t i = 0; i < prefilled && r.ok(); ++i) {
+        std::optional<uint32_t> previous;
+        if (i > 0) previous = m.prefilled.back().index;
+        PrefilledTx p;
+        p.index = decode_index(r, previous, total, "bad-cmpct-index");
+        p.tx = Transaction::decode(r);
+        m.prefilled.push_back(std::move(p));
+    }
+    return m;
+}
+
+GetBlockTxnMsg decode_getblocktxn(Reader& r) {
+    GetBlockTxnMsg m;
+    r.array(m.block_hash);
+    const uint64_t n = r.compact_size(kMaxBlockTransactions);
+    if (!fits(r, n, 1, "index")) return m;
+    m.indexes.reserve(n);
+    // No block has a transfer at kMaxBlockTransactions or beyond, so such an index is never honest.
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+        std::optional<uint32_t> previous;
+        if (i > 0) previous = m.indexes.back();
+        m.indexes.push_back(decode_index(r, previous, kMaxBlockTransactions, "bad-getblocktxn-index"));
+    }
+    return m;
+}
+
+BlockTxnMsg decode_blocktxn(Reader& r) {
+    BlockTxnMsg m;
+    r.array(m.block_hash);
+    const uint64_t n = r.compact_size(kMaxBlockTransactions);
+    if (!fits(r, n, Transaction::kSerializedSize, "transaction")) return m;
+    m.txs.reserve(n);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) m.txs.push_back(Transaction::decode(r));
+    return m;
+}
+
+SendCmpctMsg decode_sendcmpct(Reader& r) {
+    SendCmpctMsg m;
+    const uint8_t flag = r.u8();
+    if (r.ok() && flag > 1)
+        r.fail(decode_error::kBadValue, "sendcmpct flag " + std::to_string(flag) + " is not 0 or 1");
+    m.high_bandwidth = flag == 1;
+    m.version = r.u64();
+    return m;
+}
+
+constexpr Command kAllCommands[] = {
+    Command::Version,  Command::Verack,     Command::Ping,     Command::Pong,       Command::Inv,
+    Command::GetData,  Command::NotFound,   Command::Tx,       Command::Block,      Command::GetHeaders,
+    Command::Headers,  Command::GetAddr,    Command::Addr,     Command::SendCmpct,  Command::CmpctBlock,
+    Command::GetBlockTxn, Command::BlockTxn,
+};
+constexpr Command kLastCommand = Command::BlockTxn;
+static_assert(std::size(kAllCommands) == static_cast<size_t>(kLastCommand), "codes run 1..last without gaps");
+
 }  // namespace
+
+std::span<const Command> all_commands() { return kAllCommands; }
 
 const char* command_name(Command c) {
     switch (c) {
@@ -60,6 +188,10 @@ const char* command_name(Command c) {
         case Command::Headers: return "headers";
         case Command::GetAddr: return "getaddr";
         case Command::Addr: return "addr";
+        case Command::SendCmpct: return "sendcmpct";
+        case Command::CmpctBlock: return "cmpctblock";
+        case Command::GetBlockTxn: return "getblocktxn";
+        case Command::BlockTxn: return "blocktxn";
     }
     return "unknown";
 }
@@ -79,7 +211,7 @@ Result<FrameHeader> decode_frame_header(ByteSpan bytes, const std::array<uint8_t
     r.expect_end();
     if (!r.ok()) return r.error();
     if (h.magic != magic) return reject("bad-magic", "frame does not start with this network's magic", Fault::Decode);
-    if (command < 1 || command > static_cast<uint8_t>(Command::Addr))
+    if (command < 1 || command > static_cast<uint8_t>(kLastCommand))
         return reject("unknown-command", "command " + std::to_string(command), Fault::Decode);
     h.command = static_cast<Command>(command);
     if (h.length > kMaxPayloadBytes)
@@ -103,6 +235,10 @@ Command command_of(const Message& m) {
                           [](const HeadersMsg&) { return Command::Headers; },
                           [](const GetAddrMsg&) { return Command::GetAddr; },
                           [](const AddrMsg&) { return Command::Addr; },
+                          [](const SendCmpctMsg&) { return Command::SendCmpct; },
+                          [](const CmpctBlockMsg&) { return Command::CmpctBlock; },
+                          [](const GetBlockTxnMsg&) { return Command::GetBlockTxn; },
+                          [](const BlockTxnMsg&) { return Command::BlockTxn; },
                       },
                       m);
 }
@@ -147,6 +283,20 @@ Bytes encode_payload(const Message& m) {
                            w.u64(addr.last_seen);
                        }
                    },
+                   [&](const SendCmpctMsg& s) {
+                       w.u8(s.high_bandwidth ? 1 : 0);
+                       w.u64(s.version);
+                   },
+                   [&](const CmpctBlockMsg& c) { encode_cmpctblock(w, c); },
+                   [&](const GetBlockTxnMsg& g) {
+                       w.array(g.block_hash);
+                       encode_indexes(w, g.indexes);
+                   },
+                   [&](const BlockTxnMsg& b) {
+                       w.array(b.block_hash);
+                       w.compact_size(b.txs.size());
+                       for (const auto& tx : b.txs) tx.encode(w);
+                   },
                },
                m);
     return w.take();
@@ -184,9 +334,9 @@ Message decode_body(Command c, Reader& r) {
         case Command::Verack: return VerackMsg{};
         case Command::Ping: return PingMsg{r.u64()};
         case Command::Pong: return PongMsg{r.u64()};
-        case Command::Inv: return InvMsg{decode_inv(r)};
-        case Command::GetData: return GetDataMsg{decode_inv(r)};
-        case Command::NotFound: return NotFoundMsg{decode_inv(r)};
+        case Command::Inv: return InvMsg{decode_inv(r, InvType::Block)};
+        case Command::GetData: return GetDataMsg{decode_inv(r, InvType::CompactBlock)};
+        case Command::NotFound: return NotFoundMsg{decode_inv(r, InvType::CompactBlock)};
         case Command::Tx: return TxMsg{Transaction::decode(r)};
         case Command::Block: return BlockMsg{Block::decode(r)};
         case Command::GetHeaders: {
@@ -225,6 +375,10 @@ Message decode_body(Command c, Reader& r) {
             }
             return a;
         }
+        case Command::SendCmpct: return decode_sendcmpct(r);
+        case Command::CmpctBlock: return decode_cmpctblock(r);
+        case Command::GetBlockTxn: return decode_getblocktxn(r);
+        case Command::BlockTxn: return decode_blocktxn(r);
     }
     r.fail(decode_error::kBadValue, "unknown command");
     return VerackMsg{};

@@ -6,6 +6,7 @@
 #include "consensus/uint256.h"
 
 #include <array>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -21,6 +22,8 @@ inline constexpr size_t kMaxHeaders = 2'000;
 inline constexpr size_t kMaxLocatorHashes = 64;
 inline constexpr size_t kMaxAddrEntries = 1'000;
 inline constexpr size_t kMaxUserAgent = 256;
+inline constexpr uint64_t kCompactBlockVersion = 1;  // the sendcmpct version we speak
+inline constexpr size_t kShortIdBytes = 6;           // a compact block's short transaction id on the wire
 
 enum class Command : uint8_t {
     Version = 1,
@@ -36,9 +39,15 @@ enum class Command : uint8_t {
     Headers = 11,
     GetAddr = 12,
     Addr = 13,
+    SendCmpct = 14,
+    CmpctBlock = 15,
+    GetBlockTxn = 16,
+    BlockTxn = 17,
 };
 
 const char* command_name(Command c);
+// Every command in code order, e.g. to give each one a byte counter named command_name(c).
+std::span<const Command> all_commands();
 
 struct FrameHeader {
     std::array<uint8_t, 4> magic{};
@@ -51,7 +60,9 @@ struct FrameHeader {
 Result<FrameHeader> decode_frame_header(ByteSpan bytes, const std::array<uint8_t, 4>& magic);
 std::array<uint8_t, 4> payload_checksum(ByteSpan payload);
 
-enum class InvType : uint8_t { Tx = 1, Block = 2 };
+// CompactBlock is only asked for (getdata, and echoed in notfound): "send this block as
+// cmpctblock". An inv announces blocks as Block; type 3 in an inv is bad-value.
+enum class InvType : uint8_t { Tx = 1, Block = 2, CompactBlock = 3 };
 
 struct InvItem {
     InvType type = InvType::Tx;
@@ -128,8 +139,46 @@ struct AddrMsg {
     bool operator==(const AddrMsg&) const = default;
 };
 
+// Compact block relay (BIP152-style; see node/net/compact_block.h for the logic).
+// high_bandwidth: the sender wants cmpctblock pushed unasked rather than announced.
+struct SendCmpctMsg {
+    bool high_bandwidth = false;
+    uint64_t version = kCompactBlockVersion;
+    bool operator==(const SendCmpctMsg&) const = default;
+};
+struct PrefilledTx {
+    uint32_t index = 0;  // absolute position in Block::txs (the transfers, coinbase excluded)
+    Transaction tx;
+    bool operator==(const PrefilledTx&) const = default;
+};
+// A block as its header, the coinbase, 48-bit short ids of the transfers the receiver
+// probably has, and the transfers it probably lacks (prefilled, strictly increasing index).
+// The block has short_ids.size() + prefilled.size() transfers; short ids fill the
+// positions no prefilled transfer takes, in order.
+struct CmpctBlockMsg {
+    BlockHeader header;
+    uint64_t nonce = 0;  // keys the short ids (see short_id_key)
+    Coinbase coinbase;
+    std::vector<uint64_t> short_ids;  // low 48 bits used
+    std::vector<PrefilledTx> prefilled;
+    bool operator==(const CmpctBlockMsg&) const = default;
+};
+// Asks for the transfers of a compact block at these positions in Block::txs (strictly increasing).
+struct GetBlockTxnMsg {
+    Hash256 block_hash;
+    std::vector<uint32_t> indexes;
+    bool operator==(const GetBlockTxnMsg&) const = default;
+};
+// The answer: the transfers asked for, in the order asked.
+struct BlockTxnMsg {
+    Hash256 block_hash;
+    std::vector<Transaction> txs;
+    bool operator==(const BlockTxnMsg&) const = default;
+};
+
 using Message = std::variant<VersionMsg, VerackMsg, PingMsg, PongMsg, InvMsg, GetDataMsg, NotFoundMsg, TxMsg,
-                             BlockMsg, GetHeadersMsg, HeadersMsg, GetAddrMsg, AddrMsg>;
+                             BlockMsg, GetHeadersMsg, HeadersMsg, GetAddrMsg, AddrMsg, SendCmpctMsg, CmpctBlockMsg,
+                             GetBlockTxnMsg, BlockTxnMsg>;
 
 Command command_of(const Message& m);
 // The payload bytes of a message.
@@ -137,7 +186,8 @@ Bytes encode_payload(const Message& m);
 // A whole frame: header + payload.
 Bytes encode_frame(const Message& m, const std::array<uint8_t, 4>& magic);
 // Strict decoding of a payload for a command (decode errors: truncated, trailing-bytes,
-// size-too-large, bad-value ...).
+// size-too-large, bad-value, and for compact relay bad-cmpct-index and bad-getblocktxn-index;
+// all Fault::Decode).
 Result<Message> decode_payload(Command command, ByteSpan payload);
 
 // Block locator: the tip, then exponentially sparser ancestors back to genesis.

@@ -1,11 +1,8 @@
-// The p2p protocol logic; see peer_manager.h and docs/protocol.md.
+// PeerManager: connections, handshake, dispatch, misbehaviour, timers and the control
+// interface; see peer_manager.h and docs/protocol.md.
 #include "node/net/peer_manager.h"
 
-#include "consensus/pow.h"
-#include "consensus/validation.h"
 #include "node/log.h"
-#include "node/miner.h"
-#include "node/net/known_inventory.h"
 
 #include <future>
 
@@ -34,37 +31,33 @@ NetAddress address_of(const tcp::endpoint& ep, uint16_t port) {
     return a;
 }
 
+std::string endpoint_string(const tcp::endpoint& ep) {
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+std::map<std::string, uint64_t> per_message(const BytesPerCommand& bytes) {
+    std::map<std::string, uint64_t> out;
+    for (Command c : all_commands())
+        if (uint64_t n = bytes[static_cast<uint8_t>(c)]) out[command_name(c)] = n;
+    return out;
+}
+
 }  // namespace
 
-struct PeerManager::Peer {
-    std::shared_ptr<Connection> conn;
-    std::string ip;
-    NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
-    bool addnode = false;
-    bool whitelisted = false;
-    std::optional<VersionMsg> version;
-    bool got_verack = false;
-    bool ready = false;  // handshake complete
-    uint64_t conn_time = now_seconds();
-    uint64_t best_height = 0;
-    KnownInventory known;
-    KnownInventory requested{10'000};  // what we asked this peer for lately
-    std::vector<Hash256> tx_to_announce;
-    std::map<Hash256, Clock::time_point> blocks_in_flight;
-    std::map<Hash256, Clock::time_point> txs_in_flight;
-    uint64_t ping_nonce = 0;
-    Clock::time_point ping_sent;
-    double ping_seconds = 0;
-    bool answered_getaddr = false;
-    double addr_tokens = 1000;
-    Clock::time_point addr_refill = Clock::now();
-    uint64_t unrequested_window_start = now_seconds();
-    size_t unrequested_count = 0;
-    uint32_t stalls = 0;
-    uint64_t synced_blocks = 0;
-
-    explicit Peer(size_t known_max) : known(known_max) {}
-};
+const char* PeerManager::misbehavior_name(Misbehavior m) {
+    switch (m) {
+        case Misbehavior::MalformedMessage: return "malformed message";
+        case Misbehavior::BeforeHandshake: return "message before the handshake";
+        case Misbehavior::DuplicateHandshake: return "repeated handshake message";
+        case Misbehavior::InvalidHeader: return "invalid header";
+        case Misbehavior::InvalidBlock: return "invalid block";
+        case Misbehavior::InvalidTransaction: return "invalid transaction";
+        case Misbehavior::InvalidCompactBlock: return "invalid compact block message";
+        case Misbehavior::UnconnectingHeaders: return "headers that never connect";
+        case Misbehavior::UnrequestedFlood: return "unrequested data flood";
+    }
+    return "misbehavior";
+}
 
 PeerManager::PeerManager(node::Chainstate& chain, node::Mempool& mempool, const ChainParams& params,
                          NetOptions options)
@@ -75,7 +68,10 @@ PeerManager::PeerManager(node::Chainstate& chain, node::Mempool& mempool, const 
       m_acceptor(m_ioc),
       m_maintenance_timer(m_ioc),
       m_trickle_timer(m_ioc),
-      m_rng(std::random_device{}()) {
+      m_rng(std::random_device{}()),
+      m_tree(chain),
+      m_blocks(m_tree, m_options.blocks),
+      m_txs(m_options.txs) {
     m_local_nonce = m_rng();
     for (const auto& a : m_options.addnode) m_addnodes.insert(a);
     if (auto b = m_chain.store().get_meta(kAddrBookKey)) m_addrbook = AddressBook::deserialize(*b);
@@ -124,19 +120,28 @@ void PeerManager::stop() {
     m_thread.join();
 }
 
+// Runs `f` on the io thread and waits for it. When the network is stopping or does not
+// answer in time, a value-returning call gets a "network-busy" rejection (never a
+// silent default that reads as success).
 template <typename F>
 auto PeerManager::run_on_io(F f) -> decltype(f()) {
     using R = decltype(f());
+    auto unavailable = [] {
+        if constexpr (std::is_same_v<R, Status>)
+            return R(reject("network-busy", "the p2p network did not answer in time", Fault::Policy));
+        else
+            return R{};
+    };
     if (m_stopping || !m_thread.joinable()) {
         if constexpr (std::is_void_v<R>) return;
-        else return R{};
+        else return unavailable();
     }
     auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
     auto fut = task->get_future();
     asio::post(m_ioc, [task] { (*task)(); });
     if (fut.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
         if constexpr (std::is_void_v<R>) return;
-        else return R{};
+        else return unavailable();
     }
     return fut.get();
 }
@@ -194,16 +199,18 @@ void PeerManager::add_peer(tcp::socket socket, bool inbound, std::optional<NetAd
     const uint64_t id = m_next_id++;
     ConnectionLimits limits;
     limits.read_deadline = m_options.handshake_timeout;
-    auto conn = std::make_shared<Connection>(std::move(socket), id, inbound, m_params.magic, *this, limits);
-    auto peer = std::make_unique<Peer>(m_options.known_inventory_per_peer);
+    auto conn = std::make_shared<Connection>(std::move(socket), id, inbound, m_params.magic, *this, limits, m_counters);
+    auto peer = std::make_unique<Peer>(m_options.known_inventory_per_peer, steady_seconds());
     peer->conn = conn;
     peer->ip = conn->remote().address().to_string();
     peer->addr = target ? *target : address_of(conn->remote(), 0);
     peer->addnode = addnode;
     peer->whitelisted = whitelisted(peer->ip);
+    peer->conn_time = now_seconds();
+    peer->unrequested_window_start = peer->conn_time;
     m_peers.emplace(id, std::move(peer));
     FINCH_DEBUG(Net, std::string(inbound ? "inbound" : "outbound") + " connection " + std::to_string(id) + " with " +
-                         conn->remote().address().to_string() + ":" + std::to_string(conn->remote().port()));
+                         endpoint_string(conn->remote()));
     conn->start();
     if (!inbound) conn->send(our_version());
 }
@@ -212,22 +219,11 @@ void PeerManager::on_closed(const std::shared_ptr<Connection>& c, const std::str
     auto it = m_peers.find(c->id());
     if (it == m_peers.end()) return;
     FINCH_DEBUG(Net, "peer " + std::to_string(c->id()) + " disconnected: " + reason);
-    // Blocks it was fetching go back to the queue for other peers.
-    for (auto& [hash, when] : it->second->blocks_in_flight)
-        if (auto p = m_pending_blocks.find(hash); p != m_pending_blocks.end()) p->second.requested_from = 0;
-    it->second->blocks_in_flight.clear();
     it->second->ready = false;
-    // Transactions it was to deliver are asked of the next peers that offered them.
-    auto txs = std::move(it->second->txs_in_flight);
-    it->second->txs_in_flight.clear();
-    for (const auto& [txid, when] : txs) {
-        m_tx_fetcher.erase(txid);
-        retry_tx(txid, c->id());
-    }
-    // Headers only this peer announced are forgotten: honest peers announce them again.
-    for (auto pb = m_pending_blocks.begin(); pb != m_pending_blocks.end();)
-        pb = (pb->second.announced_by == c->id() && pb->second.requested_from == 0) ? m_pending_blocks.erase(pb)
-                                                                                 : std::next(pb);
+    // What it was fetching goes to other peers.
+    m_blocks.remove_peer(c->id());
+    send_tx_requests(m_txs.remove_peer(c->id(), Clock::now()));
+    std::erase(m_high_bandwidth, c->id());
     // Erased later: the caller may still be inside a handler holding a reference to it.
     asio::post(m_ioc, [this, id = c->id()] {
         m_peers.erase(id);
@@ -247,8 +243,10 @@ size_t PeerManager::inbound_limit() const {
     return max > m_options.max_outbound ? max - m_options.max_outbound : max / 2;
 }
 
-PeerManager::Peer* PeerManager::peer_of(const std::shared_ptr<Connection>& c) {
-    auto it = m_peers.find(c->id());
+PeerManager::Peer* PeerManager::peer_of(const std::shared_ptr<Connection>& c) { return peer_by_id(c->id()); }
+
+PeerManager::Peer* PeerManager::peer_by_id(uint64_t id) {
+    auto it = m_peers.find(id);
     return it == m_peers.end() ? nullptr : it->second.get();
 }
 
@@ -266,21 +264,28 @@ void PeerManager::ban_ip(const std::string& ip, uint64_t seconds, const std::str
     persist();
 }
 
-void PeerManager::misbehaving(Peer& p, const std::string& reason) {
+void PeerManager::misbehaving(Peer& p, Misbehavior kind, const std::string& detail) {
+    const std::string reason = std::string(misbehavior_name(kind)) + (detail.empty() ? "" : ": " + detail);
     FINCH_LOG("p2p: peer " + std::to_string(p.conn->id()) + " (" + p.ip + ") misbehaved: " + reason);
-    if (p.whitelisted) {
-        p.conn->close("misbehaved: " + reason);
-        return;
-    }
-    ban_ip(p.ip, m_options.ban_seconds, reason);
+    if (!p.whitelisted) ban_ip(p.ip, m_options.ban_seconds, reason);
     p.conn->close("misbehaved: " + reason);
 }
 
 void PeerManager::on_bad_data(const std::shared_ptr<Connection>& c, const Rejection& why) {
-    if (Peer* p = peer_of(c)) misbehaving(*p, "malformed message: " + why.to_string());
+    if (Peer* p = peer_of(c)) misbehaving(*p, Misbehavior::MalformedMessage, why.to_string());
 }
 
-// ---- messages ------------------------------------------------------------------------
+// Counts data the peer sent without being asked; true once it passes the per-minute limit.
+bool PeerManager::unrequested(Peer& p) {
+    const uint64_t now = now_seconds();
+    if (now >= p.unrequested_window_start + 60) {
+        p.unrequested_window_start = now;
+        p.unrequested_count = 0;
+    }
+    return ++p.unrequested_count > m_options.max_unrequested_per_minute;
+}
+
+// ---- handshake -----------------------------------------------------------------------
 
 VersionMsg PeerManager::our_version() const {
     const node::TipInfo tip = m_chain.tip();
@@ -299,15 +304,13 @@ void PeerManager::on_message(const std::shared_ptr<Connection>& c, Message&& m, 
     Peer* p = peer_of(c);
     if (!p || c->closed()) return;
     const bool handshake_message = std::holds_alternative<VersionMsg>(m) || std::holds_alternative<VerackMsg>(m);
-    if (!p->ready && !handshake_message) {
-        misbehaving(*p, std::string(command_name(command_of(m))) + " before the handshake");
-        return;
-    }
+    if (!p->ready && !handshake_message)
+        return misbehaving(*p, Misbehavior::BeforeHandshake, command_name(command_of(m)));
     std::visit([&](auto&& msg) { handle(*p, std::move(msg)); }, std::move(m));
 }
 
 void PeerManager::handle(Peer& p, VersionMsg&& m) {
-    if (p.version) return misbehaving(p, "second version message");
+    if (p.version) return misbehaving(p, Misbehavior::DuplicateHandshake, "version");
     if (m.genesis != m_params.genesis_hash) {
         FINCH_LOG("p2p: disconnecting peer " + std::to_string(p.conn->id()) + " (" + p.ip +
                   "): it is on another network (genesis " + m.genesis.to_hex() + ")");
@@ -330,7 +333,6 @@ void PeerManager::handle(Peer& p, VersionMsg&& m) {
         if (!p.conn->inbound()) m_addrbook.remove(p.addr.to_string());
         return p.conn->close("connection to self");
     }
-    p.best_height = m.best_height;
     if (p.conn->inbound()) {
         if (m.listen_port != 0) {
             p.addr = address_of(p.conn->remote(), m.listen_port);
@@ -344,7 +346,7 @@ void PeerManager::handle(Peer& p, VersionMsg&& m) {
 }
 
 void PeerManager::handle(Peer& p, VerackMsg&&) {
-    if (p.got_verack) return misbehaving(p, "second verack");
+    if (p.got_verack) return misbehaving(p, Misbehavior::DuplicateHandshake, "verack");
     p.got_verack = true;
     if (p.version) on_handshake(p);
 }
@@ -354,12 +356,18 @@ void PeerManager::on_handshake(Peer& p) {
     p.conn->set_read_deadline(m_options.idle_timeout);
     FINCH_LOG("p2p: connected to peer " + std::to_string(p.conn->id()) + " " + p.ip + " (" +
               (p.conn->inbound() ? "inbound" : "outbound") + ", " + p.version->user_agent + ", height " +
-              std::to_string(p.best_height) + ")");
+              std::to_string(p.version->best_height) + ")");
+    m_blocks.add_peer(p.conn->id());
+    m_txs.add_peer(p.conn->id());
     if (!p.conn->inbound()) {
         m_addrbook.add(p.addr, now_seconds());  // a peer we reached is worth sharing
         m_addrbook.mark_success(p.addr, now_seconds());
         p.conn->send(GetAddrMsg{});
     }
+    // Compact blocks: supported, not yet in high-bandwidth mode (chosen by who delivers blocks).
+    p.conn->send(SendCmpctMsg{false, kCompactBlockVersion});
+    // Whichever side has more work, both learn it now: inbound or outbound, after any
+    // reconnection or restart.
     send_getheaders(p);
 }
 
@@ -369,313 +377,6 @@ void PeerManager::handle(Peer& p, PongMsg&& m) {
     if (m.nonce != p.ping_nonce || p.ping_nonce == 0) return;
     p.ping_seconds = std::chrono::duration<double>(Clock::now() - p.ping_sent).count();
     p.ping_nonce = 0;
-}
-
-void PeerManager::handle(Peer& p, InvMsg&& m) {
-    bool unknown_block = false;
-    for (const auto& item : m.items) {
-        p.known.insert(item.hash);
-        if (item.type == InvType::Block) {
-            if (!m_chain.store().read_index(item.hash) && !m_pending_blocks.count(item.hash)) unknown_block = true;
-            continue;
-        }
-        if (m_mempool.contains(item.hash) || m_recent_rejects.contains(item.hash)) continue;
-        auto known = m_tx_announcers.find(item.hash);
-        if (known == m_tx_announcers.end()) {
-            if (m_tx_announcers.size() >= kMaxTrackedTxAnnouncements) continue;  // bounded memory
-            known = m_tx_announcers.emplace(item.hash, std::vector<uint64_t>{}).first;
-        }
-        auto& announcers = known->second;
-        if (std::find(announcers.begin(), announcers.end(), p.conn->id()) == announcers.end() &&
-            announcers.size() < 8)
-            announcers.push_back(p.conn->id());
-        // Ask this peer unless someone is already fetching it.
-        if (!tx_being_fetched(item.hash)) request_tx(p, item.hash);
-    }
-    if (unknown_block) send_getheaders(p);
-}
-
-bool PeerManager::tx_being_fetched(const Hash256& txid) const { return m_tx_fetcher.count(txid) != 0; }
-
-bool PeerManager::request_tx(Peer& p, const Hash256& txid) {
-    if (p.txs_in_flight.size() >= m_options.max_txs_in_flight_per_peer) return false;
-    p.txs_in_flight[txid] = Clock::now();
-    m_tx_fetcher[txid] = p.conn->id();
-    p.requested.insert(txid);
-    p.conn->send(GetDataMsg{{InvItem{InvType::Tx, txid}}});
-    return true;
-}
-
-// Asks the next peer that offered a transaction, after `from` failed to deliver it.
-void PeerManager::retry_tx(const Hash256& txid, uint64_t from) {
-    auto it = m_tx_announcers.find(txid);
-    if (it == m_tx_announcers.end()) return;
-    std::erase(it->second, from);
-    for (uint64_t id : it->second)
-        if (auto o = m_peers.find(id); o != m_peers.end() && o->second->ready && request_tx(*o->second, txid)) return;
-    if (it->second.empty()) m_tx_announcers.erase(it);
-}
-
-void PeerManager::handle(Peer& p, GetDataMsg&& m) {
-    std::vector<InvItem> missing;
-    for (const auto& item : m.items) {
-        if (p.conn->closed()) return;
-        if (item.type == InvType::Tx) {
-            if (auto e = m_mempool.get(item.hash)) {
-                p.known.insert(item.hash);
-                p.conn->send(TxMsg{e->tx});
-                continue;
-            }
-        } else if (auto b = m_chain.store().read_block(item.hash)) {
-            p.known.insert(item.hash);
-            p.conn->send(BlockMsg{std::move(*b)});
-            continue;
-        }
-        missing.push_back(item);
-    }
-    if (!missing.empty()) p.conn->send(NotFoundMsg{std::move(missing)});
-}
-
-void PeerManager::handle(Peer& p, NotFoundMsg&& m) {
-    for (const auto& item : m.items) {
-        if (item.type == InvType::Block) {
-            if (p.blocks_in_flight.erase(item.hash))
-                if (auto it = m_pending_blocks.find(item.hash); it != m_pending_blocks.end()) it->second.requested_from = 0;
-            continue;
-        }
-        if (!p.txs_in_flight.erase(item.hash)) continue;
-        m_tx_fetcher.erase(item.hash);
-        retry_tx(item.hash, p.conn->id());
-    }
-    schedule_downloads();
-}
-
-bool PeerManager::unrequested(Peer& p) {
-    const uint64_t now = now_seconds();
-    if (now >= p.unrequested_window_start + 60) {
-        p.unrequested_window_start = now;
-        p.unrequested_count = 0;
-    }
-    return ++p.unrequested_count > m_options.max_unrequested_per_minute;
-}
-
-void PeerManager::handle(Peer& p, TxMsg&& m) {
-    const Hash256 txid = m.tx.txid();
-    p.known.insert(txid);
-    // Asked of this peer recently (perhaps timed out since): a late answer is not a flood.
-    const bool requested = p.txs_in_flight.erase(txid) != 0 || p.requested.contains(txid);
-    m_tx_fetcher.erase(txid);
-    m_tx_announcers.erase(txid);
-    if (!requested && unrequested(p)) return misbehaving(p, "unrequested transaction flood");
-    if (m_mempool.contains(txid)) return;
-    node::AdmitResult r = m_mempool.accept(m.tx, now_seconds(), m_chain.tip().height);
-    if (r.ok()) {
-        FINCH_DEBUG(Mempool, "accepted " + txid.to_hex() + " from peer " + std::to_string(p.conn->id()));
-        for (auto& [id, other] : m_peers)
-            if (other->ready && !other->known.contains(txid)) other->tx_to_announce.push_back(txid);
-        return;
-    }
-    if (!r.rejection) return;
-    m_recent_rejects.insert(txid);
-    m_recent_rejects_order.push_back(txid);
-    if (m_recent_rejects_order.size() > 50'000) {
-        m_recent_rejects.erase(m_recent_rejects_order.front());
-        m_recent_rejects_order.pop_front();
-    }
-    if (r.rejection->fault == Fault::Consensus)
-        misbehaving(p, "invalid transaction " + txid.to_hex() + ": " + r.rejection->to_string());
-}
-
-void PeerManager::handle(Peer& p, BlockMsg&& m) {
-    const Hash256 hash = m.block.hash();
-    p.known.insert(hash);
-    const bool requested = p.blocks_in_flight.erase(hash) != 0 || p.requested.contains(hash);
-    if (!requested && unrequested(p)) return misbehaving(p, "unrequested block flood");
-    node::BlockAcceptance r = m_chain.accept_block(m.block);
-    switch (r.outcome) {
-        case node::BlockOutcome::Connected:
-        case node::BlockOutcome::Stored:
-            ++p.synced_blocks;
-            m_pending_blocks.erase(hash);
-            break;
-        case node::BlockOutcome::Orphan:
-            m_pending_blocks.erase(hash);
-            // Only when we do not know its parent's header either: otherwise it is just early.
-            if (!m_pending_blocks.count(m.block.header.prev_hash)) send_getheaders(p);
-            break;
-        case node::BlockOutcome::Duplicate: m_pending_blocks.erase(hash); break;
-        case node::BlockOutcome::Rejected: {
-            const Rejection& why = *r.rejection;
-            if (why.fault == Fault::Consensus && why.code != "time-too-new") {
-                m_pending_blocks.erase(hash);
-                return misbehaving(p, "invalid block " + hash.to_hex() + ": " + why.to_string());
-            }
-            // A far-future time may be our clock's fault; a mutated body, corruption in transit:
-            // fetch the block again elsewhere, and drop a peer that mutates blocks.
-            if (auto it = m_pending_blocks.find(hash); it != m_pending_blocks.end()) it->second.requested_from = 0;
-            FINCH_DEBUG(Net, "block " + hash.to_hex() + " from peer " + std::to_string(p.conn->id()) +
-                                 " not accepted: " + why.to_string());
-            if (why.fault == Fault::Mutated) p.conn->close("sent a mutated block");
-            break;
-        }
-    }
-    schedule_downloads();
-}
-
-void PeerManager::send_getheaders(Peer& p, std::optional<Hash256> from) {
-    const node::TipInfo tip = m_chain.tip();
-    GetHeadersMsg g;
-    if (from) g.locator.push_back(*from);
-    auto locator = build_locator(tip.height, [&](uint64_t h) {
-        return m_chain.store().hash_at_height(h).value_or(m_params.genesis_hash);
-    });
-    g.locator.insert(g.locator.end(), locator.begin(), locator.end());
-    if (g.locator.size() > kMaxLocatorHashes) g.locator.resize(kMaxLocatorHashes);
-    p.conn->send(g);
-}
-
-void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
-    // One snapshot of the active chain, so a reorg on another thread cannot splice two
-    // branches into one reply. Served from the store, never waiting for the chainstate.
-    auto snap = m_chain.store().snapshot();
-    const auto tip = snap->tip();
-    if (!tip) return;
-    uint64_t start = 0;
-    for (const auto& h : m.locator) {
-        auto rec = m_chain.store().read_index(h);
-        if (rec && snap->hash_at_height(rec->height) == h) {
-            start = rec->height;
-            break;
-        }
-    }
-    HeadersMsg out;
-    for (uint64_t h = start + 1; h <= tip->height && out.headers.size() < kMaxHeaders; ++h) {
-        auto hash = snap->hash_at_height(h);
-        if (!hash) break;
-        auto rec = m_chain.store().read_index(*hash);
-        if (!rec) break;
-        out.headers.push_back(rec->header);
-        if (*hash == m.stop) break;
-    }
-    p.conn->send(out);
-}
-
-void PeerManager::handle(Peer& p, HeadersMsg&& m) {
-    if (m.headers.empty()) return;
-    // The parent of the first header: a block we hold, or a header we are fetching.
-    std::optional<uint64_t> prev_height;
-    uint64_t prev_time = 0;
-    if (auto rec = m_chain.store().read_index(m.headers.front().prev_hash)) {
-        prev_height = rec->height;
-        prev_time = rec->header.time;
-    } else if (auto it = m_pending_blocks.find(m.headers.front().prev_hash); it != m_pending_blocks.end()) {
-        prev_height = it->second.height;
-        prev_time = it->second.time;
-    }
-    if (!prev_height) return send_getheaders(p);  // we miss the start of this branch
-    Hash256 prev = m.headers.front().prev_hash;
-    uint64_t height = *prev_height;
-    size_t added = 0;
-    for (const auto& header : m.headers) {
-        if (header.prev_hash != prev) {
-            FINCH_DEBUG(Net, "peer " + std::to_string(p.conn->id()) + " sent headers that do not connect");
-            return p.conn->close("headers that do not connect");
-        }
-        if (auto s = check_block_header(header, m_params); !s) return misbehaving(p, "header " + s.error().to_string());
-        // Cheap context: the difficulty a header must carry follows from its parent, so a
-        // peer cannot fill our download queue with easy fake headers.
-        if (header.bits != next_work_required(height, prev_time, m_params))
-            return misbehaving(p, "header with the wrong difficulty");
-        const Hash256 hash = header.hash();
-        ++height;
-        prev_time = header.time;
-        p.known.insert(hash);
-        if (!m_pending_blocks.count(hash) && !m_chain.store().read_index(hash) && m_pending_blocks.size() < 200'000) {
-            m_pending_blocks.emplace(hash, PendingBlock{height, header.time, p.conn->id(), 0, {}});
-            m_fetch_order.push_back(hash);
-            ++added;
-        }
-        prev = hash;
-    }
-    p.best_height = std::max(p.best_height, height);
-    // Ask for more only when this reply taught us something (no endless re-downloads).
-    if (m.headers.size() == kMaxHeaders && added > 0) send_getheaders(p, prev);
-    schedule_downloads();
-}
-
-void PeerManager::schedule_downloads() {
-    const uint64_t tip = m_chain.tip().height;
-    // Drop what we already have.
-    while (!m_fetch_order.empty()) {
-        auto it = m_pending_blocks.find(m_fetch_order.front());
-        if (it != m_pending_blocks.end() && !m_chain.store().read_index(it->first)) break;
-        if (it != m_pending_blocks.end()) m_pending_blocks.erase(it);
-        m_fetch_order.pop_front();
-    }
-    // Forgotten entries stay in the order queue until here: compact it now and then.
-    if (m_fetch_order.size() > 2 * m_pending_blocks.size() + 1'000)
-        std::erase_if(m_fetch_order, [&](const Hash256& h) { return !m_pending_blocks.count(h); });
-    std::vector<Peer*> ready;
-    for (auto& [id, p] : m_peers)
-        if (p->ready && !p->conn->closed()) ready.push_back(p.get());
-    if (ready.empty()) return;
-    size_t next_peer = 0, beyond_window = 0;
-    std::map<Peer*, std::vector<InvItem>> requests;
-    for (const Hash256& hash : m_fetch_order) {
-        auto it = m_pending_blocks.find(hash);
-        if (it == m_pending_blocks.end() || it->second.requested_from != 0) continue;
-        // Not a plain `break`: entries beyond the window (perhaps a fake branch) must not hold
-        // back the ones after them in arrival order; but stop looking after a while, so a
-        // long queue does not cost a full scan per received block.
-        if (it->second.height > tip + m_options.block_download_window) {
-            if (++beyond_window > 1'024) break;
-            continue;
-        }
-        // Round-robin over peers that have it (by their best height) and have room.
-        Peer* chosen = nullptr;
-        for (size_t n = 0; n < ready.size() && !chosen; ++n) {
-            Peer* cand = ready[(next_peer + n) % ready.size()];
-            if (cand->best_height >= it->second.height &&
-                cand->blocks_in_flight.size() < m_options.max_blocks_in_flight_per_peer) {
-                chosen = cand;
-                next_peer = (next_peer + n + 1) % ready.size();
-            }
-        }
-        if (!chosen) continue;
-        it->second.requested_from = chosen->conn->id();
-        it->second.requested_at = Clock::now();
-        chosen->blocks_in_flight[hash] = Clock::now();
-        chosen->requested.insert(hash);
-        requests[chosen].push_back(InvItem{InvType::Block, hash});
-    }
-    for (auto& [peer, items] : requests) peer->conn->send(GetDataMsg{std::move(items)});
-}
-
-void PeerManager::handle(Peer& p, GetAddrMsg&&) {
-    if (p.answered_getaddr || !p.conn->inbound()) return;
-    p.answered_getaddr = true;
-    p.conn->send(AddrMsg{m_addrbook.sample(kMaxAddrEntries)});
-}
-
-void PeerManager::handle(Peer& p, AddrMsg&& m) {
-    // Token bucket: addresses are processed at most at 1 per second with a burst of 1000.
-    const auto now = Clock::now();
-    p.addr_tokens = std::min(1000.0, p.addr_tokens + std::chrono::duration<double>(now - p.addr_refill).count());
-    p.addr_refill = now;
-    std::vector<NetAddress> fresh;
-    for (const auto& a : m.addresses) {
-        if (p.addr_tokens < 1) break;
-        p.addr_tokens -= 1;
-        if (a.port == 0) continue;
-        if (m_addrbook.add(a, now_seconds())) fresh.push_back(a);
-    }
-    // Relay a few new addresses to two other peers (small messages only: not getaddr replies).
-    if (fresh.empty() || m.addresses.size() > 10) return;
-    std::vector<Peer*> others;
-    for (auto& [id, o] : m_peers)
-        if (o.get() != &p && o->ready) others.push_back(o.get());
-    std::shuffle(others.begin(), others.end(), m_rng);
-    for (size_t i = 0; i < others.size() && i < 2; ++i) others[i]->conn->send(AddrMsg{fresh});
 }
 
 // ---- timers --------------------------------------------------------------------------
@@ -728,37 +429,16 @@ void PeerManager::fill_outbound() {
 
 void PeerManager::check_stalls() {
     const auto now = Clock::now();
-    for (auto& [id, p] : m_peers) {
-        bool stalled = false;
-        for (auto it = p->blocks_in_flight.begin(); it != p->blocks_in_flight.end();) {
-            if (now - it->second < m_options.block_stall_timeout) {
-                ++it;
-                continue;
-            }
-            // Move the block to another peer.
-            if (auto pb = m_pending_blocks.find(it->first); pb != m_pending_blocks.end()) pb->second.requested_from = 0;
-            it = p->blocks_in_flight.erase(it);
-            stalled = true;
-        }
-        if (stalled && ++p->stalls >= 3) p->conn->close("stalled block download");
-        for (auto it = p->txs_in_flight.begin(); it != p->txs_in_flight.end();) {
-            if (now - it->second < m_options.tx_request_timeout) {
-                ++it;
-                continue;
-            }
-            const Hash256 txid = it->first;
-            it = p->txs_in_flight.erase(it);
-            m_tx_fetcher.erase(txid);
-            retry_tx(txid, id);
-        }
-    }
+    for (uint64_t id : m_blocks.check_stalls(now))
+        if (Peer* p = peer_by_id(id)) p->conn->close("stalled block download");
+    send_tx_requests(m_txs.expire(now));
     schedule_downloads();
     // Progress while catching up.
     const node::TipInfo tip = m_chain.tip();
-    if (m_chain.initial_block_download() && !m_pending_blocks.empty() && tip.height != m_last_progress_log) {
+    const uint64_t headers = m_chain.best_header_height();
+    if (m_chain.initial_block_download() && headers > tip.height && tip.height != m_last_progress_log) {
         m_last_progress_log = tip.height;
-        FINCH_LOG("sync: height " + std::to_string(tip.height) + ", " + std::to_string(m_pending_blocks.size()) +
-                  " blocks to download");
+        FINCH_LOG("sync: height " + std::to_string(tip.height) + " of " + std::to_string(headers) + " headers");
     }
 }
 
@@ -778,104 +458,65 @@ void PeerManager::send_pings() {
     }
 }
 
-void PeerManager::flush_tx_announcements() {
-    if (m_stopping) return;
-    for (auto& [id, p] : m_peers) {
-        if (p->tx_to_announce.empty() || !p->ready) continue;
-        InvMsg inv;
-        for (const auto& txid : p->tx_to_announce) {
-            if (p->known.contains(txid)) continue;
-            p->known.insert(txid);
-            inv.items.push_back({InvType::Tx, txid});
-            if (inv.items.size() == kMaxInvEntries) {
-                p->conn->send(inv);
-                inv.items.clear();
-            }
-        }
-        p->tx_to_announce.clear();
-        if (!inv.items.empty()) p->conn->send(inv);
-    }
-    m_trickle_timer.expires_after(m_options.tx_trickle);
-    m_trickle_timer.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) flush_tx_announcements();
-    });
-}
-
 void PeerManager::persist() {
     m_last_persist = Clock::now();
     (void)m_chain.store().put_meta(kAddrBookKey, m_addrbook.serialize());
     (void)m_chain.store().put_meta(kBanListKey, m_bans.serialize());
 }
 
-// ---- chain notifications -------------------------------------------------------------
-
-void PeerManager::announce_block(const Hash256& hash) {
-    for (auto& [id, p] : m_peers) {
-        if (!p->ready || p->known.contains(hash)) continue;
-        p->known.insert(hash);
-        p->conn->send(InvMsg{{InvItem{InvType::Block, hash}}});
-    }
-}
-
-void PeerManager::block_connected(const Block& block, uint64_t) {
-    if (m_stopping) return;
-    const Hash256 hash = block.hash();
-    asio::post(m_ioc, [this, hash] {
-        m_pending_blocks.erase(hash);
-        announce_block(hash);
-    });
-}
-
-void PeerManager::tip_changed(const node::TipInfo&, bool) {
-    if (m_stopping) return;
-    asio::post(m_ioc, [this] { schedule_downloads(); });
-}
-
 // ---- NetworkControl ------------------------------------------------------------------
 
-std::vector<rpc::PeerInfo> PeerManager::peers() {
+std::vector<PeerStats> PeerManager::peers() {
     return run_on_io([this] {
-        std::vector<rpc::PeerInfo> out;
+        std::vector<PeerStats> out;
         for (auto& [id, p] : m_peers) {
-            rpc::PeerInfo i;
+            PeerStats i;
             i.id = id;
-            i.addr = p->conn->remote().address().to_string() + ":" + std::to_string(p->conn->remote().port());
-            i.addr_local = p->conn->local().address().to_string() + ":" + std::to_string(p->conn->local().port());
+            i.addr = endpoint_string(p->conn->remote());
+            i.addr_local = endpoint_string(p->conn->local());
             i.inbound = p->conn->inbound();
             i.conn_time = p->conn_time;
             i.last_send = p->conn->last_send();
             i.last_recv = p->conn->last_receive();
             i.bytes_sent = p->conn->bytes_sent();
             i.bytes_recv = p->conn->bytes_received();
-            i.ping_time = p->ping_seconds;
+            i.bytes_sent_per_msg = per_message(p->conn->sent_per_command());
+            i.bytes_recv_per_msg = per_message(p->conn->received_per_command());
+            i.ping_seconds = p->ping_seconds;
             i.version = p->version ? p->version->version : 0;
             i.user_agent = p->version ? p->version->user_agent : "";
             i.starting_height = p->version ? p->version->best_height : 0;
+            if (auto best = m_blocks.best_known(id)) i.synced_headers = static_cast<int64_t>(best->height);
             i.synced_blocks = p->synced_blocks;
             i.whitelisted = p->whitelisted;
-            out.push_back(i);
+            i.high_bandwidth_to = p->compact_to;
+            i.high_bandwidth_from = p->compact_from;
+            out.push_back(std::move(i));
         }
         return out;
     });
 }
 
-rpc::NetworkInfo PeerManager::info() {
+NetStats PeerManager::stats() {
     return run_on_io([this] {
-        rpc::NetworkInfo i;
-        i.version = 100;
-        i.subversion = m_options.user_agent;
-        i.protocol_version = kProtocolVersion;
+        NetStats s;
+        s.protocol_version = kProtocolVersion;
+        s.user_agent = m_options.user_agent;
         for (auto& [id, p] : m_peers) {
             if (!p->ready) continue;
-            ++i.connections;
-            (p->conn->inbound() ? i.connections_in : i.connections_out)++;
+            (p->conn->inbound() ? s.connections_in : s.connections_out)++;
         }
-        i.network_active = true;
-        i.listening = m_options.listen;
-        i.port = m_listen_port;
-        if (m_options.listen) i.local_addresses.push_back(m_options.bind + ":" + std::to_string(m_listen_port));
-        return i;
+        s.listening = m_options.listen;
+        s.bind = m_options.bind;
+        s.port = m_listen_port;
+        return s;
     });
+}
+
+NetTotals PeerManager::totals() { return {m_counters->bytes_recv.load(), m_counters->bytes_sent.load()}; }
+
+RelayStats PeerManager::relay_stats() {
+    return run_on_io([this] { return m_relay_stats; });
 }
 
 Status PeerManager::add_node(const std::string& address, const std::string& command) {
@@ -901,8 +542,7 @@ Status PeerManager::add_node(const std::string& address, const std::string& comm
 Status PeerManager::disconnect(const std::string& address, std::optional<uint64_t> id) {
     return run_on_io([this, address, id]() -> Status {
         for (auto& [pid, p] : m_peers) {
-            const std::string remote = p->conn->remote().address().to_string() + ":" +
-                                       std::to_string(p->conn->remote().port());
+            const std::string remote = endpoint_string(p->conn->remote());
             if ((id && pid == *id) || (!address.empty() && (remote == address || p->addr.to_string() == address))) {
                 p->conn->close("disconnectnode");
                 return Status::accepted();
@@ -941,9 +581,9 @@ Status PeerManager::set_ban(const std::string& subnet, const std::string& comman
     });
 }
 
-std::vector<rpc::BanEntry> PeerManager::banned() {
+std::vector<BanInfo> PeerManager::banned() {
     return run_on_io([this] {
-        std::vector<rpc::BanEntry> out;
+        std::vector<BanInfo> out;
         for (const auto& b : m_bans.list(now_seconds())) out.push_back({b.address + "/32", b.created, b.until, b.reason});
         return out;
     });
@@ -953,15 +593,6 @@ void PeerManager::clear_banned() {
     run_on_io([this] {
         m_bans.clear();
         persist();
-    });
-}
-
-void PeerManager::relay_transaction(const Transaction& tx) {
-    if (m_stopping) return;
-    const Hash256 txid = tx.txid();
-    asio::post(m_ioc, [this, txid] {
-        for (auto& [id, p] : m_peers)
-            if (p->ready && !p->known.contains(txid)) p->tx_to_announce.push_back(txid);
     });
 }
 

@@ -1,14 +1,24 @@
-// The p2p network: accepts and makes connections, runs the handshake, gossips transactions
-// and blocks by inventory, syncs headers-first with a moving download window, keeps the
-// address book and the ban list. All network state lives on one thread (the io thread);
-// RPC calls and chain notifications are posted to it.
+// The p2p network's centre: owns the connections, runs the handshake, dispatches messages
+// and judges misbehaviour. The decisions live in parts that own their state and are tested
+// without sockets: BlockDownload (which block from which peer), TxDownload (which
+// transaction from which peer), AddressBook and BanList (addresses.h), PartialBlock
+// (compact blocks). The header tree is the chainstate's. All network state lives on one
+// thread (the io thread); RPC calls and chain notifications are posted to it.
+//
+// The member functions are defined in three files by concern: peer_manager.cpp
+// (connections, handshake, timers, NetworkControl), peer_manager_sync.cpp (headers, blocks,
+// compact blocks) and peer_manager_relay.cpp (transactions and addresses).
 #pragma once
 
 #include "node/chainstate.h"
 #include "node/mempool.h"
 #include "node/net/addresses.h"
+#include "node/net/block_download.h"
+#include "node/net/compact_block.h"
 #include "node/net/connection.h"
-#include "node/rpc_adapter.h"
+#include "node/net/known_inventory.h"
+#include "node/net/net_types.h"
+#include "node/net/tx_download.h"
 
 #include <boost/asio.hpp>
 
@@ -17,8 +27,6 @@
 #include <random>
 #include <set>
 #include <thread>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace finch::net {
 
@@ -38,18 +46,14 @@ struct NetOptions {
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(180)};
     std::chrono::milliseconds ping_interval{std::chrono::seconds(30)};
     std::chrono::milliseconds tx_trickle{std::chrono::milliseconds(100)};
-    std::chrono::milliseconds block_stall_timeout{std::chrono::seconds(10)};
-    std::chrono::milliseconds tx_request_timeout{std::chrono::seconds(30)};
-    size_t max_blocks_in_flight_per_peer = 16;
-    size_t block_download_window = 64;  // blocks past our tip we may request (below the orphan limit)
-    size_t max_txs_in_flight_per_peer = 5'000;
     size_t known_inventory_per_peer = 20'000;  // ~1.6 MB per peer at most
     size_t max_unrequested_per_minute = 200;
+    size_t max_high_bandwidth_peers = 3;  // peers that send us compact blocks unasked
+    BlockDownload::Options blocks;
+    TxDownload::Options txs;
 };
 
-class PeerManager final : public node::NetworkControl,
-                          public node::ChainNotifications,
-                          public ConnectionHandler {
+class PeerManager final : public NetworkControl, public node::ChainNotifications, public ConnectionHandler {
 public:
     PeerManager(node::Chainstate& chain, node::Mempool& mempool, const ChainParams& params, NetOptions options);
     ~PeerManager() override;
@@ -60,14 +64,16 @@ public:
     uint16_t listening_port() const { return m_listen_port; }
 
     // NetworkControl (called from RPC threads).
-    std::vector<rpc::PeerInfo> peers() override;
-    rpc::NetworkInfo info() override;
+    std::vector<PeerStats> peers() override;
+    NetStats stats() override;
+    NetTotals totals() override;
     Status add_node(const std::string& address, const std::string& command) override;
     Status disconnect(const std::string& address, std::optional<uint64_t> id) override;
     Status set_ban(const std::string& subnet, const std::string& command, uint64_t seconds, bool absolute) override;
-    std::vector<rpc::BanEntry> banned() override;
+    std::vector<BanInfo> banned() override;
     void clear_banned() override;
     void relay_transaction(const Transaction& tx) override;
+    RelayStats relay_stats();
 
     // ChainNotifications (called from whichever thread changed the chain).
     void block_connected(const Block& block, uint64_t height) override;
@@ -79,59 +85,106 @@ public:
     void on_closed(const std::shared_ptr<Connection>& c, const std::string& reason) override;
 
 private:
-    struct Peer;
-    struct PendingBlock {
-        uint64_t height = 0;
-        uint64_t time = 0;            // header time, for its children's difficulty
-        uint64_t announced_by = 0;    // peer whose headers introduced it
-        uint64_t requested_from = 0;  // peer id, 0 = not requested
-        std::chrono::steady_clock::time_point requested_at;
+    // A compact block waiting for the transactions it asked for with getblocktxn.
+    struct PendingCompact {
+        Hash256 hash;
+        PartialBlock partial;
     };
+    struct Peer {
+        std::shared_ptr<Connection> conn;
+        std::string ip;
+        NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
+        bool addnode = false;
+        bool whitelisted = false;
+        std::optional<VersionMsg> version;
+        bool got_verack = false;
+        bool ready = false;  // handshake complete
+        uint64_t conn_time = 0;
+        KnownInventory known;
+        KnownInventory requested_blocks{1'000};  // asked lately: a late answer is not unrequested
+        std::vector<Hash256> tx_to_announce;
+        uint64_t ping_nonce = 0;
+        std::chrono::steady_clock::time_point ping_sent;
+        double ping_seconds = 0;
+        bool answered_getaddr = false;
+        AddrRateLimit addr_limit;
+        uint64_t unrequested_window_start = 0;
+        size_t unrequested_count = 0;
+        size_t unconnecting_headers = 0;
+        uint64_t synced_blocks = 0;
+        bool compact_supported = false;  // it sent sendcmpct
+        bool compact_to = false;         // it asked for compact blocks unasked (high bandwidth)
+        bool compact_from = false;       // we asked it for compact blocks unasked
+        std::optional<PendingCompact> pending_compact;
+
+        Peer(size_t known_max, double now) : known(known_max), addr_limit(now) {}
+    };
+    // Why a peer is disconnected and discouraged at once.
+    enum class Misbehavior {
+        MalformedMessage,
+        BeforeHandshake,
+        DuplicateHandshake,
+        InvalidHeader,
+        InvalidBlock,
+        InvalidTransaction,
+        InvalidCompactBlock,
+        UnconnectingHeaders,
+        UnrequestedFlood,
+    };
+    static const char* misbehavior_name(Misbehavior m);
 
     template <typename F>
     auto run_on_io(F f) -> decltype(f());
 
+    // peer_manager.cpp: connections, handshake, timers.
     void accept_next();
     void connect_to(const NetAddress& addr, bool addnode);
     void add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode);
     void maintenance();
     void fill_outbound();
     void check_stalls();
-    void flush_tx_announcements();
     void send_pings();
     void persist();
-
     Peer* peer_of(const std::shared_ptr<Connection>& c);
-    void misbehaving(Peer& p, const std::string& reason);
+    Peer* peer_by_id(uint64_t id);
+    void misbehaving(Peer& p, Misbehavior kind, const std::string& detail);
     void ban_ip(const std::string& ip, uint64_t seconds, const std::string& reason);
     bool whitelisted(const std::string& ip) const;
-
+    bool unrequested(Peer& p);
+    size_t inbound_count() const;
+    size_t inbound_limit() const;
+    VersionMsg our_version() const;
+    void on_handshake(Peer& p);
     void handle(Peer& p, VersionMsg&& m);
     void handle(Peer& p, VerackMsg&&);
     void handle(Peer& p, PingMsg&& m);
     void handle(Peer& p, PongMsg&& m);
+
+    // peer_manager_sync.cpp: headers, blocks, compact blocks.
+    void send_getheaders(Peer& p, std::optional<Hash256> from = std::nullopt);
+    void schedule_downloads();
+    void process_block(Peer& p, const Block& block);
+    void finish_compact(Peer& p, PartialBlock& partial, bool after_round_trip);
+    void select_high_bandwidth(Peer& p);
+    void announce_block(const Hash256& hash, const std::shared_ptr<const CmpctBlockMsg>& compact);
+    void send_block(Peer& p, const InvItem& item, std::vector<InvItem>& missing);
+    void handle(Peer& p, GetHeadersMsg&& m);
+    void handle(Peer& p, HeadersMsg&& m);
+    void handle(Peer& p, BlockMsg&& m);
+    void handle(Peer& p, SendCmpctMsg&& m);
+    void handle(Peer& p, CmpctBlockMsg&& m);
+    void handle(Peer& p, GetBlockTxnMsg&& m);
+    void handle(Peer& p, BlockTxnMsg&& m);
+
+    // peer_manager_relay.cpp: transactions and addresses.
+    void flush_tx_announcements();
+    void send_tx_requests(const std::vector<TxDownload::Request>& requests);
     void handle(Peer& p, InvMsg&& m);
     void handle(Peer& p, GetDataMsg&& m);
     void handle(Peer& p, NotFoundMsg&& m);
     void handle(Peer& p, TxMsg&& m);
-    void handle(Peer& p, BlockMsg&& m);
-    void handle(Peer& p, GetHeadersMsg&& m);
-    void handle(Peer& p, HeadersMsg&& m);
     void handle(Peer& p, GetAddrMsg&&);
     void handle(Peer& p, AddrMsg&& m);
-
-    void on_handshake(Peer& p);
-    void send_getheaders(Peer& p, std::optional<Hash256> from = std::nullopt);
-    void schedule_downloads();
-    bool request_tx(Peer& p, const Hash256& txid);
-    void retry_tx(const Hash256& txid, uint64_t from);
-    bool tx_being_fetched(const Hash256& txid) const;
-    size_t inbound_count() const;
-    size_t inbound_limit() const;
-    static constexpr size_t kMaxTrackedTxAnnouncements = 100'000;
-    void announce_block(const Hash256& hash);
-    VersionMsg our_version() const;
-    bool unrequested(Peer& p);
 
     node::Chainstate& m_chain;
     node::Mempool& m_mempool;
@@ -147,6 +200,7 @@ private:
     uint64_t m_local_nonce;
     std::mt19937_64 m_rng;
     std::atomic<bool> m_stopping{false};
+    std::shared_ptr<SocketCounters> m_counters = std::make_shared<SocketCounters>();
 
     // io thread state
     uint64_t m_next_id = 1;
@@ -156,12 +210,11 @@ private:
     std::map<std::string, uint64_t> m_addnode_next_try;
     AddressBook m_addrbook;
     BanList m_bans;
-    std::unordered_map<Hash256, PendingBlock, Hash256Hasher> m_pending_blocks;  // announced by headers, not stored yet
-    std::deque<Hash256> m_fetch_order;
-    std::unordered_map<Hash256, std::vector<uint64_t>, Hash256Hasher> m_tx_announcers;  // who offered a tx
-    std::unordered_map<Hash256, uint64_t, Hash256Hasher> m_tx_fetcher;  // tx -> the peer asked for it now
-    std::unordered_set<Hash256, Hash256Hasher> m_recent_rejects;
-    std::deque<Hash256> m_recent_rejects_order;
+    ChainstateTreeView m_tree;
+    BlockDownload m_blocks;
+    TxDownload m_txs;
+    std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
+    RelayStats m_relay_stats;
     std::chrono::steady_clock::time_point m_last_persist = std::chrono::steady_clock::now();
     uint64_t m_last_progress_log = 0;
 };

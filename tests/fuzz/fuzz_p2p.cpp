@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const finch::ByteSpan in(data + 1, size - 1);
     if (in.size() >= finch::net::kFrameHeaderSize)
         (void)finch::net::decode_frame_header(in.first(finch::net::kFrameHeaderSize), magic);
-    const auto command = static_cast<finch::net::Command>(1 + data[0] % 13);
+    const auto commands = finch::net::all_commands();
+    const finch::net::Command command = commands[data[0] % commands.size()];
     auto m = finch::net::decode_payload(command, in);
     if (m) {
         const finch::Bytes again = finch::net::encode_payload(*m);

@@ -62,6 +62,7 @@ public:
 
     std::vector<PeerInfo> peers() override;
     NetworkInfo network_info() override;
+    NetTotals net_totals() override { return {1200, 3400}; }
     Status add_node(const std::string& address, const std::string& command) override;
     Status disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) override;
     Status set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds, bool absolute) override;

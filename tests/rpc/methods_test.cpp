@@ -76,6 +76,11 @@ std::vector<MethodCase> method_cases(const test::FakeNode& node) {
         {"getpeerinfo", Json::array(), [](const Json& r) { EXPECT_EQ(r.at(0)["id"], 7); }, {1}, -1},
         {"getnetworkinfo", Json::array(), [](const Json& r) { EXPECT_EQ(r["connections"], 1); }, {1}, -1},
         {"getconnectioncount", Json::array(), [](const Json& r) { EXPECT_EQ(r, 1); }, {1}, -1},
+        {"getnettotals", Json::array(), [](const Json& r) {
+             EXPECT_EQ(r["totalbytesrecv"], 1200);
+             EXPECT_EQ(r["totalbytessent"], 3400);
+             EXPECT_GT(r["timemillis"].get<uint64_t>(), 0u);
+         }, {1}, -1},
         {"addnode", {"1.2.3.4:19444", "add"}, [](const Json& r) { EXPECT_TRUE(r.is_null()); }, {"1.2.3.4:19444", "maybe"}, -8},
         {"disconnectnode", {"127.0.0.1:19444"}, [](const Json& r) { EXPECT_TRUE(r.is_null()); }, {"", "x"}, -3},
         {"setban", {"10.0.0.1", "add"}, [](const Json& r) { EXPECT_TRUE(r.is_null()); }, {"10.0.0.1", "add", "soon"}, -3},

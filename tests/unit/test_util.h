@@ -24,6 +24,7 @@ inline void PrintTo(Fault f, std::ostream* os) {
     switch (f) {
         case Fault::Consensus: *os << "Fault::Consensus"; return;
         case Fault::Mutated: *os << "Fault::Mutated"; return;
+        case Fault::Timing: *os << "Fault::Timing"; return;
         case Fault::Policy: *os << "Fault::Policy"; return;
         case Fault::Decode: *os << "Fault::Decode"; return;
     }

@@ -1,0 +1,149 @@
+// PeerManager: transaction relay (inventory, getdata, notfound, tx) and address gossip;
+// see peer_manager.h and docs/protocol.md.
+#include "node/net/peer_manager.h"
+
+#include "node/log.h"
+
+namespace finch::net {
+
+using Clock = std::chrono::steady_clock;
+
+void PeerManager::send_tx_requests(const std::vector<TxDownload::Request>& requests) {
+    std::map<uint64_t, GetDataMsg> by_peer;
+    for (const auto& [peer, txid] : requests) by_peer[peer].items.push_back(InvItem{InvType::Tx, txid});
+    for (auto& [peer, msg] : by_peer)
+        if (Peer* p = peer_by_id(peer); p && p->ready) p->conn->send(msg);
+}
+
+void PeerManager::handle(Peer& p, InvMsg&& m) {
+    bool unknown_block = false;
+    GetDataMsg txs;
+    const auto now = Clock::now();
+    for (const auto& item : m.items) {
+        p.known.insert(item.hash);
+        if (item.type != InvType::Tx) {
+            if (m_chain.header(item.hash)) m_blocks.peer_has(p.conn->id(), item.hash);
+            else unknown_block = true;
+            continue;
+        }
+        if (m_mempool.contains(item.hash)) continue;
+        if (m_txs.announced(p.conn->id(), item.hash, now)) txs.items.push_back(item);
+    }
+    if (!txs.items.empty()) p.conn->send(txs);
+    if (unknown_block) send_getheaders(p);
+    schedule_downloads();
+}
+
+void PeerManager::handle(Peer& p, GetDataMsg&& m) {
+    std::vector<InvItem> missing;
+    for (const auto& item : m.items) {
+        if (p.conn->closed()) return;
+        if (item.type != InvType::Tx) {
+            send_block(p, item, missing);
+            continue;
+        }
+        if (auto e = m_mempool.get(item.hash)) {
+            p.known.insert(item.hash);
+            p.conn->send(TxMsg{e->tx});
+            continue;
+        }
+        missing.push_back(item);
+    }
+    if (!missing.empty()) p.conn->send(NotFoundMsg{std::move(missing)});
+}
+
+void PeerManager::handle(Peer& p, NotFoundMsg&& m) {
+    const auto now = Clock::now();
+    bool block_refused = false;
+    for (const auto& item : m.items) {
+        if (item.type == InvType::Tx) {
+            send_tx_requests(m_txs.not_found(p.conn->id(), item.hash, now));
+            continue;
+        }
+        // It does not hold that block after all: another peer of that branch gets the
+        // request, never this one straight again.
+        block_refused |= m_blocks.not_found(p.conn->id(), item.hash, now);
+    }
+    // What it holds may have changed (a reorg on its side): learn its branch again.
+    if (block_refused) send_getheaders(p);
+    schedule_downloads();
+}
+
+void PeerManager::handle(Peer& p, TxMsg&& m) {
+    const Hash256 txid = m.tx.txid();
+    p.known.insert(txid);
+    // Asked of this peer recently (perhaps timed out since): a late answer is not a flood.
+    const bool requested = m_txs.received(p.conn->id(), txid);
+    if (!requested && unrequested(p)) return misbehaving(p, Misbehavior::UnrequestedFlood, "transactions");
+    if (m_mempool.contains(txid)) return;
+    node::AdmitResult r = m_mempool.accept(m.tx, now_seconds(), m_chain.tip().height);
+    if (r.ok()) {
+        FINCH_DEBUG(Mempool, "accepted " + txid.to_hex() + " from peer " + std::to_string(p.conn->id()));
+        for (auto& [id, other] : m_peers)
+            if (other->ready && !other->known.contains(txid)) other->tx_to_announce.push_back(txid);
+        return;
+    }
+    if (!r.rejection) return;
+    m_txs.rejected(txid);
+    if (r.rejection->fault == Fault::Consensus)
+        misbehaving(p, Misbehavior::InvalidTransaction, txid.to_hex() + ": " + r.rejection->to_string());
+}
+
+void PeerManager::flush_tx_announcements() {
+    if (m_stopping) return;
+    for (auto& [id, p] : m_peers) {
+        if (p->tx_to_announce.empty() || !p->ready) continue;
+        InvMsg inv;
+        for (const auto& txid : p->tx_to_announce) {
+            if (p->known.contains(txid)) continue;
+            p->known.insert(txid);
+            inv.items.push_back({InvType::Tx, txid});
+            if (inv.items.size() == kMaxInvEntries) {
+                p->conn->send(inv);
+                inv.items.clear();
+            }
+        }
+        p->tx_to_announce.clear();
+        if (!inv.items.empty()) p->conn->send(inv);
+    }
+    m_trickle_timer.expires_after(m_options.tx_trickle);
+    m_trickle_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) flush_tx_announcements();
+    });
+}
+
+void PeerManager::relay_transaction(const Transaction& tx) {
+    if (m_stopping) return;
+    const Hash256 txid = tx.txid();
+    asio::post(m_ioc, [this, txid] {
+        for (auto& [id, p] : m_peers)
+            if (p->ready && !p->known.contains(txid)) p->tx_to_announce.push_back(txid);
+    });
+}
+
+// ---- addresses -----------------------------------------------------------------------
+
+void PeerManager::handle(Peer& p, GetAddrMsg&&) {
+    if (p.answered_getaddr || !p.conn->inbound()) return;
+    p.answered_getaddr = true;
+    p.conn->send(AddrMsg{m_addrbook.sample(kMaxAddrEntries)});
+}
+
+void PeerManager::handle(Peer& p, AddrMsg&& m) {
+    const double now = steady_seconds();
+    std::vector<NetAddress> fresh;
+    for (const auto& a : m.addresses) {
+        if (!p.addr_limit.take(now)) break;
+        if (a.port == 0) continue;
+        if (m_addrbook.add(a, now_seconds())) fresh.push_back(a);
+    }
+    // Relay a few new addresses to two other peers (small messages only: not getaddr replies).
+    if (fresh.empty() || m.addresses.size() > 10) return;
+    std::vector<Peer*> others;
+    for (auto& [id, o] : m_peers)
+        if (o.get() != &p && o->ready) others.push_back(o.get());
+    std::shuffle(others.begin(), others.end(), m_rng);
+    for (size_t i = 0; i < others.size() && i < 2; ++i) others[i]->conn->send(AddrMsg{fresh});
+}
+
+}  // namespace finch::net

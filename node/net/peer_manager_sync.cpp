@@ -1,0 +1,297 @@
+// PeerManager: headers, block download and compact block relay; see peer_manager.h and
+// docs/protocol.md.
+#include "node/net/peer_manager.h"
+
+#include "node/log.h"
+
+namespace finch::net {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A peer that keeps sending headers we cannot attach (and never the ones before them)
+// is wasting our bandwidth: Bitcoin Core allows 10 such messages too.
+constexpr size_t kMaxUnconnectingHeaders = 10;
+// Blocks this far below our tip are sent whole when asked for as compact blocks (the peer
+// is unlikely to hold their transactions).
+constexpr uint64_t kMaxCompactDepth = 10;
+
+bool peer_at_fault(const Rejection& r) { return r.fault == Fault::Consensus || r.fault == Fault::Decode; }
+
+}  // namespace
+
+// ---- headers -------------------------------------------------------------------------
+
+void PeerManager::send_getheaders(Peer& p, std::optional<Hash256> from) {
+    const node::TipInfo tip = m_chain.tip();
+    GetHeadersMsg g;
+    if (from) g.locator.push_back(*from);
+    auto locator = build_locator(tip.height, [&](uint64_t h) {
+        return m_chain.store().hash_at_height(h).value_or(m_params.genesis_hash);
+    });
+    g.locator.insert(g.locator.end(), locator.begin(), locator.end());
+    if (g.locator.size() > kMaxLocatorHashes) g.locator.resize(kMaxLocatorHashes);
+    p.conn->send(g);
+}
+
+void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
+    // One snapshot of the active chain, so a reorg on another thread cannot splice two
+    // branches into one reply. Served from the store, never waiting for the chainstate.
+    auto snap = m_chain.store().snapshot();
+    const auto tip = snap->tip();
+    if (!tip) return;
+    uint64_t start = 0;
+    for (const auto& h : m.locator) {
+        auto rec = m_chain.store().read_index(h);
+        if (rec && snap->hash_at_height(rec->height) == h) {
+            start = rec->height;
+            break;
+        }
+    }
+    HeadersMsg out;
+    for (uint64_t h = start + 1; h <= tip->height && out.headers.size() < kMaxHeaders; ++h) {
+        auto hash = snap->hash_at_height(h);
+        if (!hash) break;
+        auto rec = m_chain.store().read_index(*hash);
+        if (!rec) break;
+        out.headers.push_back(rec->header);
+        if (*hash == m.stop) break;
+    }
+    p.conn->send(out);
+}
+
+void PeerManager::handle(Peer& p, HeadersMsg&& m) {
+    if (m.headers.empty()) return;
+    for (const auto& h : m.headers) p.known.insert(h.hash());
+    const node::HeadersAcceptance r = m_chain.accept_headers(m.headers);
+    if (r.last) m_blocks.peer_has(p.conn->id(), *r.last);
+    switch (r.outcome) {
+        case node::HeadersOutcome::UnknownParent:
+            // We miss the start of this branch: ask for it, but not forever.
+            if (++p.unconnecting_headers > kMaxUnconnectingHeaders)
+                return misbehaving(p, Misbehavior::UnconnectingHeaders, "");
+            return send_getheaders(p);
+        case node::HeadersOutcome::Rejected:
+            if (peer_at_fault(*r.rejection)) return misbehaving(p, Misbehavior::InvalidHeader, r.rejection->to_string());
+            FINCH_DEBUG(Net, "headers from peer " + std::to_string(p.conn->id()) +
+                                 " not accepted: " + r.rejection->to_string());
+            break;
+        case node::HeadersOutcome::Accepted:
+            p.unconnecting_headers = 0;
+            // Ask for more only when this reply taught us something (no endless re-downloads).
+            if (m.headers.size() == kMaxHeaders && r.added > 0 && r.last) send_getheaders(p, *r.last);
+            break;
+    }
+    schedule_downloads();
+}
+
+// ---- block download ------------------------------------------------------------------
+
+void PeerManager::schedule_downloads() {
+    const auto now = Clock::now();
+    for (auto& [id, p] : m_peers) {
+        if (!p->ready || p->conn->closed()) continue;
+        auto hashes = m_blocks.next_requests(id, now);
+        if (hashes.empty()) continue;
+        GetDataMsg request;
+        for (const Hash256& h : hashes) {
+            p->requested_blocks.insert(h);
+            request.items.push_back(InvItem{InvType::Block, h});
+        }
+        p->conn->send(request);
+    }
+}
+
+void PeerManager::handle(Peer& p, BlockMsg&& m) {
+    const Hash256 hash = m.block.hash();
+    p.known.insert(hash);
+    const bool requested = m_blocks.received(p.conn->id(), hash) || p.requested_blocks.contains(hash);
+    if (!requested && unrequested(p)) return misbehaving(p, Misbehavior::UnrequestedFlood, "blocks");
+    process_block(p, m.block);
+}
+
+void PeerManager::process_block(Peer& p, const Block& block) {
+    const Hash256 hash = block.hash();
+    node::BlockAcceptance r = m_chain.accept_block(block);
+    switch (r.outcome) {
+        case node::BlockOutcome::Connected:
+        case node::BlockOutcome::Stored:
+            ++p.synced_blocks;
+            m_blocks.peer_has(p.conn->id(), hash);
+            if (r.outcome == node::BlockOutcome::Connected) select_high_bandwidth(p);
+            break;
+        case node::BlockOutcome::Orphan:
+            // Only when we do not know its parent's header either: otherwise it is just early.
+            if (!m_chain.header(block.header.prev_hash)) send_getheaders(p);
+            break;
+        case node::BlockOutcome::Duplicate: break;
+        case node::BlockOutcome::Rejected: {
+            const Rejection& why = *r.rejection;
+            m_blocks.release(hash);
+            if (why.fault == Fault::Consensus)
+                return misbehaving(p, Misbehavior::InvalidBlock, hash.to_hex() + ": " + why.to_string());
+            // A far-future time may be our clock's fault; a mutated body, corruption in
+            // transit: fetch the block again elsewhere, and drop a peer that mutates blocks.
+            FINCH_DEBUG(Net, "block " + hash.to_hex() + " from peer " + std::to_string(p.conn->id()) +
+                                 " not accepted: " + why.to_string());
+            if (why.fault == Fault::Mutated) p.conn->close("sent a mutated block");
+            break;
+        }
+    }
+    schedule_downloads();
+}
+
+// Sends a block asked for by getdata (whole, or compact when recent); unknown ones are
+// collected for a notfound.
+void PeerManager::send_block(Peer& p, const InvItem& item, std::vector<InvItem>& missing) {
+    auto block = m_chain.store().read_block(item.hash);
+    if (!block) {
+        missing.push_back(item);
+        return;
+    }
+    p.known.insert(item.hash);
+    if (item.type == InvType::CompactBlock) {
+        auto rec = m_chain.store().read_index(item.hash);
+        if (rec && rec->height + kMaxCompactDepth >= m_chain.tip().height)
+            return p.conn->send(make_compact_block(*block, m_rng()));
+    }
+    p.conn->send(BlockMsg{std::move(*block)});
+}
+
+// ---- compact blocks ------------------------------------------------------------------
+
+void PeerManager::handle(Peer& p, SendCmpctMsg&& m) {
+    if (m.version != kCompactBlockVersion) return;  // a version we do not speak: full blocks
+    p.compact_supported = true;
+    p.compact_to = m.high_bandwidth;
+}
+
+// A peer that just gave us a new tip is among the fastest: ask it (and at most two others,
+// the most recent ones) to send compact blocks before we ask, as BIP152's high bandwidth.
+void PeerManager::select_high_bandwidth(Peer& p) {
+    if (!p.compact_supported || m_options.max_high_bandwidth_peers == 0) return;
+    const uint64_t id = p.conn->id();
+    if (auto it = std::find(m_high_bandwidth.begin(), m_high_bandwidth.end(), id); it != m_high_bandwidth.end()) {
+        m_high_bandwidth.erase(it);
+        m_high_bandwidth.push_back(id);
+        return;
+    }
+    if (m_high_bandwidth.size() >= m_options.max_high_bandwidth_peers) {
+        if (Peer* oldest = peer_by_id(m_high_bandwidth.front())) {
+            oldest->compact_from = false;
+            oldest->conn->send(SendCmpctMsg{false, kCompactBlockVersion});
+        }
+        m_high_bandwidth.pop_front();
+    }
+    m_high_bandwidth.push_back(id);
+    p.compact_from = true;
+    p.conn->send(SendCmpctMsg{true, kCompactBlockVersion});
+}
+
+void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
+    const Hash256 hash = m.header.hash();
+    p.known.insert(hash);
+    // The header first: its proof of work and place, as if announced in a headers message.
+    const node::HeadersAcceptance hr = m_chain.accept_headers(std::span<const BlockHeader>(&m.header, 1));
+    if (hr.outcome == node::HeadersOutcome::UnknownParent) return send_getheaders(p);
+    if (hr.outcome == node::HeadersOutcome::Rejected) {
+        if (peer_at_fault(*hr.rejection))
+            return misbehaving(p, Misbehavior::InvalidHeader, hr.rejection->to_string());
+        return;
+    }
+    m_blocks.peer_has(p.conn->id(), hash);
+    auto entry = m_chain.header(hash);
+    auto parent = m_chain.header(m.header.prev_hash);
+    // Already held, or not next in line (its parent's body is missing): the ordinary
+    // download handles it.
+    if (!entry || entry->have_data || !parent || !parent->have_data) return schedule_downloads();
+    // Someone else is already sending it whole: no need to rebuild.
+    if (!m_blocks.claim(p.conn->id(), hash, Clock::now())) return;
+
+    PartialBlock partial;
+    const auto pool = m_mempool.snapshot_transactions();
+    if (auto s = partial.init(m, pool); !s) {
+        m_blocks.release(hash);
+        return misbehaving(p, Misbehavior::InvalidCompactBlock, s.error().to_string());
+    }
+    ++m_relay_stats.compact_blocks_received;
+    if (partial.complete()) return finish_compact(p, partial, false);
+    GetBlockTxnMsg request{hash, partial.missing()};
+    p.pending_compact = PendingCompact{hash, std::move(partial)};
+    p.requested_blocks.insert(hash);
+    p.conn->send(request);
+}
+
+void PeerManager::finish_compact(Peer& p, PartialBlock& partial, bool after_round_trip) {
+    auto block = partial.block();
+    if (!block) {
+        // A short-id collision (or a lying sender) rebuilt the wrong transactions: the
+        // header may still be good, so fetch the whole block from this peer.
+        ++m_relay_stats.fell_back_to_full_block;
+        FINCH_DEBUG(Net, "compact block from peer " + std::to_string(p.conn->id()) +
+                             " did not rebuild: " + block.error().to_string() + "; fetching it whole");
+        const Hash256 hash = partial.header().hash();
+        p.requested_blocks.insert(hash);
+        p.conn->send(GetDataMsg{{InvItem{InvType::Block, hash}}});
+        return;
+    }
+    ++(after_round_trip ? m_relay_stats.rebuilt_after_getblocktxn : m_relay_stats.rebuilt_without_round_trip);
+    m_blocks.received(p.conn->id(), block->hash());
+    process_block(p, *block);
+}
+
+void PeerManager::handle(Peer& p, GetBlockTxnMsg&& m) {
+    auto block = m_chain.store().read_block(m.block_hash);
+    if (!block) return;  // pruned or never had it: nothing to answer (as Bitcoin Core)
+    auto answer = answer_getblocktxn(*block, m);
+    if (!answer) return misbehaving(p, Misbehavior::InvalidCompactBlock, answer.error().to_string());
+    p.conn->send(std::move(*answer));
+}
+
+void PeerManager::handle(Peer& p, BlockTxnMsg&& m) {
+    if (!p.pending_compact || p.pending_compact->hash != m.block_hash) {
+        if (unrequested(p)) return misbehaving(p, Misbehavior::UnrequestedFlood, "blocktxn");
+        return;
+    }
+    PendingCompact pending = std::move(*p.pending_compact);
+    p.pending_compact.reset();
+    if (auto s = pending.partial.fill(m); !s) {
+        m_blocks.release(pending.hash);
+        return misbehaving(p, Misbehavior::InvalidCompactBlock, s.error().to_string());
+    }
+    finish_compact(p, pending.partial, true);
+}
+
+// ---- announcements -------------------------------------------------------------------
+
+void PeerManager::announce_block(const Hash256& hash, const std::shared_ptr<const CmpctBlockMsg>& compact) {
+    const bool send_compact = compact && !m_chain.initial_block_download();
+    for (auto& [id, p] : m_peers) {
+        if (!p->ready || p->known.contains(hash)) continue;
+        p->known.insert(hash);
+        if (send_compact && p->compact_to) p->conn->send(*compact);
+        else p->conn->send(InvMsg{{InvItem{InvType::Block, hash}}});
+    }
+}
+
+void PeerManager::block_connected(const Block& block, uint64_t) {
+    if (m_stopping) return;
+    const Hash256 hash = block.hash();
+    // Built here, where the block is at hand (a few hundred microseconds for 1,000 transfers),
+    // rather than copying the whole block to the io thread. Not while catching up: then
+    // blocks are announced by inventory only.
+    std::shared_ptr<const CmpctBlockMsg> compact;
+    if (!m_chain.initial_block_download()) {
+        thread_local std::mt19937_64 rng(std::random_device{}());
+        compact = std::make_shared<const CmpctBlockMsg>(make_compact_block(block, rng()));
+    }
+    asio::post(m_ioc, [this, hash, compact] { announce_block(hash, compact); });
+}
+
+void PeerManager::tip_changed(const node::TipInfo&, bool) {
+    if (m_stopping) return;
+    asio::post(m_ioc, [this] { schedule_downloads(); });
+}
+
+}  // namespace finch::net

@@ -1,0 +1,110 @@
+// Transaction download; see tx_download.h.
+#include "node/net/tx_download.h"
+
+#include <algorithm>
+
+namespace finch::net {
+
+void TxDownload::add_peer(PeerId peer) { m_peers.try_emplace(peer, m_options.recently_requested); }
+
+bool TxDownload::request(PeerId peer, PeerState& s, const Hash256& txid, SteadyClock::time_point now) {
+    if (s.in_flight.size() >= m_options.max_in_flight_per_peer) return false;
+    s.in_flight[txid] = now;
+    s.requested.insert(txid);
+    m_fetcher[txid] = peer;
+    return true;
+}
+
+bool TxDownload::announced(PeerId peer, const Hash256& txid, SteadyClock::time_point now) {
+    auto p = m_peers.find(peer);
+    if (p == m_peers.end() || recently_rejected(txid)) return false;
+    auto known = m_announcers.find(txid);
+    if (known == m_announcers.end()) {
+        if (m_announcers.size() >= m_options.max_tracked) return false;  // bounded memory
+        known = m_announcers.emplace(txid, std::vector<PeerId>{}).first;
+    }
+    auto& announcers = known->second;
+    if (std::find(announcers.begin(), announcers.end(), peer) == announcers.end() &&
+        announcers.size() < m_options.max_announcers)
+        announcers.push_back(peer);
+    if (being_fetched(txid)) return false;
+    return request(peer, p->second, txid, now);
+}
+
+bool TxDownload::received(PeerId peer, const Hash256& txid) {
+    bool asked = false;
+    if (auto p = m_peers.find(peer); p != m_peers.end())
+        asked = p->second.in_flight.erase(txid) != 0 || p->second.requested.contains(txid);
+    if (auto f = m_fetcher.find(txid); f != m_fetcher.end()) {
+        if (f->second != peer)
+            if (auto other = m_peers.find(f->second); other != m_peers.end()) other->second.in_flight.erase(txid);
+        m_fetcher.erase(f);
+    }
+    m_announcers.erase(txid);
+    return asked;
+}
+
+void TxDownload::hand_over(const Hash256& txid, PeerId from, SteadyClock::time_point now, std::vector<Request>& out) {
+    m_fetcher.erase(txid);
+    auto it = m_announcers.find(txid);
+    if (it == m_announcers.end()) return;
+    std::erase(it->second, from);
+    for (PeerId next : it->second) {
+        auto p = m_peers.find(next);
+        if (p != m_peers.end() && request(next, p->second, txid, now)) {
+            out.emplace_back(next, txid);
+            return;
+        }
+    }
+    if (it->second.empty()) m_announcers.erase(it);
+}
+
+std::vector<TxDownload::Request> TxDownload::not_found(PeerId peer, const Hash256& txid, SteadyClock::time_point now) {
+    std::vector<Request> out;
+    auto p = m_peers.find(peer);
+    if (p == m_peers.end() || !p->second.in_flight.erase(txid)) return out;
+    hand_over(txid, peer, now, out);
+    return out;
+}
+
+std::vector<TxDownload::Request> TxDownload::remove_peer(PeerId peer, SteadyClock::time_point now) {
+    std::vector<Request> out;
+    auto p = m_peers.find(peer);
+    if (p == m_peers.end()) return out;
+    auto in_flight = std::move(p->second.in_flight);
+    m_peers.erase(p);
+    for (const auto& [txid, when] : in_flight) hand_over(txid, peer, now, out);
+    return out;
+}
+
+std::vector<TxDownload::Request> TxDownload::expire(SteadyClock::time_point now) {
+    std::vector<Request> out;
+    std::vector<std::pair<PeerId, Hash256>> timed_out;
+    for (auto& [id, s] : m_peers)
+        for (auto it = s.in_flight.begin(); it != s.in_flight.end();) {
+            if (now - it->second < m_options.request_timeout) {
+                ++it;
+                continue;
+            }
+            timed_out.emplace_back(id, it->first);
+            it = s.in_flight.erase(it);
+        }
+    for (const auto& [id, txid] : timed_out) hand_over(txid, id, now, out);
+    return out;
+}
+
+void TxDownload::rejected(const Hash256& txid) {
+    if (!m_recent_rejects.insert(txid).second) return;
+    m_recent_rejects_order.push_back(txid);
+    if (m_recent_rejects_order.size() > m_options.max_recent_rejects) {
+        m_recent_rejects.erase(m_recent_rejects_order.front());
+        m_recent_rejects_order.pop_front();
+    }
+}
+
+size_t TxDownload::in_flight_count(PeerId peer) const {
+    auto it = m_peers.find(peer);
+    return it == m_peers.end() ? 0 : it->second.in_flight.size();
+}
+
+}  // namespace finch::net

@@ -1,0 +1,120 @@
+// TxDownload without sockets: one fetcher per transaction, hand-over on notfound, timeout
+// and disconnect, and its bounds.
+#include "node/net/tx_download.h"
+
+#include <gtest/gtest.h>
+
+namespace finch::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+Hash256 txid(uint8_t n) {
+    Hash256 h;
+    h.bytes[0] = n;
+    h.bytes[31] = 0x77;
+    return h;
+}
+
+class TxDownloadTest : public ::testing::Test {
+protected:
+    TxDownloadTest() : txs(options()) {
+        for (PeerId id : {1, 2, 3}) txs.add_peer(id);
+    }
+    static TxDownload::Options options() {
+        TxDownload::Options o;
+        o.max_in_flight_per_peer = 3;
+        o.request_timeout = 30s;
+        o.max_tracked = 5;
+        o.max_announcers = 2;
+        o.max_recent_rejects = 2;
+        return o;
+    }
+    TxDownload txs;
+    SteadyClock::time_point t0 = SteadyClock::now();
+};
+
+TEST_F(TxDownloadTest, OnlyTheFirstAnnouncerIsAsked) {
+    EXPECT_TRUE(txs.announced(1, txid(1), t0));
+    EXPECT_FALSE(txs.announced(2, txid(1), t0));
+    EXPECT_TRUE(txs.being_fetched(txid(1)));
+    EXPECT_EQ(txs.in_flight_count(1), 1u);
+    EXPECT_EQ(txs.in_flight_count(2), 0u);
+}
+
+TEST_F(TxDownloadTest, NotFoundHandsTheRequestToTheNextAnnouncer) {
+    txs.announced(1, txid(1), t0);
+    txs.announced(2, txid(1), t0);
+    auto next = txs.not_found(1, txid(1), t0);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0], TxDownload::Request(2, txid(1)));
+    // The next notfound has nobody left: the transaction is forgotten.
+    EXPECT_TRUE(txs.not_found(2, txid(1), t0).empty());
+    EXPECT_FALSE(txs.being_fetched(txid(1)));
+    EXPECT_EQ(txs.tracked(), 0u);
+    // A notfound for something never asked changes nothing.
+    EXPECT_TRUE(txs.not_found(3, txid(9), t0).empty());
+}
+
+TEST_F(TxDownloadTest, ATimedOutRequestMovesOn) {
+    txs.announced(1, txid(1), t0);
+    txs.announced(3, txid(1), t0);
+    EXPECT_TRUE(txs.expire(t0 + 29s).empty());
+    auto next = txs.expire(t0 + 31s);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0], TxDownload::Request(3, txid(1)));
+    // A late answer from the first peer still counts as requested (not a flood).
+    EXPECT_TRUE(txs.received(1, txid(1)));
+    EXPECT_EQ(txs.in_flight_count(3), 0u);
+}
+
+TEST_F(TxDownloadTest, ALeavingPeerHandsOverWhatItWasToDeliver) {
+    txs.announced(1, txid(1), t0);
+    txs.announced(1, txid(2), t0);
+    txs.announced(2, txid(2), t0);
+    auto next = txs.remove_peer(1, t0);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0], TxDownload::Request(2, txid(2)));
+    EXPECT_FALSE(txs.being_fetched(txid(1)));
+}
+
+TEST_F(TxDownloadTest, UnrequestedTransactionsAreReportedAsSuch) {
+    EXPECT_FALSE(txs.received(1, txid(1)));
+    txs.announced(2, txid(1), t0);
+    EXPECT_FALSE(txs.received(1, txid(1)));  // came from someone else: 2 is no longer asked
+    EXPECT_EQ(txs.in_flight_count(2), 0u);
+}
+
+TEST_F(TxDownloadTest, RequestsPerPeerAreBounded) {
+    for (uint8_t i = 1; i <= 3; ++i) EXPECT_TRUE(txs.announced(1, txid(i), t0));
+    EXPECT_FALSE(txs.announced(1, txid(4), t0));
+    // Another announcer can still be asked for it.
+    EXPECT_TRUE(txs.announced(2, txid(4), t0));
+}
+
+TEST_F(TxDownloadTest, TrackedTransactionsAndAnnouncersAreBounded) {
+    for (uint8_t i = 1; i <= 5; ++i) txs.announced(3, txid(i), t0);  // 3 asked, 5 tracked
+    EXPECT_EQ(txs.tracked(), 5u);
+    EXPECT_FALSE(txs.announced(1, txid(6), t0));
+    EXPECT_EQ(txs.tracked(), 5u);
+    // Two announcers at most: a third is not remembered for hand-over.
+    txs.announced(1, txid(1), t0);
+    txs.announced(2, txid(1), t0);
+    auto next = txs.not_found(3, txid(1), t0);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0].first, 1u);
+    EXPECT_TRUE(txs.not_found(1, txid(1), t0).empty());
+}
+
+TEST_F(TxDownloadTest, RecentRejectsAreNotFetchedAgainAndAreBounded) {
+    txs.rejected(txid(1));
+    EXPECT_FALSE(txs.announced(1, txid(1), t0));
+    txs.rejected(txid(2));
+    txs.rejected(txid(3));  // pushes txid(1) out
+    EXPECT_FALSE(txs.recently_rejected(txid(1)));
+    EXPECT_TRUE(txs.recently_rejected(txid(3)));
+    EXPECT_TRUE(txs.announced(1, txid(1), t0));
+}
+
+}  // namespace
+}  // namespace finch::net
