@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Whole-network benchmarks with real finchd processes on 127.0.0.1 (not run by the tests):
   1. block propagation over 8 nodes (line and random topologies): an empty block and a
-     1,000-transfer block whose transfers every node already has; bytes sent per node;
+     1,000-transfer block whose transfers every node already has; bytes sent per node and
+     the block's bytes received per node (compact block messages or whole blocks);
+  1b. compact relay under steady transaction load: 8 nodes, transfers pouring into random
+     nodes, 30 blocks mined on random nodes (paced by generatetoaddress); the share of
+     compact blocks rebuilt without a round trip;
   2. transaction gossip: 10,000 transfers sent to one of 4 nodes, time until all mempools
      hold them;
   3. initial sync: a fresh node syncing N blocks x 100 transfers from one peer, then from
      several (--sync-peers, default 3), which deliver blocks out of order.
-Usage: bench/p2p_bench.py [--build-dir build] [--sync-blocks 10000] [--sync-peers 3] [--only-sync]"""
+Usage: bench/p2p_bench.py [--build-dir build] [--sync-blocks 10000] [--sync-peers 3] [--only-sync | --only-relay]"""
 
 import json
 import os
@@ -75,6 +79,26 @@ def wait_all(nodes, predicate, timeout):
     return max(done)
 
 
+BLOCK_MESSAGES = ("cmpctblock", "getblocktxn", "blocktxn", "block")
+
+
+def block_bytes_received(node):
+    total = 0
+    for p in node.rpc("getpeerinfo"):
+        total += sum(p.get("bytesrecv_per_msg", {}).get(m, 0) for m in BLOCK_MESSAGES)
+    return total
+
+
+def compact_stats(nodes):
+    keys = ("received", "rebuilt_without_round_trip", "rebuilt_after_getblocktxn", "fell_back_to_full_block")
+    out = dict.fromkeys(keys, 0)
+    for n in nodes:
+        stats = n.rpc("getnetworkinfo").get("compactblocks", {})
+        for k in keys:
+            out[k] += stats.get(k, 0)
+    return out
+
+
 def propagation(h, seed_dir, raws, topology):
     nodes = [h.add_node() for _ in range(8)]
     if topology == "line":
@@ -92,16 +116,65 @@ def propagation(h, seed_dir, raws, topology):
             submit(nodes[0], txs)
             wait_all(nodes, lambda n: n.rpc("getmempoolinfo")["size"] >= len(txs), 120)
         sent_before = [sum(p["bytessent"] for p in n.rpc("getpeerinfo")) for n in nodes]
+        recv_before = [block_bytes_received(n) for n in nodes[1:]]
         tip = nodes[0].rpc("generatetoaddress", 1, miner)[0]
         secs = wait_all(nodes, lambda n: n.rpc("getbestblockhash") == tip, 60)
         time.sleep(0.5)
         sent = [sum(p["bytessent"] for p in n.rpc("getpeerinfo")) - b for n, b in zip(nodes, sent_before)]
-        results[label] = (secs, sum(sent) / len(sent), max(sent))
+        recv = [block_bytes_received(n) - b for n, b in zip(nodes[1:], recv_before)]
+        size = len(nodes[0].rpc("getblock", tip, 0)) // 2
+        results[label] = (secs, sum(sent) / len(sent), max(sent), sum(recv) / len(recv), size)
     hops = 7 if topology == "line" else None
-    for label, (secs, avg, mx) in results.items():
+    for label, (secs, avg, mx, recv, size) in results.items():
         per_hop = f", {secs / hops * 1000:.1f} ms per hop" if hops else ""
         print(f"  {topology:6} {label:22}: all 8 nodes in {secs * 1000:.0f} ms{per_hop}; "
-              f"bytes sent per node avg {avg:,.0f}, max {mx:,.0f}")
+              f"bytes sent per node avg {avg:,.0f}, max {mx:,.0f}; block bytes received per node "
+              f"{recv:,.0f} of a {size:,}-byte block ({100 * recv / size:.1f}%)")
+    for n in nodes:
+        n.stop()
+    h.nodes.clear()
+
+
+def relay_under_load(h, seed_dir, raws, blocks=30, rate=300):
+    """Transfers pour into random nodes at `rate` per second while blocks are mined on random
+    nodes; counts the compact blocks rebuilt from mempools alone."""
+    nodes = [h.add_node() for _ in range(8)]
+    rng = random.Random(11)
+    edges = [(i, rng.randrange(i)) for i in range(1, 8)]
+    edges += sorted({(a, b) for a, b in [(rng.randrange(8), rng.randrange(8)) for _ in range(4)] if a > b} - set(edges))
+    start_topology(nodes, seed_dir, edges)
+    miner = h.keygen()["address"]
+    # Warm up: a few blocks so every link has delivered a new tip (high-bandwidth peers chosen).
+    for i in range(3):
+        tip = nodes[rng.randrange(8)].rpc("generatetoaddress", 1, miner)[0]
+        wait_all(nodes, lambda n: n.rpc("getbestblockhash") == tip, 60)
+    before = compact_stats(nodes)
+    stop = threading.Event()
+
+    def pour():
+        batch = max(1, rate // 10)
+        i = 0
+        while not stop.is_set() and i < len(raws):
+            submit(nodes[rng.randrange(8)], raws[i:i + batch], batch)
+            i += batch
+            time.sleep(0.1)
+
+    loader = threading.Thread(target=pour)
+    loader.start()
+    try:
+        for _ in range(blocks):
+            time.sleep(1.0)
+            tip = nodes[rng.randrange(8)].rpc("generatetoaddress", 1, miner)[0]
+            wait_all(nodes, lambda n: n.rpc("getbestblockhash") == tip, 60)
+    finally:
+        stop.set()
+        loader.join()
+    after = compact_stats(nodes)
+    d = {k: after[k] - before[k] for k in after}
+    share = 100 * d["rebuilt_without_round_trip"] / max(1, d["received"])
+    print(f"  {blocks} blocks under ~{rate} transfers/s into random nodes: {d['received']} compact blocks "
+          f"received, {d['rebuilt_without_round_trip']} rebuilt without a round trip ({share:.1f}%), "
+          f"{d['rebuilt_after_getblocktxn']} after getblocktxn, {d['fell_back_to_full_block']} fell back to whole blocks")
     for n in nodes:
         n.stop()
     h.nodes.clear()
@@ -150,6 +223,16 @@ def main():
         sync_blocks = int(sys.argv[sys.argv.index("--sync-blocks") + 1])
     sync_peers = int(sys.argv[sys.argv.index("--sync-peers") + 1]) if "--sync-peers" in sys.argv else 3
     try:
+        if "--only-relay" in sys.argv:
+            seed = os.path.join(h.tmpdir, "seed")
+            make_chain(h, seed, accounts=10000, blocks=0, txfile=os.path.join(h.tmpdir, "tx.txt"), txcount=10000)
+            raws = open(os.path.join(h.tmpdir, "tx.txt")).read().split()
+            print("block propagation (8 nodes):")
+            propagation(h, seed, raws[:1000], "line")
+            propagation(h, seed, raws[:1000], "random")
+            print("compact relay under load (8 nodes):")
+            relay_under_load(h, seed, raws)
+            return
         if "--only-sync" in sys.argv:
             for peers in (1, sync_peers):
                 print(f"initial sync ({sync_blocks:,} blocks x 100 transfers from {peers} peer(s)):")
@@ -162,6 +245,8 @@ def main():
         print("block propagation (8 nodes):")
         propagation(h, seed, raws[:1000], "line")
         propagation(h, seed, raws[:1000], "random")
+        print("compact relay under load (8 nodes):")
+        relay_under_load(h, seed, raws)
         print("transaction gossip (4 nodes):")
         gossip(h, seed, raws)
         for peers in (1, sync_peers):

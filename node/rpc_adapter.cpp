@@ -334,6 +334,10 @@ rpc::NetworkInfo RpcAdapter::network_info() {
     info.listening = s.listening;
     info.port = s.port;
     if (s.listening) info.local_addresses.push_back(s.bind);
+    info.compact_received = s.relay.compact_blocks_received;
+    info.compact_rebuilt_without_round_trip = s.relay.rebuilt_without_round_trip;
+    info.compact_rebuilt_after_getblocktxn = s.relay.rebuilt_after_getblocktxn;
+    info.compact_fell_back_to_full_block = s.relay.fell_back_to_full_block;
     return info;
 }
 

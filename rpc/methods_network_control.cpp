@@ -61,6 +61,10 @@ CallResult getnetworkinfo(NodeInterface& node, const Args&) {
     out["port"] = n.port;
     out["localaddresses"] = std::move(local);
     out["warnings"] = n.warnings;
+    out["compactblocks"] = Json{{"received", n.compact_received},
+                                {"rebuilt_without_round_trip", n.compact_rebuilt_without_round_trip},
+                                {"rebuilt_after_getblocktxn", n.compact_rebuilt_after_getblocktxn},
+                                {"fell_back_to_full_block", n.compact_fell_back_to_full_block}};
     return out;
 }
 

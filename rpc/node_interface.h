@@ -194,6 +194,11 @@ struct NetworkInfo {
     uint16_t port = 0;
     std::vector<std::string> local_addresses;
     std::string warnings;
+    // Compact block relay since start-up (finchain's addition to Bitcoin Core's shape).
+    uint64_t compact_received = 0;
+    uint64_t compact_rebuilt_without_round_trip = 0;
+    uint64_t compact_rebuilt_after_getblocktxn = 0;
+    uint64_t compact_fell_back_to_full_block = 0;
 };
 
 struct BanEntry {

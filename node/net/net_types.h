@@ -37,6 +37,14 @@ struct PeerStats {
     bool high_bandwidth_from = false;  // it sends us compact blocks unasked
 };
 
+// Compact block relay figures since start-up.
+struct RelayStats {
+    uint64_t compact_blocks_received = 0;
+    uint64_t rebuilt_without_round_trip = 0;  // every transfer came from the mempool or was prefilled
+    uint64_t rebuilt_after_getblocktxn = 0;
+    uint64_t fell_back_to_full_block = 0;
+};
+
 struct NetStats {
     uint32_t protocol_version = 0;
     std::string user_agent;
@@ -45,6 +53,7 @@ struct NetStats {
     bool listening = false;
     std::string bind;  // the listening address, without the port
     uint16_t port = 0;
+    RelayStats relay;
 };
 
 // Bytes on the socket since start-up, over every connection (transport overhead included).
@@ -58,14 +67,6 @@ struct BanInfo {
     uint64_t created = 0;
     uint64_t until = 0;
     std::string reason;
-};
-
-// Compact block relay figures since start-up.
-struct RelayStats {
-    uint64_t compact_blocks_received = 0;
-    uint64_t rebuilt_without_round_trip = 0;  // every transfer came from the mempool or was prefilled
-    uint64_t rebuilt_after_getblocktxn = 0;
-    uint64_t fell_back_to_full_block = 0;
 };
 
 // What the node asks of the network (called from RPC threads).

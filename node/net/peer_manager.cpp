@@ -509,15 +509,12 @@ NetStats PeerManager::stats() {
         s.listening = m_options.listen;
         s.bind = m_options.bind;
         s.port = m_listen_port;
+        s.relay = m_relay_stats;
         return s;
     });
 }
 
 NetTotals PeerManager::totals() { return {m_counters->bytes_recv.load(), m_counters->bytes_sent.load()}; }
-
-RelayStats PeerManager::relay_stats() {
-    return run_on_io([this] { return m_relay_stats; });
-}
 
 Status PeerManager::add_node(const std::string& address, const std::string& command) {
     auto addr = NetAddress::parse(address);

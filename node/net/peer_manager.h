@@ -73,7 +73,6 @@ public:
     std::vector<BanInfo> banned() override;
     void clear_banned() override;
     void relay_transaction(const Transaction& tx) override;
-    RelayStats relay_stats();
 
     // ChainNotifications (called from whichever thread changed the chain).
     void block_connected(const Block& block, uint64_t height) override;
@@ -163,10 +162,20 @@ private:
     // peer_manager_sync.cpp: headers, blocks, compact blocks.
     void send_getheaders(Peer& p, std::optional<Hash256> from = std::nullopt);
     void schedule_downloads();
-    void process_block(Peer& p, const Block& block);
+    // `via_compact`: rebuilt from a compact block (relayed on before validation, and a body
+    // that fails validation is not held against the sender).
+    void process_block(Peer& p, const Block& block, bool via_compact = false);
+    void relay_before_validation(Peer& from, const Block& block);
     void finish_compact(Peer& p, PartialBlock& partial, bool after_round_trip);
     void select_high_bandwidth(Peer& p);
-    void announce_block(const Hash256& hash, const std::shared_ptr<const CmpctBlockMsg>& compact);
+    // A connected block on its way to the io thread to be announced.
+    struct BlockAnnouncement {
+        Hash256 hash;
+        std::shared_ptr<const Block> block;          // null while catching up: inventory only
+        std::vector<Hash256> txids;                  // coinbase first, as Block::txids()
+        std::shared_ptr<const CmpctBlockMsg> compact;  // no prefills
+    };
+    void announce_block(const BlockAnnouncement& a);
     void send_block(Peer& p, const InvItem& item, std::vector<InvItem>& missing);
     void handle(Peer& p, GetHeadersMsg&& m);
     void handle(Peer& p, HeadersMsg&& m);

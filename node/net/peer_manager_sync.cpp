@@ -16,6 +16,9 @@ constexpr size_t kMaxUnconnectingHeaders = 10;
 // Blocks this far below our tip are sent whole when asked for as compact blocks (the peer
 // is unlikely to hold their transactions).
 constexpr uint64_t kMaxCompactDepth = 10;
+// At most this many transfers are prefilled in a compact block sent unasked; past it the
+// peer asks for the rest with getblocktxn.
+constexpr size_t kMaxPrefilled = 1'000;
 
 bool peer_at_fault(const Rejection& r) { return r.fault == Fault::Consensus || r.fault == Fault::Decode; }
 
@@ -90,6 +93,8 @@ void PeerManager::handle(Peer& p, HeadersMsg&& m) {
 
 void PeerManager::schedule_downloads() {
     const auto now = Clock::now();
+    const node::TipInfo tip = m_chain.tip();
+    const bool caught_up = !m_chain.initial_block_download();
     for (auto& [id, p] : m_peers) {
         if (!p->ready || p->conn->closed()) continue;
         auto hashes = m_blocks.next_requests(id, now);
@@ -97,7 +102,12 @@ void PeerManager::schedule_downloads() {
         GetDataMsg request;
         for (const Hash256& h : hashes) {
             p->requested_blocks.insert(h);
-            request.items.push_back(InvItem{InvType::Block, h});
+            // The next block on our tip, once caught up: its transactions are most likely in
+            // our mempool already, so ask for it as a compact block (BIP152 low bandwidth).
+            InvType type = InvType::Block;
+            if (caught_up && p->compact_supported)
+                if (auto e = m_chain.header(h); e && e->prev_hash == tip.hash) type = InvType::CompactBlock;
+            request.items.push_back(InvItem{type, h});
         }
         p->conn->send(request);
     }
@@ -111,8 +121,9 @@ void PeerManager::handle(Peer& p, BlockMsg&& m) {
     process_block(p, m.block);
 }
 
-void PeerManager::process_block(Peer& p, const Block& block) {
+void PeerManager::process_block(Peer& p, const Block& block, bool via_compact) {
     const Hash256 hash = block.hash();
+    if (via_compact) relay_before_validation(p, block);
     node::BlockAcceptance r = m_chain.accept_block(block);
     switch (r.outcome) {
         case node::BlockOutcome::Connected:
@@ -129,7 +140,9 @@ void PeerManager::process_block(Peer& p, const Block& block) {
         case node::BlockOutcome::Rejected: {
             const Rejection& why = *r.rejection;
             m_blocks.release(hash);
-            if (why.fault == Fault::Consensus)
+            // A compact block may have been relayed to us before its sender validated it
+            // (BIP152 high bandwidth): only its header vouches for it, and that was checked.
+            if (why.fault == Fault::Consensus && !via_compact)
                 return misbehaving(p, Misbehavior::InvalidBlock, hash.to_hex() + ": " + why.to_string());
             // A far-future time may be our clock's fault; a mutated body, corruption in
             // transit: fetch the block again elsewhere, and drop a peer that mutates blocks.
@@ -192,6 +205,9 @@ void PeerManager::select_high_bandwidth(Peer& p) {
 void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
     const Hash256 hash = m.header.hash();
     p.known.insert(hash);
+    // Unasked compact blocks come only from peers we chose for high bandwidth.
+    if (!p.compact_from && !p.requested_blocks.contains(hash) && unrequested(p))
+        return misbehaving(p, Misbehavior::UnrequestedFlood, "compact blocks");
     // The header first: its proof of work and place, as if announced in a headers message.
     const node::HeadersAcceptance hr = m_chain.accept_headers(std::span<const BlockHeader>(&m.header, 1));
     if (hr.outcome == node::HeadersOutcome::UnknownParent) return send_getheaders(p);
@@ -209,13 +225,22 @@ void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
     // Someone else is already sending it whole: no need to rebuild.
     if (!m_blocks.claim(p.conn->id(), hash, Clock::now())) return;
 
+    const auto started = Clock::now();
     PartialBlock partial;
     const auto pool = m_mempool.snapshot_transactions();
+    const auto snapshot_taken = Clock::now();
     if (auto s = partial.init(m, pool); !s) {
         m_blocks.release(hash);
         return misbehaving(p, Misbehavior::InvalidCompactBlock, s.error().to_string());
     }
     ++m_relay_stats.compact_blocks_received;
+    FINCH_DEBUG(Net, "compact block " + hash.to_hex() + " from peer " + std::to_string(p.conn->id()) + ": " +
+                         std::to_string(partial.prefilled()) + " prefilled, " + std::to_string(partial.from_pool()) +
+                         " from the mempool, " + std::to_string(partial.missing().size()) + " missing; mempool copy " +
+                         std::to_string(std::chrono::duration<double, std::milli>(snapshot_taken - started).count()) +
+                         " ms, rebuild " +
+                         std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - snapshot_taken).count()) +
+                         " ms");
     if (partial.complete()) return finish_compact(p, partial, false);
     GetBlockTxnMsg request{hash, partial.missing()};
     p.pending_compact = PendingCompact{hash, std::move(partial)};
@@ -238,7 +263,11 @@ void PeerManager::finish_compact(Peer& p, PartialBlock& partial, bool after_roun
     }
     ++(after_round_trip ? m_relay_stats.rebuilt_after_getblocktxn : m_relay_stats.rebuilt_without_round_trip);
     m_blocks.received(p.conn->id(), block->hash());
-    process_block(p, *block);
+    const auto started = Clock::now();
+    process_block(p, *block, true);
+    FINCH_DEBUG(Net, "compact block " + block->hash().to_hex() + " processed in " +
+                         std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - started).count()) +
+                         " ms");
 }
 
 void PeerManager::handle(Peer& p, GetBlockTxnMsg&& m) {
@@ -265,28 +294,67 @@ void PeerManager::handle(Peer& p, BlockTxnMsg&& m) {
 
 // ---- announcements -------------------------------------------------------------------
 
-void PeerManager::announce_block(const Hash256& hash, const std::shared_ptr<const CmpctBlockMsg>& compact) {
-    const bool send_compact = compact && !m_chain.initial_block_download();
+// BIP152 high bandwidth: a rebuilt compact block whose header (proof of work, difficulty,
+// time) checked out and whose transfers match its merkle root goes on to the peers that
+// asked for compact blocks before we validate it, so relay does not wait for validation
+// at every hop. Only a block that would become our new tip. If it then fails validation it
+// is never announced again, and receivers do not hold the relay against us.
+void PeerManager::relay_before_validation(Peer& from, const Block& block) {
+    if (m_chain.initial_block_download()) return;
+    const Hash256 hash = block.hash();
+    auto entry = m_chain.header(hash);
+    if (!entry || entry->chain_work <= m_chain.tip().chain_work) return;
+    std::optional<std::vector<Hash256>> txids;
+    std::optional<CmpctBlockMsg> shared;
+    const uint64_t nonce = m_rng();
     for (auto& [id, p] : m_peers) {
-        if (!p->ready || p->known.contains(hash)) continue;
+        if (p.get() == &from || !p->ready || !p->compact_to || p->known.contains(hash)) continue;
         p->known.insert(hash);
-        if (send_compact && p->compact_to) p->conn->send(*compact);
-        else p->conn->send(InvMsg{{InvItem{InvType::Block, hash}}});
+        if (!txids) txids = block.txids();
+        std::vector<uint32_t> prefill;
+        for (size_t i = 0; i < block.txs.size() && prefill.size() < kMaxPrefilled; ++i)
+            if (!p->known.contains((*txids)[i + 1])) prefill.push_back(static_cast<uint32_t>(i));
+        if (!prefill.empty()) {
+            p->conn->send(make_compact_block(block, nonce, prefill));
+            continue;
+        }
+        if (!shared) shared = make_compact_block(block, nonce);
+        p->conn->send(*shared);
+    }
+}
+
+void PeerManager::announce_block(const BlockAnnouncement& a) {
+    for (auto& [id, p] : m_peers) {
+        if (!p->ready || p->known.contains(a.hash)) continue;
+        p->known.insert(a.hash);
+        if (!a.compact || !p->compact_to) {
+            p->conn->send(InvMsg{{InvItem{InvType::Block, a.hash}}});
+            continue;
+        }
+        // Prefill the transfers this peer may lack: those it neither announced to us nor got
+        // from us (BIP152 leaves the guess to the sender). Usually none: then the shared message.
+        std::vector<uint32_t> prefill;
+        for (size_t i = 0; i < a.block->txs.size() && prefill.size() < kMaxPrefilled; ++i)
+            if (!p->known.contains(a.txids[i + 1])) prefill.push_back(static_cast<uint32_t>(i));
+        if (prefill.empty()) p->conn->send(*a.compact);
+        else p->conn->send(make_compact_block(*a.block, a.compact->nonce, prefill));
     }
 }
 
 void PeerManager::block_connected(const Block& block, uint64_t) {
     if (m_stopping) return;
-    const Hash256 hash = block.hash();
-    // Built here, where the block is at hand (a few hundred microseconds for 1,000 transfers),
-    // rather than copying the whole block to the io thread. Not while catching up: then
-    // blocks are announced by inventory only.
-    std::shared_ptr<const CmpctBlockMsg> compact;
+    auto a = std::make_shared<BlockAnnouncement>();
+    a->hash = block.hash();
+    // While catching up, blocks are announced by inventory only. Otherwise the compact form
+    // is built here, where the block is at hand (well under a millisecond for 1,000
+    // transfers), and the io thread only adds per-peer prefills.
     if (!m_chain.initial_block_download()) {
         thread_local std::mt19937_64 rng(std::random_device{}());
-        compact = std::make_shared<const CmpctBlockMsg>(make_compact_block(block, rng()));
+        a->block = std::make_shared<const Block>(block);
+        a->txids = block.txids();
+        a->compact = std::make_shared<const CmpctBlockMsg>(make_compact_block(block, rng()));
     }
-    asio::post(m_ioc, [this, hash, compact] { announce_block(hash, compact); });
+    asio::post(m_ioc, [this, a] { announce_block(*a); });
 }
 
 void PeerManager::tip_changed(const node::TipInfo&, bool) {

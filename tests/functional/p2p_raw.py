@@ -11,7 +11,12 @@ REGTEST_GENESIS = "59f63fcda1bb31c1cf6ba73a0328e44a88cd2067deed6b0b99dbd9c219abf
 MAIN_GENESIS = "00000c8c8e3e92958bc4ec63b5ad73b674cb6e822830119f4435336918e5fb7a"
 REGTEST_GENESIS_TIME = 1795478400
 CMD = {"version": 1, "verack": 2, "ping": 3, "pong": 4, "inv": 5, "getdata": 6, "notfound": 7,
-       "tx": 8, "block": 9, "getheaders": 10, "headers": 11, "getaddr": 12, "addr": 13}
+       "tx": 8, "block": 9, "getheaders": 10, "headers": 11, "getaddr": 12, "addr": 13,
+       "sendcmpct": 14, "cmpctblock": 15, "getblocktxn": 16, "blocktxn": 17}
+CMD_NAME = {code: name for name, code in CMD.items()}
+INV_TX, INV_BLOCK, INV_CMPCT = 1, 2, 3
+REGTEST_BITS = 0x207FFFFF
+TX_SIZE = 140
 
 
 def sha256(b):
@@ -23,7 +28,9 @@ def compact_size(n):
         return bytes([n])
     if n <= 0xFFFF:
         return b"\xfd" + struct.pack("<H", n)
-    return b"\xfe" + struct.pack("<I", n)
+    if n <= 0xFFFFFFFF:
+        return b"\xfe" + struct.pack("<I", n)
+    return b"\xff" + struct.pack("<Q", n)
 
 
 def frame(command, payload, magic=REGTEST_MAGIC, length=None):
@@ -55,6 +62,224 @@ def make_block(prev_hex, height, time_, coinbase_amount, bits=0x207FFFFF):
             return header + cb + compact_size(0)
     raise AssertionError("no nonce found")
 
+
+
+# ---- blocks with transfers, and compact block relay (docs/protocol.md "Compact blocks") ----
+
+def sha256d(b):
+    return sha256(sha256(b))
+
+
+def hash_hex(h):
+    """A hash in display order (reversed), as RPC shows it."""
+    return h[::-1].hex()
+
+
+def merkle_root(leaves):
+    """Interior nodes SHA256(0x01 || left || right); an odd level carries its last node up."""
+    level = list(leaves)
+    assert level, "a block has at least its coinbase"
+    while len(level) > 1:
+        nxt = [sha256(b"\x01" + level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def bits_to_target(bits):
+    exponent, mantissa = bits >> 24, bits & 0x007FFFFF
+    return mantissa >> (8 * (3 - exponent)) if exponent <= 3 else mantissa << (8 * (exponent - 3))
+
+
+def mine_header(prev_hex, merkle, time_, bits=REGTEST_BITS, valid_pow=True, version=1):
+    """An 88-byte header whose hash meets (valid_pow) or misses (not valid_pow) the target of `bits`."""
+    target = bits_to_target(bits)
+    prefix = struct.pack("<I", version) + bytes.fromhex(prev_hex)[::-1] + merkle + struct.pack("<QI", time_, bits)
+    for nonce in range(10_000_000):
+        header = prefix + struct.pack("<Q", nonce)
+        if (int.from_bytes(sha256d(header), "little") <= target) == valid_pow:
+            return header
+    raise AssertionError("no nonce found")
+
+
+def make_block_txs(prev_hex, height, time_, coinbase_amount, txs=(), extra=b"raw", bits=REGTEST_BITS,
+                   valid_pow=True):
+    """A block with a coinbase and the given transfers (140-byte serializations).
+    Returns (block bytes, header, coinbase bytes)."""
+    cb = coinbase_bytes(height, coinbase_amount, extra)
+    header = mine_header(prev_hex, merkle_root([sha256(cb)] + [sha256(t) for t in txs]), time_, bits, valid_pow)
+    return header + cb + compact_size(len(txs)) + b"".join(txs), header, cb
+
+
+def block_hash(header):
+    return sha256d(header[:88])
+
+
+def siphash24(k0, k1, data):
+    """SipHash-2-4 with a 64-bit output (Aumasson & Bernstein)."""
+    mask = 0xFFFFFFFFFFFFFFFF
+
+    def rotl(x, b):
+        return ((x << b) | (x >> (64 - b))) & mask
+
+    v0, v1 = k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D
+    v2, v3 = k0 ^ 0x6C7967656E657261, k1 ^ 0x7465646279746573
+
+    def rounds(n):
+        nonlocal v0, v1, v2, v3
+        for _ in range(n):
+            v0 = (v0 + v1) & mask; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32)
+            v2 = (v2 + v3) & mask; v3 = rotl(v3, 16) ^ v2
+            v0 = (v0 + v3) & mask; v3 = rotl(v3, 21) ^ v0
+            v2 = (v2 + v1) & mask; v1 = rotl(v1, 17) ^ v2; v2 = rotl(v2, 32)
+
+    whole = len(data) // 8 * 8
+    words = [int.from_bytes(data[i:i + 8], "little") for i in range(0, whole, 8)]
+    words.append(int.from_bytes(data[whole:], "little") | ((len(data) & 0xFF) << 56))
+    for m in words:
+        v3 ^= m
+        rounds(2)
+        v0 ^= m
+    v2 ^= 0xFF
+    rounds(4)
+    return v0 ^ v1 ^ v2 ^ v3
+
+
+def short_id_key(header, nonce):
+    """k0, k1: the first 16 bytes of SHA256(header (88) || nonce u64), as two little-endian u64."""
+    h = sha256(header[:88] + struct.pack("<Q", nonce))
+    return int.from_bytes(h[:8], "little"), int.from_bytes(h[8:16], "little")
+
+
+def short_id(key, txid):
+    return siphash24(key[0], key[1], txid) & 0xFFFFFFFFFFFF
+
+
+def diff_indexes(indexes):
+    """BIP152 differential encoding of strictly increasing indexes (list of ints)."""
+    out, prev = [], None
+    for i in indexes:
+        out.append(i if prev is None else i - prev - 1)
+        prev = i
+    return out
+
+
+def cmpctblock_payload(header, nonce, coinbase, short_ids, prefilled=(), raw_prefilled_gaps=None,
+                       short_id_count=None):
+    """header (88) · nonce u64 · coinbase · compact size × short id (6 bytes LE) · compact size ×
+    (differential index · transfer 140). `prefilled`: (absolute index, transfer bytes) pairs;
+    raw_prefilled_gaps overrides the differential values sent (to send malformed ones);
+    short_id_count overrides the count field."""
+    out = header[:88] + struct.pack("<Q", nonce) + coinbase
+    out += compact_size(len(short_ids) if short_id_count is None else short_id_count)
+    out += b"".join((sid & 0xFFFFFFFFFFFF).to_bytes(6, "little") for sid in short_ids)
+    gaps = diff_indexes([i for i, _ in prefilled]) if raw_prefilled_gaps is None else raw_prefilled_gaps
+    out += compact_size(len(prefilled))
+    for gap, (_, tx) in zip(gaps, prefilled):
+        out += compact_size(gap) + tx
+    return out
+
+
+def getblocktxn_payload(block_hash_bytes, indexes):
+    return block_hash_bytes + compact_size(len(indexes)) + b"".join(compact_size(g) for g in diff_indexes(indexes))
+
+
+def blocktxn_payload(block_hash_bytes, txs):
+    return block_hash_bytes + compact_size(len(txs)) + b"".join(txs)
+
+
+def sendcmpct_payload(high_bandwidth=False, version=1):
+    return bytes([1 if high_bandwidth else 0]) + struct.pack("<Q", version)
+
+
+def getdata_payload(items):
+    """items: (type, hash bytes in hash order) pairs."""
+    return compact_size(len(items)) + b"".join(bytes([t]) + h for t, h in items)
+
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n):
+        assert self.pos + n <= len(self.data), "truncated"
+        b = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def u64(self):
+        return struct.unpack("<Q", self.take(8))[0]
+
+    def compact_size(self):
+        first = self.take(1)[0]
+        if first < 0xFD:
+            return first
+        return int.from_bytes(self.take({0xFD: 2, 0xFE: 4, 0xFF: 8}[first]), "little")
+
+    def end(self):
+        return self.pos == len(self.data)
+
+
+def parse_inv(payload):
+    """inv / getdata / notfound: [(type, hash bytes)]."""
+    r = Reader(payload)
+    return [(r.take(1)[0], r.take(32)) for _ in range(r.compact_size())]
+
+
+def parse_coinbase(r):
+    start = r.pos
+    r.take(8 + 20 + 8)
+    r.take(r.compact_size())
+    return r.data[start:r.pos]
+
+
+def parse_cmpctblock(payload):
+    """-> dict(header, nonce, coinbase, short_ids [int], prefilled [(absolute index, tx bytes)])."""
+    r = Reader(payload)
+    header, nonce = r.take(88), r.u64()
+    coinbase = parse_coinbase(r)
+    short_ids = [int.from_bytes(r.take(6), "little") for _ in range(r.compact_size())]
+    prefilled, prev = [], None
+    for _ in range(r.compact_size()):
+        gap = r.compact_size()
+        index = gap if prev is None else prev + 1 + gap
+        prefilled.append((index, r.take(TX_SIZE)))
+        prev = index
+    assert r.end(), "trailing bytes in cmpctblock"
+    return {"header": header, "nonce": nonce, "coinbase": coinbase, "short_ids": short_ids, "prefilled": prefilled}
+
+
+def parse_getblocktxn(payload):
+    """-> (block hash bytes, [absolute indexes])."""
+    r = Reader(payload)
+    h = r.take(32)
+    indexes, prev = [], None
+    for _ in range(r.compact_size()):
+        gap = r.compact_size()
+        prev = gap if prev is None else prev + 1 + gap
+        indexes.append(prev)
+    assert r.end()
+    return h, indexes
+
+
+def parse_blocktxn(payload):
+    """-> (block hash bytes, [tx bytes])."""
+    r = Reader(payload)
+    h = r.take(32)
+    txs = [r.take(TX_SIZE) for _ in range(r.compact_size())]
+    assert r.end()
+    return h, txs
+
+
+def parse_block(raw):
+    """-> (header, coinbase bytes, [tx bytes])."""
+    r = Reader(raw)
+    header = r.take(88)
+    coinbase = parse_coinbase(r)
+    txs = [r.take(TX_SIZE) for _ in range(r.compact_size())]
+    assert r.end()
+    return header, coinbase, txs
 
 class RawPeer:
     def __init__(self, port, source_ip="127.0.0.1", timeout=10):
@@ -100,6 +325,40 @@ class RawPeer:
             elif msg[0] == CMD["verack"]:
                 got_verack = True
         assert got_version and got_verack, "handshake did not complete"
+
+    def wait_for_msg(self, command, match=None, timeout=10):
+        """Reads messages (answering pings) until one of `command` (a name) for which
+        match(payload) holds; returns its payload. Fails on close or after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        seen = []
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {command} within {timeout}s (saw {seen})")
+            self.sock.settimeout(left)
+            try:
+                msg = self.recv_msg()
+            except socket.timeout:
+                raise AssertionError(f"no {command} within {timeout}s (saw {seen})")
+            if msg is None:
+                raise AssertionError(f"connection closed while waiting for {command} (saw {seen})")
+            code, payload = msg
+            name = CMD_NAME.get(code, str(code))
+            seen.append(name)
+            if name == "ping":
+                self.send_msg("pong", payload)
+            if name == command and (match is None or match(payload)):
+                return payload
+
+    def is_open(self, timeout=5):
+        """True when a ping is answered with its pong (the connection is still up)."""
+        nonce = struct.pack("<Q", int(time.monotonic() * 1000) & 0xFFFFFFFF)
+        try:
+            self.send_msg("ping", nonce)
+            self.wait_for_msg("pong", lambda p: p == nonce, timeout)
+            return True
+        except (AssertionError, OSError):
+            return False
 
     def closed_by_peer(self, timeout=10):
         """True when the node closes the connection within the timeout."""
