@@ -19,6 +19,8 @@ enum class Fault {
     Decode,     // bytes that do not parse
     Timing,     // not valid yet by our clock (a block from the future): may become valid later,
                 // so it is neither remembered as invalid nor held against the sender
+    KnownInvalid,  // a block or header already found invalid: no news; the sender may have
+                   // relayed it before validating it (compact blocks), so not punished alone
 };
 
 struct Rejection {

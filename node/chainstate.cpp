@@ -3,6 +3,7 @@
 
 #include "consensus/pow.h"
 #include "consensus/validation.h"
+#include "node/log.h"
 
 #include <algorithm>
 #include <atomic>
@@ -119,8 +120,24 @@ BlockNode* Chainstate::add_node(const BlockHeader& header, const Hash256& hash, 
     BlockNode* raw = node.get();
     m_nodes.emplace(hash, std::move(node));
     if (!raw->has_data() && !raw->failed()) ++m_header_only;
-    if (!raw->failed() && raw->height > m_best_height) m_best_height = raw->height;
+    note_header(raw);
     return raw;
+}
+
+void Chainstate::note_header(BlockNode* node) {
+    if (node->failed() || (m_best_header && node->chain_work <= m_best_header->chain_work)) return;
+    m_best_header = node;
+    m_best_height = node->height;
+}
+
+void Chainstate::recount_headers() {
+    m_header_only = 0;
+    m_best_header = nullptr;
+    m_best_height = 0;
+    for (auto& [hash, node] : m_nodes) {
+        if (!node->has_data() && !node->failed()) ++m_header_only;
+        note_header(node.get());
+    }
 }
 
 Status Chainstate::persist(BlockNode* node) { return m_store.put_index({node->record()}); }
@@ -136,6 +153,11 @@ Status Chainstate::load() {
         BlockNode* parent = nullptr;
         if (rec.height > 0) {
             auto it = m_nodes.find(rec.header.prev_hash);
+            // A header marked invalid whose parent was never stored (header-only nodes live in
+            // memory) is simply forgotten; anything else must have its parent.
+            if (it == m_nodes.end() && !(rec.status & storage::kHaveData) &&
+                (rec.status & (storage::kFailed | storage::kFailedParent)))
+                continue;
             if (it == m_nodes.end()) return reject("store-corrupt", "block index entry without its parent", Fault::Decode);
             parent = it->second.get();
         } else if (rec.hash != m_params.genesis_hash) {
@@ -151,9 +173,9 @@ Status Chainstate::load() {
         node->parent = parent;
         node->build_skip();
         m_next_sequence = std::max(m_next_sequence, rec.sequence + 1);
-        if (!node->failed() && node->height > m_best_height) m_best_height = node->height;
         m_nodes.emplace(rec.hash, std::move(node));
     }
+    recount_headers();
 
     if (m_nodes.empty()) {
         BlockNode* g = add_node(m_params.genesis.header, m_params.genesis_hash, nullptr, storage::kHaveData);
@@ -194,6 +216,7 @@ Status Chainstate::reindex_locked() {
         if (node->status & storage::kHaveData) m_candidates.insert(node.get());
     }
     if (auto s = m_store.put_index(records); !s) return s;
+    recount_headers();
     if (auto s = activate_best_chain(nullptr); !s) return s;
     return m_store.put_meta(storage::kReindexingKey, {});  // the rebuild is complete
 }
@@ -226,7 +249,8 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
     // A node without a body is a header we accepted earlier: its body completes it.
     BlockNode* known = nullptr;
     if (auto it = m_nodes.find(hash); it != m_nodes.end()) {
-        if (it->second->failed()) return {BlockOutcome::Rejected, reject("duplicate-invalid", "block is known invalid")};
+        if (it->second->failed())
+            return {BlockOutcome::Rejected, reject("duplicate-invalid", "block is known invalid", Fault::KnownInvalid)};
         if (it->second->has_data()) return {BlockOutcome::Duplicate, std::nullopt};
         known = it->second.get();
     }
@@ -235,7 +259,12 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
     // Context-free rules. A merkle mismatch (Fault::Mutated) is only dropped: the header
     // may be valid with its real body.
     std::vector<Hash256> txids;
-    if (auto s = check_block(block, m_params, &txids); !s) return {BlockOutcome::Rejected, s.error()};
+    if (auto s = check_block(block, m_params, &txids); !s) {
+        // The merkle root matched (else the fault is Mutated), so the header commits to a
+        // body that breaks a rule: the header itself is invalid.
+        if (known && s.error().fault == Fault::Consensus) mark_failed(known);
+        return {BlockOutcome::Rejected, s.error()};
+    }
 
     auto parent_it = m_nodes.find(block.header.prev_hash);
     if (parent_it == m_nodes.end() || !parent_it->second->has_data()) {
@@ -260,10 +289,12 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
         }
         if (!added)
             return {BlockOutcome::Rejected, reject("orphan-too-large", "orphan block exceeds the pool", Fault::Policy)};
+        FINCH_DEBUG(Chain, "block " + hash.to_hex() + " waits for its parent " + block.header.prev_hash.to_hex() + " (" +
+                               std::to_string(m_orphans.size()) + " orphans)");
         return {BlockOutcome::Orphan, std::nullopt};
     }
     BlockNode* parent = parent_it->second.get();
-    if (parent->failed()) {
+    if (parent->failed() && !known) {
         BlockNode* node = add_node(block.header, hash, parent, storage::kFailedParent);
         (void)persist(node);
         stored.push_back(hash);  // its waiting orphans are refused in turn, not left to linger
@@ -375,6 +406,9 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
     } ahead{*m_checker, {}};
 
     bool changed = false;
+    const auto started = std::chrono::steady_clock::now();
+    const BlockNode* old_tip = m_chain.empty() ? nullptr : m_chain.back();
+    size_t disconnected = 0, connected = 0;
     // Each round either reaches the best candidate or marks one block failed, so the
     // loop ends after at most (number of candidates + 1) rounds.
     for (;;) {
@@ -405,6 +439,7 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
         while (!m_chain.empty() && m_chain.back() != fork) {
             if (auto s = disconnect_tip(); !s) return s;
             changed = true;
+            ++disconnected;
         }
         bool rule_failure = false;
         for (BlockNode* node : path) {
@@ -416,11 +451,15 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
             auto s = connect_tip(node, current, rule_failure);
             if (!s) {
                 if (!rule_failure) return s;  // the store failed
-                break;                        // marked failed: choose again
+                FINCH_LOG("chain: block " + node->hash.to_hex() + " at height " + std::to_string(node->height) +
+                          " is invalid: " + s.error().to_string());
+                break;  // marked failed: choose again
             }
             changed = true;
+            ++connected;
         }
     }
+    if (changed && !m_chain.empty()) log_tip_change(old_tip, disconnected, connected, started);
     // Candidates with less work than the new tip can never win again.
     if (!m_chain.empty()) {
         const Uint256 tip_work = m_chain.back()->chain_work;
@@ -429,6 +468,22 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
     }
     if (changed || !m_tip) publish_tip();
     return Status::accepted();
+}
+
+// One line per new tip, and one per reorg (what bitcoind's UpdateTip lines tell an operator).
+void Chainstate::log_tip_change(const BlockNode* old_tip, size_t disconnected, size_t connected,
+                                std::chrono::steady_clock::time_point started) const {
+    const BlockNode* tip = m_chain.back();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f ms", ms);
+    if (disconnected > 0 && old_tip)
+        FINCH_LOG("chain: reorg of depth " + std::to_string(disconnected) + ": old tip " + old_tip->hash.to_hex() +
+                  " at height " + std::to_string(old_tip->height) + ", new tip " + tip->hash.to_hex() + " at height " +
+                  std::to_string(tip->height) + " (" + std::to_string(connected) + " blocks connected)");
+    FINCH_LOG("chain: new tip " + tip->hash.to_hex() + " height " + std::to_string(tip->height) + " transfers " +
+              std::to_string(m_last_connected_transfers) + " in " + took +
+              (connected > 1 ? " (" + std::to_string(connected) + " blocks)" : std::string()));
 }
 
 std::optional<Chainstate::PreparedBlock> Chainstate::prepare(BlockNode* node, PreparedBlock* fresh) {
@@ -471,12 +526,22 @@ Status Chainstate::connect_tip(BlockNode* node, PreparedBlock& prepared, bool& r
     BlockIndexRecord rec = node->record();
     storage::TipChange change{node->hash, node->height, &block, &txids, &overlay.changes(), &*undo, &rec,
                               prepared.store_body, {node->hash, node->height}, counts};
+    const auto write_started = std::chrono::steady_clock::now();
     if (auto s = m_store.connect(change); !s) {
         for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
         return s;
     }
+    FINCH_DEBUG(Store, "wrote block " + std::to_string(node->height) + " (" + std::to_string(overlay.changes().size()) +
+                           " accounts) in one synced batch, " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - write_started)
+                                              .count()) +
+                           " us");
     m_counts = counts;
     m_chain.push_back(node);
+    m_last_connected_transfers = block.txs.size();
+    FINCH_DEBUG(Chain, "connected block " + node->hash.to_hex() + " at height " + std::to_string(node->height) + " (" +
+                           std::to_string(block.txs.size()) + " transfers)");
     for (auto* sub : m_subscribers) sub->block_connected(block, node->height);
     return Status::accepted();
 }
@@ -502,6 +567,8 @@ Status Chainstate::disconnect_tip() {
     }
     m_counts = counts;
     m_chain.pop_back();
+    FINCH_DEBUG(Chain, "disconnected block " + node->hash.to_hex() + " at height " + std::to_string(node->height));
+    FINCH_DEBUG(Store, "undid block " + std::to_string(node->height) + " in one synced batch");
     // A disconnected block may win again later.
     m_candidates.insert(node);
     for (auto* sub : m_subscribers) sub->block_disconnected(*block, node->height);
@@ -524,6 +591,7 @@ void Chainstate::mark_failed(BlockNode* node) {
     }
     for (auto it = m_candidates.begin(); it != m_candidates.end();)
         it = (*it)->failed() ? m_candidates.erase(it) : std::next(it);
+    recount_headers();
     (void)m_store.put_index(records);  // best effort: a lost mark only means re-validation
 }
 
@@ -601,6 +669,13 @@ HeadersAcceptance Chainstate::accept_headers(std::span<const BlockHeader> header
         return out;
     }
     BlockNode* parent = first_parent->second.get();
+    // At the cap, only a run that ends with more work than the best header gets in.
+    bool over_cap_allowed = false;
+    if (m_header_only >= m_options.max_header_only) {
+        Uint256 work = parent->chain_work;
+        for (const BlockHeader& h : headers) work += block_work(h.bits);
+        over_cap_allowed = !m_best_header || work > m_best_header->chain_work;
+    }
     auto fail = [&](Rejection r) {
         out.outcome = HeadersOutcome::Rejected;
         out.rejection = std::move(r);
@@ -611,7 +686,8 @@ HeadersAcceptance Chainstate::accept_headers(std::span<const BlockHeader> header
             return fail(reject("headers-not-continuous", "a header does not follow the one before it", Fault::Decode));
         const Hash256 hash = header.hash();
         if (auto it = m_nodes.find(hash); it != m_nodes.end()) {
-            if (it->second->failed()) return fail(reject("duplicate-invalid", "header of a block known invalid"));
+            if (it->second->failed())
+                return fail(reject("duplicate-invalid", "header of a block known invalid", Fault::KnownInvalid));
             parent = it->second.get();
             out.last = hash;
             continue;
@@ -619,7 +695,7 @@ HeadersAcceptance Chainstate::accept_headers(std::span<const BlockHeader> header
         if (parent->failed()) return fail(reject("bad-prevblk", "header descends from an invalid block"));
         if (auto s = check_block_header(header, m_params); !s) return fail(s.error());
         if (auto s = check_header_in_context(header, parent); !s) return fail(s.error());
-        if (m_header_only >= kMaxHeaderOnly)
+        if (m_header_only >= m_options.max_header_only && !over_cap_allowed)
             return fail(reject("too-many-headers", "the header tree holds too many blocks without bodies", Fault::Policy));
         parent = add_node(header, hash, parent, 0);
         out.last = hash;
@@ -630,8 +706,16 @@ HeadersAcceptance Chainstate::accept_headers(std::span<const BlockHeader> header
 }
 
 HeaderEntry Chainstate::entry_of(const BlockNode* node) const {
-    return {node->hash,         node->header.prev_hash, node->height, node->chain_work,
-            node->has_data(),   node->failed(),         is_on_active_chain_locked(node)};
+    HeaderEntry e;
+    e.hash = node->hash;
+    e.prev_hash = node->header.prev_hash;
+    e.height = node->height;
+    e.chain_work = node->chain_work;
+    e.have_data = node->has_data();
+    e.body_waiting = !e.have_data && m_orphans.contains(node->hash);
+    e.failed = node->failed();
+    e.on_active_chain = is_on_active_chain_locked(node);
+    return e;
 }
 
 std::optional<HeaderEntry> Chainstate::header(const Hash256& hash) const {

@@ -10,6 +10,7 @@
 #include "storage/ledger_store.h"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,7 @@ struct HeaderEntry {
     uint64_t height = 0;
     Uint256 chain_work;
     bool have_data = false;
+    bool body_waiting = false;  // the body arrived and waits in the orphan pool for its parent's
     bool failed = false;
     bool on_active_chain = false;
 };
@@ -86,11 +88,16 @@ struct ChainTipEntry {  // for getchaintips
     std::string status;  // active, valid-fork, valid-headers, invalid
 };
 
+// Header-only nodes the tree holds before it takes only runs with more work (see
+// Chainstate::accept_headers).
+inline constexpr size_t kMaxHeaderOnly = 200'000;
+
 class Chainstate {
 public:
     struct Options {
         size_t max_orphans = 100;
         size_t max_orphan_bytes = 20'000'000;
+        size_t max_header_only = kMaxHeaderOnly;  // see accept_headers
         unsigned verify_threads = 0;  // 0: one per core
         std::function<uint64_t()> clock;  // seconds since the epoch; defaults to the system clock
     };
@@ -112,9 +119,12 @@ public:
     // Adds a run of consecutive headers (each the parent of the next) to the header tree
     // after the header rules (proof of work, difficulty for its place, time); bodies follow
     // later through accept_block. Header-only nodes live in memory: after a restart they
-    // are fetched again. At most `kMaxHeaderOnly` of them (rejection "too-many-headers").
+    // are fetched again (bounded: see below).
+    // Past `Options::max_header_only` header-only nodes, a run is accepted only when its last header
+    // has more work than the best header so far (the chain everyone follows always does;
+    // a pile of cheap side branches does not), so the tree stays bounded without ever
+    // refusing the most-work chain.
     HeadersAcceptance accept_headers(std::span<const BlockHeader> headers);
-    static constexpr size_t kMaxHeaderOnly = 200'000;
 
     // Header tree readers (they wait for an activation in progress).
     std::optional<HeaderEntry> header(const Hash256& hash) const;
@@ -128,7 +138,7 @@ public:
     // Bits and minimum time for a block on top of the current tip.
     uint32_t next_bits() const;
     uint64_t orphan_count() const;
-    // Height of the highest block we hold that is not known invalid.
+    // Height of the most-work header that is not known invalid (its body may be missing).
     uint64_t best_header_height() const { return m_best_height.load(); }
     // True while the tip is more than a day old (still catching up).
     bool initial_block_download() const { return m_initial_download.load(); }
@@ -149,6 +159,10 @@ private:
     Status reindex_locked();
     BlockNode* add_node(const BlockHeader& header, const Hash256& hash, BlockNode* parent, uint32_t status);
     HeaderEntry entry_of(const BlockNode* node) const;
+    // Recomputes the header-only count and the best header by a scan (after load, reindex
+    // and failures, which are rare).
+    void recount_headers();
+    void note_header(BlockNode* node);
     Status check_header_in_context(const BlockHeader& header, const BlockNode* parent) const;
     // `checked`: the block's signature job, started while it waited in the orphan pool.
     BlockAcceptance accept_one(const Block& block, std::vector<Hash256>& connected_parents,
@@ -161,6 +175,8 @@ private:
     Status disconnect_tip();
     void mark_failed(BlockNode* node);
     void publish_tip();
+    void log_tip_change(const BlockNode* old_tip, size_t disconnected, size_t connected,
+                        std::chrono::steady_clock::time_point started) const;
     uint64_t median_time_past(const BlockNode* node) const;
     Status persist(BlockNode* node);
     uint64_t now() const;
@@ -189,7 +205,9 @@ private:
     std::atomic<bool> m_initial_download{true};
     std::optional<std::pair<Hash256, Rejection>> m_last_failure;  // why the last block failed to connect
     uint64_t m_next_sequence = 1;
+    size_t m_last_connected_transfers = 0;
     size_t m_header_only = 0;  // nodes in m_nodes without a body that are not failed
+    BlockNode* m_best_header = nullptr;  // most work, not failed
     storage::LedgerCounts m_counts;
     std::vector<ChainNotifications*> m_subscribers;
     std::unique_ptr<SignatureChecker> m_checker;

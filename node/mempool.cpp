@@ -1,6 +1,8 @@
 // The mempool's indexes, admission rules, block selection and reaction to chain changes; see mempool.h.
 #include "node/mempool.h"
 
+#include "node/log.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -371,6 +373,7 @@ struct Mempool::Impl {
         const std::vector<Hash256> txids = block.txids();  // hashed before taking the lock
         const std::vector<AccountId> touched = touched_accounts(block);
         std::lock_guard lock(mutex);
+        const size_t before = entries.size();
         bool changed = false;
         for (size_t i = 1; i < txids.size(); ++i) {
             if (!entries.count(txids[i])) continue;
@@ -380,6 +383,8 @@ struct Mempool::Impl {
         dirty.insert(touched.begin(), touched.end());
         ++chain_epoch;
         if (changed) ++generation;
+        FINCH_DEBUG(Mempool, "block " + block.hash().to_hex() + " confirmed " + std::to_string(before - entries.size()) +
+                                 " pool transactions; " + std::to_string(entries.size()) + " left");
     }
 
     void block_disconnected(const Block& block) {
@@ -388,6 +393,8 @@ struct Mempool::Impl {
         stash.insert(stash.end(), block.txs.begin(), block.txs.end());
         dirty.insert(touched.begin(), touched.end());
         ++chain_epoch;
+        FINCH_DEBUG(Mempool, "block " + block.hash().to_hex() + " disconnected: " + std::to_string(block.txs.size()) +
+                                 " transfers return to the pool");
     }
 
     void tip_changed(const TipInfo& tip) {
@@ -498,7 +505,15 @@ Mempool::Mempool(const storage::LedgerStore& store, const ChainParams& params, S
 Mempool::~Mempool() = default;
 
 AdmitResult Mempool::accept(const Transaction& tx, uint64_t now, uint64_t tip_height) {
-    return m_impl->accept(tx, now, tip_height);
+    AdmitResult r = m_impl->accept(tx, now, tip_height);
+    if (Logger::instance().enabled(LogCategory::Mempool)) {
+        if (r.ok())
+            Logger::instance().write(LogCategory::Mempool, std::string(r.kind == AdmitKind::Replaced ? "replaced with " : "accepted ") +
+                                                               r.txid.to_hex() + " (" + std::to_string(size()) + " in the pool)");
+        else if (r.rejection)
+            Logger::instance().write(LogCategory::Mempool, "rejected " + r.txid.to_hex() + ": " + r.rejection->to_string());
+    }
+    return r;
 }
 
 size_t Mempool::expire(uint64_t now) { return m_impl->expire(now); }

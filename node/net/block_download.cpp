@@ -33,26 +33,26 @@ void BlockDownload::peer_has(PeerId peer, const Hash256& hash) {
         s.unresolved_best = hash;
         return;
     }
-    if (entry->failed) return;
+    update_best(s, *entry);
+}
+
+// A block becomes the peer's best known one when it has more work than the current one,
+// or when the current one turned out invalid.
+void BlockDownload::update_best(PeerState& s, const node::HeaderEntry& entry) {
+    if (entry.failed) return;
     if (s.best) {
         auto current = m_tree.header(*s.best);
-        if (current && current->chain_work >= entry->chain_work) return;
+        if (current && !current->failed && current->chain_work >= entry.chain_work) return;
     }
-    s.best = hash;
+    s.best = entry.hash;
 }
 
 void BlockDownload::resolve_best(PeerState& s) {
     if (!s.unresolved_best) return;
-    const Hash256 hash = *s.unresolved_best;
-    auto entry = m_tree.header(hash);
+    auto entry = m_tree.header(*s.unresolved_best);
     if (!entry) return;
     s.unresolved_best.reset();
-    if (entry->failed) return;
-    if (s.best) {
-        auto current = m_tree.header(*s.best);
-        if (current && current->chain_work >= entry->chain_work) return;
-    }
-    s.best = hash;
+    update_best(s, *entry);
 }
 
 std::optional<node::HeaderEntry> BlockDownload::best_known(PeerId peer) const {
@@ -98,7 +98,8 @@ std::vector<Hash256> BlockDownload::next_requests(PeerId peer, SteadyClock::time
             if (e.have_data) continue;
             if (!first_missing) first_missing = e.height;
             if (e.height >= *first_missing + m_options.window) return out;
-            if (m_in_flight.count(e.hash)) continue;
+            // Waiting in the orphan pool for its parent: held, not to be fetched again.
+            if (e.body_waiting || m_in_flight.count(e.hash)) continue;
             if (auto r = s.refused.find(e.hash); r != s.refused.end()) {
                 if (r->second > now) continue;
                 s.refused.erase(r);
@@ -141,9 +142,10 @@ bool BlockDownload::not_found(PeerId peer, const Hash256& hash, SteadyClock::tim
     auto it = m_peers.find(peer);
     if (it == m_peers.end()) return false;
     const bool asked = it->second.in_flight.erase(hash) != 0;
-    if (asked) m_in_flight.erase(hash);
+    if (!asked) return false;  // nothing to learn (and nothing to store) from an unasked notfound
+    m_in_flight.erase(hash);
     refuse(it->second, hash, now);
-    return asked;
+    return true;
 }
 
 void BlockDownload::release(const Hash256& hash) {

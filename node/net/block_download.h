@@ -79,7 +79,7 @@ public:
     // A block arrived from `peer`; true when it had been asked of that peer.
     bool received(PeerId peer, const Hash256& hash);
     // The peer said it does not have the block: it is not asked again for it for a while.
-    // True when the block had been asked of that peer.
+    // True when the block had been asked of that peer (an unasked notfound changes nothing).
     bool not_found(PeerId peer, const Hash256& hash, SteadyClock::time_point now);
     // The block failed in transit (a mutated body): free it for another peer.
     void release(const Hash256& hash);
@@ -102,6 +102,7 @@ private:
         uint64_t delivered = 0;
     };
     void resolve_best(PeerState& s);
+    void update_best(PeerState& s, const node::HeaderEntry& entry);
     void refuse(PeerState& s, const Hash256& hash, SteadyClock::time_point now);
 
     const BlockTreeView& m_tree;

@@ -85,9 +85,9 @@ void Connection::read_payload(FrameHeader header) {
 void Connection::send(const Message& m) {
     if (m_closed) return;
     Bytes frame = encode_frame(m, m_magic);
-    m_sent_per_command[static_cast<uint8_t>(command_of(m))] += frame.size();
     m_queued_bytes += frame.size();
     if (m_queued_bytes > m_limits.max_send_queue_bytes) return close("send queue full");
+    m_sent_per_command[static_cast<uint8_t>(command_of(m))] += frame.size();
     m_send_queue.push_back(std::move(frame));
     if (!m_writing) write_next();
 }

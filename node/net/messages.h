@@ -13,7 +13,9 @@
 
 namespace finch::net {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// 2: compact blocks (sendcmpct, cmpctblock, getblocktxn, blocktxn, getdata type 3).
+inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kCompactBlocksVersion = 2;  // the first version that speaks them
 inline constexpr uint32_t kMinProtocolVersion = 1;
 inline constexpr size_t kFrameHeaderSize = 4 + 1 + 4 + 4;  // magic, command, length, checksum
 inline constexpr size_t kMaxPayloadBytes = 2'000'000;      // a full block plus room

@@ -33,8 +33,8 @@ struct PeerStats {
     int64_t synced_headers = -1;  // height of the peer's best block we know of, -1 if none
     uint64_t synced_blocks = 0;   // blocks it delivered that we accepted
     bool whitelisted = false;
-    bool high_bandwidth_to = false;    // we send it compact blocks unasked
-    bool high_bandwidth_from = false;  // it sends us compact blocks unasked
+    bool high_bandwidth_to = false;    // we chose it to send us compact blocks unasked
+    bool high_bandwidth_from = false;  // it chose us to send it compact blocks unasked
 };
 
 // Compact block relay figures since start-up.

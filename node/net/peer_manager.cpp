@@ -73,14 +73,37 @@ PeerManager::PeerManager(node::Chainstate& chain, node::Mempool& mempool, const 
       m_blocks(m_tree, m_options.blocks),
       m_txs(m_options.txs) {
     m_local_nonce = m_rng();
-    for (const auto& a : m_options.addnode) m_addnodes.insert(a);
     if (auto b = m_chain.store().get_meta(kAddrBookKey)) m_addrbook = AddressBook::deserialize(*b);
     if (auto b = m_chain.store().get_meta(kBanListKey)) m_bans = BanList::deserialize(*b);
 }
 
 PeerManager::~PeerManager() { stop(); }
 
+// A peer named by the operator (--connect, --addnode, RPC addnode) as the endpoint string
+// the address book uses. Identities are parsed, but pinning and discovery by identity come
+// with the authenticated transport: until then they are refused rather than ignored.
+Result<std::string> PeerManager::operator_peer(const std::string& text) const {
+    auto a = parse_peer_address(text, m_params.default_port);
+    if (!a) return a.error();
+    if (a->identity)
+        return reject("invalid-address", "'" + text + "': peers named by identity need the authenticated transport, "
+                      "which this version does not have yet", Fault::Policy);
+    return a->endpoint();
+}
+
 Status PeerManager::start() {
+    for (auto* list : {&m_options.connect, &m_options.addnode}) {
+        for (std::string& entry : *list) {
+            auto endpoint = operator_peer(entry);
+            if (!endpoint)
+                return reject(endpoint.error().code,
+                              std::string(list == &m_options.connect ? "--connect " : "--addnode ") +
+                                  endpoint.error().detail,
+                              Fault::Decode);
+            entry = *endpoint;
+        }
+    }
+    for (const auto& a : m_options.addnode) m_addnodes.insert(a);
     if (m_options.listen) {
         boost::system::error_code ec;
         auto address = asio::ip::make_address(m_options.bind, ec);
@@ -218,7 +241,11 @@ void PeerManager::add_peer(tcp::socket socket, bool inbound, std::optional<NetAd
 void PeerManager::on_closed(const std::shared_ptr<Connection>& c, const std::string& reason) {
     auto it = m_peers.find(c->id());
     if (it == m_peers.end()) return;
-    FINCH_DEBUG(Net, "peer " + std::to_string(c->id()) + " disconnected: " + reason);
+    // Peers that completed the handshake are worth a line; failed attempts only in [net].
+    if (it->second->ready)
+        FINCH_LOG("p2p: peer " + std::to_string(c->id()) + " " + it->second->ip + " disconnected: " + reason);
+    else
+        FINCH_DEBUG(Net, "peer " + std::to_string(c->id()) + " disconnected: " + reason);
     it->second->ready = false;
     // What it was fetching goes to other peers.
     m_blocks.remove_peer(c->id());
@@ -364,8 +391,9 @@ void PeerManager::on_handshake(Peer& p) {
         m_addrbook.mark_success(p.addr, now_seconds());
         p.conn->send(GetAddrMsg{});
     }
-    // Compact blocks: supported, not yet in high-bandwidth mode (chosen by who delivers blocks).
-    p.conn->send(SendCmpctMsg{false, kCompactBlockVersion});
+    // Compact blocks: supported, not yet in high-bandwidth mode (chosen by who delivers
+    // blocks). Never to a peer of an older version: it would take the message as malformed.
+    if (p.version->version >= kCompactBlocksVersion) p.conn->send(SendCmpctMsg{false, kCompactBlockVersion});
     // Whichever side has more work, both learn it now: inbound or outbound, after any
     // reconnection or restart.
     send_getheaders(p);
@@ -433,13 +461,33 @@ void PeerManager::check_stalls() {
         if (Peer* p = peer_by_id(id)) p->conn->close("stalled block download");
     send_tx_requests(m_txs.expire(now));
     schedule_downloads();
-    // Progress while catching up.
+    log_sync_progress();
+}
+
+// Every 10 s while catching up: where we are, how fast, and when we expect to be done.
+void PeerManager::log_sync_progress() {
     const node::TipInfo tip = m_chain.tip();
     const uint64_t headers = m_chain.best_header_height();
-    if (m_chain.initial_block_download() && headers > tip.height && tip.height != m_last_progress_log) {
-        m_last_progress_log = tip.height;
-        FINCH_LOG("sync: height " + std::to_string(tip.height) + " of " + std::to_string(headers) + " headers");
+    const auto now = Clock::now();
+    if (!m_chain.initial_block_download() || headers <= tip.height) {
+        m_progress = {};
+        return;
     }
+    if (!m_progress.since) {
+        m_progress = {now, tip.height, now};
+        return;
+    }
+    if (now - m_progress.last_log < std::chrono::seconds(10)) return;
+    const double seconds = std::chrono::duration<double>(now - *m_progress.since).count();
+    const double rate = seconds > 0 ? static_cast<double>(tip.height - std::min(tip.height, m_progress.from)) / seconds : 0;
+    std::string eta = "unknown";
+    if (rate > 0) eta = std::to_string(static_cast<uint64_t>(static_cast<double>(headers - tip.height) / rate)) + " s";
+    char line[160];
+    std::snprintf(line, sizeof line, "sync: height %llu of %llu headers (%.1f%%), %.1f blocks/s, about %s left",
+                  static_cast<unsigned long long>(tip.height), static_cast<unsigned long long>(headers),
+                  100.0 * static_cast<double>(tip.height) / static_cast<double>(headers), rate, eta.c_str());
+    FINCH_LOG(line);
+    m_progress.last_log = now;
 }
 
 void PeerManager::send_pings() {
@@ -489,8 +537,8 @@ std::vector<PeerStats> PeerManager::peers() {
             if (auto best = m_blocks.best_known(id)) i.synced_headers = static_cast<int64_t>(best->height);
             i.synced_blocks = p->synced_blocks;
             i.whitelisted = p->whitelisted;
-            i.high_bandwidth_to = p->compact_to;
-            i.high_bandwidth_from = p->compact_from;
+            i.high_bandwidth_to = p->compact_from;  // Bitcoin Core: we chose it
+            i.high_bandwidth_from = p->compact_to;  // it chose us
             out.push_back(std::move(i));
         }
         return out;
@@ -516,10 +564,12 @@ NetStats PeerManager::stats() {
 
 NetTotals PeerManager::totals() { return {m_counters->bytes_recv.load(), m_counters->bytes_sent.load()}; }
 
-Status PeerManager::add_node(const std::string& address, const std::string& command) {
-    auto addr = NetAddress::parse(address);
-    if (!addr) return reject("bad-address", "'" + address + "' is not IP:PORT", Fault::Decode);
-    return run_on_io([this, address, command, a = *addr]() -> Status {
+Status PeerManager::add_node(const std::string& text, const std::string& command) {
+    auto endpoint = operator_peer(text);
+    if (!endpoint) return reject("invalid-address", endpoint.error().detail, Fault::Decode);
+    auto addr = NetAddress::parse(*endpoint);
+    if (!addr) return reject("invalid-address", "'" + text + "' is not a peer address", Fault::Decode);
+    return run_on_io([this, address = *endpoint, command, a = *addr]() -> Status {
         if (command == "add") {
             if (!m_addnodes.insert(address).second)
                 return reject("node-already-added", "node already added", Fault::Policy);

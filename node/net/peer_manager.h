@@ -18,6 +18,7 @@
 #include "node/net/connection.h"
 #include "node/net/known_inventory.h"
 #include "node/net/net_types.h"
+#include "node/net/peer_address.h"
 #include "node/net/tx_download.h"
 
 #include <boost/asio.hpp>
@@ -136,6 +137,7 @@ private:
     auto run_on_io(F f) -> decltype(f());
 
     // peer_manager.cpp: connections, handshake, timers.
+    Result<std::string> operator_peer(const std::string& text) const;
     void accept_next();
     void connect_to(const NetAddress& addr, bool addnode);
     void add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode);
@@ -143,6 +145,7 @@ private:
     void fill_outbound();
     void check_stalls();
     void send_pings();
+    void log_sync_progress();
     void persist();
     Peer* peer_of(const std::shared_ptr<Connection>& c);
     Peer* peer_by_id(uint64_t id);
@@ -225,7 +228,11 @@ private:
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;
     std::chrono::steady_clock::time_point m_last_persist = std::chrono::steady_clock::now();
-    uint64_t m_last_progress_log = 0;
+    struct SyncProgress {
+        std::optional<std::chrono::steady_clock::time_point> since;  // when catching up began
+        uint64_t from = 0;                                          // our height then
+        std::chrono::steady_clock::time_point last_log;
+    } m_progress;
 };
 
 }  // namespace finch::net

@@ -2,6 +2,7 @@
 // docs/protocol.md.
 #include "node/net/peer_manager.h"
 
+#include "consensus/validation.h"
 #include "node/log.h"
 
 namespace finch::net {
@@ -77,13 +78,17 @@ void PeerManager::handle(Peer& p, HeadersMsg&& m) {
             return send_getheaders(p);
         case node::HeadersOutcome::Rejected:
             if (peer_at_fault(*r.rejection)) return misbehaving(p, Misbehavior::InvalidHeader, r.rejection->to_string());
+            // Headers of a block already known invalid: no news, perhaps relayed honestly
+            // before validation; repeated, a nuisance.
+            if (r.rejection->fault == Fault::KnownInvalid && unrequested(p))
+                return misbehaving(p, Misbehavior::UnrequestedFlood, "headers of invalid blocks");
             FINCH_DEBUG(Net, "headers from peer " + std::to_string(p.conn->id()) +
                                  " not accepted: " + r.rejection->to_string());
             break;
         case node::HeadersOutcome::Accepted:
             p.unconnecting_headers = 0;
-            // Ask for more only when this reply taught us something (no endless re-downloads).
-            if (m.headers.size() == kMaxHeaders && r.added > 0 && r.last) send_getheaders(p, *r.last);
+            // A full reply: the peer has more (even when another peer sent us these first).
+            if (m.headers.size() == kMaxHeaders && r.last) send_getheaders(p, *r.last);
             break;
     }
     schedule_downloads();
@@ -144,6 +149,8 @@ void PeerManager::process_block(Peer& p, const Block& block, bool via_compact) {
             // (BIP152 high bandwidth): only its header vouches for it, and that was checked.
             if (why.fault == Fault::Consensus && !via_compact)
                 return misbehaving(p, Misbehavior::InvalidBlock, hash.to_hex() + ": " + why.to_string());
+            if (why.fault == Fault::KnownInvalid && unrequested(p))
+                return misbehaving(p, Misbehavior::UnrequestedFlood, "blocks known invalid");
             // A far-future time may be our clock's fault; a mutated body, corruption in
             // transit: fetch the block again elsewhere, and drop a peer that mutates blocks.
             FINCH_DEBUG(Net, "block " + hash.to_hex() + " from peer " + std::to_string(p.conn->id()) +
@@ -158,17 +165,19 @@ void PeerManager::process_block(Peer& p, const Block& block, bool via_compact) {
 // Sends a block asked for by getdata (whole, or compact when recent); unknown ones are
 // collected for a notfound.
 void PeerManager::send_block(Peer& p, const InvItem& item, std::vector<InvItem>& missing) {
-    auto block = m_chain.store().read_block(item.hash);
+    // A block found invalid is kept on disk but never served: it would look like our
+    // endorsement of it.
+    auto rec = m_chain.store().read_index(item.hash);
+    auto block = rec && !(rec->status & (storage::kFailed | storage::kFailedParent))
+                     ? m_chain.store().read_block(item.hash)
+                     : std::nullopt;
     if (!block) {
         missing.push_back(item);
         return;
     }
     p.known.insert(item.hash);
-    if (item.type == InvType::CompactBlock) {
-        auto rec = m_chain.store().read_index(item.hash);
-        if (rec && rec->height + kMaxCompactDepth >= m_chain.tip().height)
-            return p.conn->send(make_compact_block(*block, m_rng()));
-    }
+    if (item.type == InvType::CompactBlock && rec->height + kMaxCompactDepth >= m_chain.tip().height)
+        return p.conn->send(make_compact_block(*block, m_rng()));
     p.conn->send(BlockMsg{std::move(*block)});
 }
 
@@ -210,12 +219,20 @@ void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
         return misbehaving(p, Misbehavior::UnrequestedFlood, "compact blocks");
     // The header first: its proof of work and place, as if announced in a headers message.
     const node::HeadersAcceptance hr = m_chain.accept_headers(std::span<const BlockHeader>(&m.header, 1));
-    if (hr.outcome == node::HeadersOutcome::UnknownParent) return send_getheaders(p);
+    if (hr.outcome == node::HeadersOutcome::UnknownParent) {
+        if (++p.unconnecting_headers > kMaxUnconnectingHeaders)
+            return misbehaving(p, Misbehavior::UnconnectingHeaders, "compact blocks");
+        return send_getheaders(p);
+    }
     if (hr.outcome == node::HeadersOutcome::Rejected) {
+        // A header already known invalid is not punished here: honest peers relay compact
+        // blocks before validating them.
         if (peer_at_fault(*hr.rejection))
             return misbehaving(p, Misbehavior::InvalidHeader, hr.rejection->to_string());
         return;
     }
+    // Already being rebuilt from this peer: a repeat would only cost a mempool pass.
+    if (p.pending_compact && p.pending_compact->hash == hash) return;
     m_blocks.peer_has(p.conn->id(), hash);
     auto entry = m_chain.header(hash);
     auto parent = m_chain.header(m.header.prev_hash);
@@ -271,6 +288,8 @@ void PeerManager::finish_compact(Peer& p, PartialBlock& partial, bool after_roun
 }
 
 void PeerManager::handle(Peer& p, GetBlockTxnMsg&& m) {
+    auto rec = m_chain.store().read_index(m.block_hash);
+    if (!rec || (rec->status & (storage::kFailed | storage::kFailedParent))) return;  // nothing to answer
     auto block = m_chain.store().read_block(m.block_hash);
     if (!block) return;  // pruned or never had it: nothing to answer (as Bitcoin Core)
     auto answer = answer_getblocktxn(*block, m);
@@ -302,8 +321,13 @@ void PeerManager::handle(Peer& p, BlockTxnMsg&& m) {
 void PeerManager::relay_before_validation(Peer& from, const Block& block) {
     if (m_chain.initial_block_download()) return;
     const Hash256 hash = block.hash();
+    // Only a block on our tip (the one we are about to connect), whose context-free rules
+    // hold (its header's were checked when it arrived).
+    const node::TipInfo tip = m_chain.tip();
+    if (block.header.prev_hash != tip.hash) return;
     auto entry = m_chain.header(hash);
-    if (!entry || entry->chain_work <= m_chain.tip().chain_work) return;
+    if (!entry || entry->failed || entry->chain_work <= tip.chain_work) return;
+    if (!check_block(block, m_params)) return;
     std::optional<std::vector<Hash256>> txids;
     std::optional<CmpctBlockMsg> shared;
     const uint64_t nonce = m_rng();

@@ -21,14 +21,24 @@ bool TxDownload::announced(PeerId peer, const Hash256& txid, SteadyClock::time_p
     auto known = m_announcers.find(txid);
     if (known == m_announcers.end()) {
         if (m_announcers.size() >= m_options.max_tracked) return false;  // bounded memory
-        known = m_announcers.emplace(txid, std::vector<PeerId>{}).first;
+        known = m_announcers.emplace(txid, Announced{{}, now}).first;
     }
-    auto& announcers = known->second;
+    auto& announcers = known->second.peers;
     if (std::find(announcers.begin(), announcers.end(), peer) == announcers.end() &&
-        announcers.size() < m_options.max_announcers)
+        announcers.size() < m_options.max_announcers) {
         announcers.push_back(peer);
+        p->second.announced.insert(txid);
+    }
     if (being_fetched(txid)) return false;
     return request(peer, p->second, txid, now);
+}
+
+void TxDownload::forget(const Hash256& txid) {
+    auto it = m_announcers.find(txid);
+    if (it == m_announcers.end()) return;
+    for (PeerId id : it->second.peers)
+        if (auto p = m_peers.find(id); p != m_peers.end()) p->second.announced.erase(txid);
+    m_announcers.erase(it);
 }
 
 bool TxDownload::received(PeerId peer, const Hash256& txid) {
@@ -40,7 +50,7 @@ bool TxDownload::received(PeerId peer, const Hash256& txid) {
             if (auto other = m_peers.find(f->second); other != m_peers.end()) other->second.in_flight.erase(txid);
         m_fetcher.erase(f);
     }
-    m_announcers.erase(txid);
+    forget(txid);
     return asked;
 }
 
@@ -48,15 +58,16 @@ void TxDownload::hand_over(const Hash256& txid, PeerId from, SteadyClock::time_p
     m_fetcher.erase(txid);
     auto it = m_announcers.find(txid);
     if (it == m_announcers.end()) return;
-    std::erase(it->second, from);
-    for (PeerId next : it->second) {
+    std::erase(it->second.peers, from);
+    if (auto p = m_peers.find(from); p != m_peers.end()) p->second.announced.erase(txid);
+    for (PeerId next : it->second.peers) {
         auto p = m_peers.find(next);
         if (p != m_peers.end() && request(next, p->second, txid, now)) {
             out.emplace_back(next, txid);
             return;
         }
     }
-    if (it->second.empty()) m_announcers.erase(it);
+    if (it->second.peers.empty()) m_announcers.erase(it);
 }
 
 std::vector<TxDownload::Request> TxDownload::not_found(PeerId peer, const Hash256& txid, SteadyClock::time_point now) {
@@ -72,8 +83,16 @@ std::vector<TxDownload::Request> TxDownload::remove_peer(PeerId peer, SteadyCloc
     auto p = m_peers.find(peer);
     if (p == m_peers.end()) return out;
     auto in_flight = std::move(p->second.in_flight);
+    auto announced = std::move(p->second.announced);
     m_peers.erase(p);
     for (const auto& [txid, when] : in_flight) hand_over(txid, peer, now, out);
+    // Everything else it announced loses it as a source; entries left with none go.
+    for (const Hash256& txid : announced) {
+        auto it = m_announcers.find(txid);
+        if (it == m_announcers.end()) continue;
+        std::erase(it->second.peers, peer);
+        if (it->second.peers.empty() && !being_fetched(txid)) m_announcers.erase(it);
+    }
     return out;
 }
 
@@ -90,6 +109,22 @@ std::vector<TxDownload::Request> TxDownload::expire(SteadyClock::time_point now)
             it = s.in_flight.erase(it);
         }
     for (const auto& [id, txid] : timed_out) hand_over(txid, id, now, out);
+    // Announced while every announcer had its requests full: ask now, or give up.
+    std::vector<Hash256> stale;
+    for (auto& [txid, a] : m_announcers) {
+        if (being_fetched(txid)) continue;
+        bool asked = false;
+        for (PeerId id : a.peers) {
+            auto p = m_peers.find(id);
+            if (p != m_peers.end() && request(id, p->second, txid, now)) {
+                out.emplace_back(id, txid);
+                asked = true;
+                break;
+            }
+        }
+        if (!asked && now - a.first_seen >= m_options.request_timeout) stale.push_back(txid);
+    }
+    for (const Hash256& txid : stale) forget(txid);
     return out;
 }
 

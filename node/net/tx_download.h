@@ -43,7 +43,8 @@ public:
     bool received(PeerId peer, const Hash256& txid);
     // The peer does not have it: the request moves on.
     std::vector<Request> not_found(PeerId peer, const Hash256& txid, SteadyClock::time_point now);
-    // Requests older than the timeout move on.
+    // Requests older than the timeout move on; transactions nobody could be asked for yet
+    // (every announcer was busy) are asked now, or forgotten after the timeout.
     std::vector<Request> expire(SteadyClock::time_point now);
 
     void rejected(const Hash256& txid);
@@ -56,15 +57,22 @@ private:
     struct PeerState {
         std::map<Hash256, SteadyClock::time_point> in_flight;
         KnownInventory requested;
+        std::unordered_set<Hash256, Hash256Hasher> announced;  // its entries in m_announcers
         explicit PeerState(size_t n) : requested(n) {}
     };
+    struct Announced {
+        std::vector<PeerId> peers;
+        SteadyClock::time_point first_seen;
+    };
+    // Forgets a transaction: its announcers no longer list it.
+    void forget(const Hash256& txid);
     bool request(PeerId peer, PeerState& s, const Hash256& txid, SteadyClock::time_point now);
     // Asks the next announcer after `from` failed; appends the request it made, if any.
     void hand_over(const Hash256& txid, PeerId from, SteadyClock::time_point now, std::vector<Request>& out);
 
     Options m_options;
     std::map<PeerId, PeerState> m_peers;
-    std::unordered_map<Hash256, std::vector<PeerId>, Hash256Hasher> m_announcers;
+    std::unordered_map<Hash256, Announced, Hash256Hasher> m_announcers;
     std::unordered_map<Hash256, PeerId, Hash256Hasher> m_fetcher;  // the one peer asked now
     std::unordered_set<Hash256, Hash256Hasher> m_recent_rejects;
     std::deque<Hash256> m_recent_rejects_order;

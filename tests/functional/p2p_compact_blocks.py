@@ -116,8 +116,9 @@ def case_warm(a, b, raws, miner):
                what="node B's mempool to hold the 1,000 transfers")
     gossip = time.monotonic() - t0
     # B chose A as a high-bandwidth peer after the warm-up block: A pushes cmpctblock unasked.
-    assert b.rpc("getpeerinfo")[0]["bip152_hb_from"], b.rpc("getpeerinfo")
-    assert a.rpc("getpeerinfo")[0]["bip152_hb_to"], a.rpc("getpeerinfo")
+    # (Bitcoin Core's meaning: bip152_hb_to on B = B chose A; bip152_hb_from on A = A was chosen.)
+    assert b.rpc("getpeerinfo")[0]["bip152_hb_to"], b.rpc("getpeerinfo")
+    assert a.rpc("getpeerinfo")[0]["bip152_hb_from"], a.rpc("getpeerinfo")
 
     before, stats_before = recv_per_msg(b), compact_stats(b)
     t1 = time.monotonic()
@@ -365,7 +366,7 @@ def test(h):
         # peer B asks for high-bandwidth compact blocks.
         warm = a.rpc("generatetoaddress", 1, miner)[0]
         wait_until(lambda: b.rpc("getbestblockhash") == warm, 30, what="node B at the warm-up block")
-        wait_until(lambda: b.rpc("getpeerinfo")[0]["bip152_hb_from"] and a.rpc("getpeerinfo")[0]["bip152_hb_to"],
+        wait_until(lambda: b.rpc("getpeerinfo")[0]["bip152_hb_to"] and a.rpc("getpeerinfo")[0]["bip152_hb_from"],
                    10, what="B to choose A as a high-bandwidth peer")
         print(f"  setup: {time.monotonic() - start:.1f} s")
 

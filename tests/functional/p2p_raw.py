@@ -38,10 +38,10 @@ def frame(command, payload, magic=REGTEST_MAGIC, length=None):
     return magic + bytes([CMD[command]]) + struct.pack("<I", length) + sha256(payload)[:4] + payload
 
 
-def version_payload(genesis_hex=REGTEST_GENESIS, nonce=12345, height=0):
+def version_payload(genesis_hex=REGTEST_GENESIS, nonce=12345, height=0, version=2):
     genesis = bytes.fromhex(genesis_hex)[::-1]
     ua = b"/raw-test/"
-    return (struct.pack("<I", 1) + genesis + struct.pack("<Q", height) + bytes(32) +
+    return (struct.pack("<I", version) + genesis + struct.pack("<Q", height) + bytes(32) +
             struct.pack("<Q", 1) + struct.pack("<H", 0) + compact_size(len(ua)) + ua +
             struct.pack("<QQ", nonce, int(time.time())))
 

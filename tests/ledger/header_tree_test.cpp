@@ -143,6 +143,75 @@ TEST(HeaderTree, BranchAndForkPointFollowTheRightBranch) {
     EXPECT_EQ(l.chain->fork_point(a.back().hash())->hash, a.back().hash());
 }
 
+// `count` headers without bodies on `parent`; `tag` makes sibling runs differ.
+std::vector<BlockHeader> header_run(Parent parent, int count, uint64_t tag) {
+    std::vector<BlockHeader> out;
+    for (int i = 0; i < count; ++i) {
+        BlockHeader h;
+        h.prev_hash = parent.hash;
+        h.time = parent.time + 1;
+        h.bits = regtest_params().genesis.header.bits;
+        h.merkle_root.bytes[0] = static_cast<uint8_t>(tag);
+        regrind(h);
+        out.push_back(h);
+        parent = Parent{h.hash(), parent.height + 1, h.time};
+    }
+    return out;
+}
+
+TEST(HeaderTree, PastTheCapOnlyRunsWithMoreWorkGetIn) {
+    TempDir dir;
+    node::Chainstate::Options opts;
+    opts.max_header_only = 5;
+    Ledger l(dir.path(), opts);
+    auto best = header_run(Parent::genesis(), 5, 1);
+    ASSERT_EQ(l.chain->accept_headers(best).outcome, HeadersOutcome::Accepted);
+    // A cheap side branch is refused (policy, not the sender's fault) ...
+    auto side = header_run(Parent::genesis(), 3, 2);
+    auto r = l.chain->accept_headers(side);
+    ASSERT_EQ(r.outcome, HeadersOutcome::Rejected);
+    EXPECT_EQ(r.rejection->code, "too-many-headers");
+    EXPECT_EQ(r.rejection->fault, Fault::Policy);
+    // ... but the chain with the most work is never refused.
+    const Parent top{best.back().hash(), 5, best.back().time};
+    r = l.chain->accept_headers(header_run(top, 2, 1));
+    EXPECT_EQ(r.outcome, HeadersOutcome::Accepted);
+    EXPECT_EQ(l.chain->best_header_height(), 7u);
+    // A side run that ends with more work than the best gets in too.
+    r = l.chain->accept_headers(header_run(Parent::genesis(), 8, 3));
+    EXPECT_EQ(r.outcome, HeadersOutcome::Accepted);
+    EXPECT_EQ(l.chain->best_header_height(), 8u);
+}
+
+TEST(HeaderTree, HeadersBelowAnInvalidBodyFreeTheirRoom) {
+    TempDir dir;
+    node::Chainstate::Options opts;
+    opts.max_header_only = 3;
+    Ledger l(dir.path(), opts);
+    // A block whose body breaks a context-free rule, announced first by its header.
+    Block bad = make_block(Parent::genesis(), id_for(key_for("m")));
+    bad.txs.push_back(transfer(key_for("x"), id_for(key_for("y")), 0, 10, 0));  // amount zero
+    bad.header.merkle_root = bad.compute_merkle_root();
+    regrind(bad.header);
+    std::vector<BlockHeader> run{bad.header};
+    for (const auto& h : header_run(Parent::of(bad), 2, 4)) run.push_back(h);
+    ASSERT_EQ(l.chain->accept_headers(run).outcome, HeadersOutcome::Accepted);
+    EXPECT_EQ(l.chain->best_header_height(), 3u);
+    // Its body fails: the header and its descendants are invalid, and their room is free.
+    EXPECT_FALSE(l.chain->accept_block(bad).ok());
+    EXPECT_TRUE(l.chain->header(bad.hash())->failed);
+    EXPECT_TRUE(l.chain->header(run.back().hash())->failed);
+    EXPECT_EQ(l.chain->best_header_height(), 0u);
+    EXPECT_EQ(l.chain->accept_headers(header_run(Parent::genesis(), 3, 5)).outcome, HeadersOutcome::Accepted);
+    // Sent again, the invalid header is known invalid: no news, not the sender's fault alone.
+    auto again = l.chain->accept_headers(std::vector<BlockHeader>{bad.header});
+    EXPECT_EQ(again.rejection->fault, Fault::KnownInvalid);
+    // And the store reopens cleanly with those headers marked (their parents were never stored).
+    l.chain.reset();
+    l.chain = std::make_unique<node::Chainstate>(*l.store, regtest_params(), nullptr, opts);
+    EXPECT_TRUE(l.chain->load().ok());
+}
+
 TEST(HeaderTree, AncestorsThroughSkipPointersMatchTheParentWalk) {
     // Headers only (no bodies), so a long chain is cheap to build.
     TempDir dir;

@@ -49,6 +49,7 @@ public:
     }
     void set_data(const std::string& name) { m_nodes.at(id(name)).have_data = true; }
     void set_failed(const std::string& name) { m_nodes.at(id(name)).failed = true; }
+    void set_waiting(const std::string& name) { m_nodes.at(id(name)).body_waiting = true; }
     static Hash256 id(const std::string& name) { return sha256(ByteSpan(reinterpret_cast<const uint8_t*>(name.data()), name.size())); }
 
     std::optional<node::HeaderEntry> header(const Hash256& hash) const override {
@@ -164,8 +165,9 @@ TEST_F(BlockDownloadTest, NotFoundMovesTheBlockToAnotherPeerOfThatBranchNeverBac
     EXPECT_TRUE(download.not_found(1, FakeTree::id("c1"), t0));
     EXPECT_TRUE(download.next_requests(1, t0).empty()) << "asked the same peer again at once";
     EXPECT_EQ(download.next_requests(2, t0), names({"c1"}));
-    // A notfound for something never asked is remembered but reports so.
+    // A notfound for something never asked changes nothing.
     EXPECT_FALSE(download.not_found(2, FakeTree::id("c2"), t0));
+    EXPECT_TRUE(download.received(1, FakeTree::id("c2")));
 }
 
 TEST_F(BlockDownloadTest, ARefusalIsForgottenAfterAWhileOrWhenThePeerAnnouncesTheBlock) {
@@ -237,6 +239,25 @@ TEST_F(BlockDownloadTest, BestKnownOnlyMovesToMoreWorkAndNeverToAnInvalidBlock) 
     tree.set_failed("c5");
     download.peer_has(1, FakeTree::id("c5"));
     EXPECT_EQ(download.best_known(1)->hash, FakeTree::id("c4"));
+}
+
+TEST_F(BlockDownloadTest, BlocksWaitingInTheOrphanPoolAreNotFetchedAgain) {
+    tree.chain("c", "genesis", 3);
+    tree.set_waiting("c2");  // arrived before c1
+    download.add_peer(1);
+    download.peer_has(1, FakeTree::id("c3"));
+    EXPECT_EQ(download.next_requests(1, t0), names({"c1", "c3"}));
+}
+
+TEST_F(BlockDownloadTest, AnInvalidBestBlockIsReplacedEvenByLessWork) {
+    tree.chain("c", "genesis", 4);
+    tree.chain("d", "genesis", 3);
+    download.add_peer(1);
+    download.peer_has(1, FakeTree::id("c4"));
+    tree.set_failed("c4");
+    download.peer_has(1, FakeTree::id("d3"));
+    EXPECT_EQ(download.best_known(1)->hash, FakeTree::id("d3"));
+    EXPECT_EQ(download.next_requests(1, t0), names({"d1", "d2", "d3"}));
 }
 
 TEST_F(BlockDownloadTest, NothingAboveAnInvalidBlockIsFetched) {

@@ -106,6 +106,36 @@ TEST_F(TxDownloadTest, TrackedTransactionsAndAnnouncersAreBounded) {
     EXPECT_TRUE(txs.not_found(1, txid(1), t0).empty());
 }
 
+TEST_F(TxDownloadTest, ALeavingPeerLeavesNoDeadEntries) {
+    for (uint8_t i = 1; i <= 5; ++i) txs.announced(1, txid(i), t0);  // 3 asked, 2 waiting for room
+    EXPECT_EQ(txs.tracked(), 5u);
+    txs.announced(2, txid(5), t0);  // a second source for one of them
+    auto next = txs.remove_peer(1, t0);
+    EXPECT_TRUE(next.empty());  // nobody else announced the three in flight
+    EXPECT_EQ(txs.tracked(), 1u);  // only txid(5), which peer 2 still offers
+    // New announcements are tracked again: nothing stays full of a gone peer's entries.
+    EXPECT_TRUE(txs.announced(3, txid(9), t0));
+}
+
+TEST_F(TxDownloadTest, WaitingAnnouncementsAreAskedWhenRoomFrees) {
+    for (uint8_t i = 1; i <= 4; ++i) txs.announced(1, txid(i), t0);  // txid(4) waits: 3 in flight
+    EXPECT_FALSE(txs.being_fetched(txid(4)));
+    txs.received(1, txid(1));
+    auto next = txs.expire(t0 + 1s);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0], TxDownload::Request(1, txid(4)));
+    for (uint8_t i = 2; i <= 4; ++i) txs.received(1, txid(i));
+    EXPECT_EQ(txs.tracked(), 0u);
+    // Announced by a peer whose requests are full: asked as soon as its old requests time out.
+    for (uint8_t i = 10; i <= 13; ++i) txs.announced(3, txid(i), t0 + 1s);
+    EXPECT_EQ(txs.tracked(), 4u);
+    EXPECT_FALSE(txs.being_fetched(txid(13)));
+    EXPECT_TRUE(txs.expire(t0 + 20s).empty());
+    (void)txs.expire(t0 + 32s);
+    EXPECT_TRUE(txs.being_fetched(txid(13)));
+    EXPECT_EQ(txs.in_flight_count(3), 1u);
+}
+
 TEST_F(TxDownloadTest, RecentRejectsAreNotFetchedAgainAndAreBounded) {
     txs.rejected(txid(1));
     EXPECT_FALSE(txs.announced(1, txid(1), t0));

@@ -25,6 +25,7 @@ inline void PrintTo(Fault f, std::ostream* os) {
         case Fault::Consensus: *os << "Fault::Consensus"; return;
         case Fault::Mutated: *os << "Fault::Mutated"; return;
         case Fault::Timing: *os << "Fault::Timing"; return;
+        case Fault::KnownInvalid: *os << "Fault::KnownInvalid"; return;
         case Fault::Policy: *os << "Fault::Policy"; return;
         case Fault::Decode: *os << "Fault::Decode"; return;
     }
