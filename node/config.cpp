@@ -1,12 +1,13 @@
-// Option table, flag and config-file parsing; see config.h.
+// Option table, flag and config-file parsing (bitcoind's spellings, [network] sections,
+// regtest=1/testnet=1); see config.h.
 #include "node/config.h"
 
 #include "node/log.h"
 
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace finch::node {
@@ -26,6 +27,9 @@ constexpr Option kOptions[] = {
     {"datadir", Kind::Value, "DIR", "data directory (default ~/.finchain); data lives in DIR/<network>/"},
     {"conf", Kind::Value, "FILE", "config file (default <datadir>/finch.conf); same keys as the flags"},
     {"network", Kind::Value, "NAME", "main, test or regtest (default main)"},
+    {"chain", Kind::Value, "NAME", "same as --network (Bitcoin Core's name)"},
+    {"regtest", Kind::Flag, "", "use the regression test network (same as --network=regtest)"},
+    {"testnet", Kind::Flag, "", "use the test network (same as --network=test)"},
     {"port", Kind::Value, "N", "p2p listening port (default: 9333 main, 19333 test, 19444 regtest)"},
     {"bind", Kind::Value, "ADDR", "p2p listening address (default 0.0.0.0)"},
     {"listen", Kind::Flag, "0|1", "accept inbound p2p connections (default 1)"},
@@ -45,12 +49,46 @@ constexpr Option kOptions[] = {
     {"maxmempool", Kind::Value, "MB", "mempool size limit in megabytes (default 300)"},
     {"mempoolexpiry", Kind::Value, "HOURS", "drop mempool transactions older than this (default 336)"},
     {"minrelayfee", Kind::Value, "N", "minimum fee rate in base units per byte (default 1)"},
-    {"printtoconsole", Kind::Flag, "", "also print the log to the console"},
+    {"printtoconsole", Kind::Flag, "", "also print the log to the console (not with --daemon)"},
     {"debug", Kind::List, "CATEGORY", "log a category in detail: net, mempool, rpc, chain, miner, store, all"},
     {"reindex", Kind::Flag, "", "rebuild the ledger state and indexes from the stored blocks"},
-    {"help", Kind::Flag, "", "print this help and exit"},
+    {"daemon", Kind::Flag, "", "run in the background; returns once the node is up (also --daemonwait)"},
+    {"pid", Kind::Value, "FILE", "pid file (default finchd.pid; relative to <datadir>/<network>/)"},
+    {"help", Kind::Flag, "", "print this help and exit (also -h, -?)"},
     {"version", Kind::Flag, "", "print the version and exit"},
 };
+
+// Other spellings of an option, as bitcoind and finch-cli accept them.
+constexpr std::pair<const char*, const char*> kAliases[] = {{"h", "help"}, {"?", "help"}, {"daemonwait", "daemon"}};
+// Keys that choose the network; resolved before anything else is applied.
+constexpr const char* kNetworkKeys[] = {"network", "chain", "regtest", "testnet"};
+// Keys that make no sense inside the config file.
+constexpr const char* kCommandLineOnly[] = {"conf", "help", "version"};
+
+struct NumberRule {
+    const char* key;
+    uint64_t min, max;
+    const char* expect;
+};
+
+constexpr NumberRule kNumbers[] = {
+    {"port", 1, 65535, "expected a port number 1-65535"},
+    {"rpcport", 1, 65535, "expected a port number 1-65535"},
+    {"maxconnections", 0, 10'000, "expected 0-10000"},
+    {"bantime", 1, 10ULL * 365 * 24 * 3600, "expected seconds"},
+    {"rpcthreads", 1, 64, "expected 1-64"},
+    {"miner-threads", 1, 256, "expected 1-256"},
+    {"maxmempool", 1, 1'000'000, "expected megabytes 1-1000000"},
+    {"mempoolexpiry", 1, 100'000, "expected hours"},
+    {"minrelayfee", 0, kMaxMoney, "expected base units per byte"},
+};
+
+template <typename List>
+bool listed(const List& list, const std::string& name) {
+    for (const char* n : list)
+        if (name == n) return true;
+    return false;
+}
 
 const Option* find_option(const std::string& name) {
     for (const auto& o : kOptions)
@@ -58,34 +96,76 @@ const Option* find_option(const std::string& name) {
     return nullptr;
 }
 
-using RawOptions = std::map<std::string, std::vector<std::string>>;
+// An option as written: its table entry, and whether it was spelled -noNAME.
+struct Key {
+    const Option* option;
+    bool negated;
+};
+
+std::string unalias(const std::string& name) {
+    for (const auto& [alias, target] : kAliases)
+        if (name == alias) return target;
+    return name;
+}
+
+std::optional<Key> resolve_key(const std::string& name) {
+    if (const Option* o = find_option(unalias(name))) return Key{o, false};
+    if (name.rfind("no", 0) == 0)
+        if (const Option* o = find_option(unalias(name.substr(2))); o && o->kind == Kind::Flag) return Key{o, true};
+    return std::nullopt;
+}
+
+std::string negate(const std::string& v) { return v == "1" ? "0" : v == "0" ? "1" : v; }
+
+// One value and where it came from: "" for the command line, "finch.conf:12" for the file.
+struct RawValue {
+    std::string value;
+    std::string origin;
+};
+
+using RawOptions = std::map<std::string, std::vector<RawValue>>;
+
+// The config file: keys before any section, and each network section's keys.
+struct ConfFile {
+    RawOptions top;
+    std::map<Network, RawOptions> sections;
+};
 
 Rejection config_error(std::string message) { return reject("config", std::move(message), Fault::Decode); }
 
-// Splits "--name=value", "-name=value", "--name value", "--flag" and "--flag 0|1".
+Rejection bad_value(const std::string& key, const RawValue& v, const std::string& what) {
+    if (v.origin.empty()) return config_error("invalid value '" + v.value + "' for --" + key + ": " + what);
+    return config_error(v.origin + ": invalid value '" + v.value + "' for " + key + ": " + what);
+}
+
+// Handles args[i] ("--name=value", "-name=value", "--name value", "--flag", "--flag 0|1",
+// "-noflag"); advances i past a separate value.
+Status parse_arg(const std::vector<std::string>& args, size_t& i, RawOptions& out) {
+    const std::string& a = args[i];
+    if (a.size() < 2 || a[0] != '-') return config_error("unexpected argument '" + a + "'");
+    std::string name = a.substr(a[1] == '-' ? 2 : 1), value;
+    const size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name.resize(eq);
+    }
+    auto key = resolve_key(name);
+    if (!key) return config_error("unknown option --" + name + " (see --help)");
+    if (eq == std::string::npos && key->option->kind == Kind::Flag) {
+        value = "1";
+        if (i + 1 < args.size() && (args[i + 1] == "0" || args[i + 1] == "1")) value = args[++i];
+    } else if (eq == std::string::npos) {
+        if (i + 1 >= args.size()) return config_error("option --" + name + " needs a value");
+        value = args[++i];
+    }
+    out[key->option->name].push_back({key->negated ? negate(value) : value, ""});
+    return Status::accepted();
+}
+
 Result<RawOptions> parse_args(const std::vector<std::string>& args) {
     RawOptions out;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a.size() < 2 || a[0] != '-') return config_error("unexpected argument '" + a + "'");
-        std::string name = a.substr(a[1] == '-' ? 2 : 1), value;
-        bool has_value = false;
-        if (auto eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-            has_value = true;
-        }
-        const Option* opt = find_option(name);
-        if (!opt) return config_error("unknown option --" + name + " (see --help)");
-        if (!has_value && opt->kind == Kind::Flag) {
-            value = "1";
-            if (i + 1 < args.size() && (args[i + 1] == "0" || args[i + 1] == "1")) value = args[++i];
-        } else if (!has_value) {
-            if (i + 1 >= args.size()) return config_error("option --" + name + " needs a value");
-            value = args[++i];
-        }
-        out[name].push_back(value);
-    }
+    for (size_t i = 0; i < args.size(); ++i)
+        if (auto s = parse_arg(args, i, out); !s) return s.error();
     return out;
 }
 
@@ -94,23 +174,97 @@ std::string trim(const std::string& s) {
     return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-Result<RawOptions> parse_conf(const std::string& text, const std::string& origin) {
-    RawOptions out;
+// The network one of kNetworkKeys chooses; none for regtest=0 and testnet=0.
+Result<std::optional<Network>> network_choice(const std::string& key, const RawValue& v) {
+    if (key == "regtest" || key == "testnet") {
+        if (v.value == "0") return std::optional<Network>{};
+        if (v.value != "1") return bad_value(key, v, "expected 0 or 1");
+        return std::optional<Network>{key == "regtest" ? Network::Regtest : Network::Test};
+    }
+    auto n = parse_network(v.value);
+    if (!n) return bad_value(key, v, "expected main, test or regtest");
+    return std::optional<Network>{*n};
+}
+
+std::string describe(const std::string& key, const RawValue& v) {
+    const bool flag = key == "regtest" || key == "testnet";
+    if (v.origin.empty()) return "--" + key + (flag ? "" : "=" + v.value);
+    return v.origin + " " + key + "=" + v.value;
+}
+
+// The network one source (the command line, or the file's top level) chooses, if any.
+Result<std::optional<Network>> network_of(const RawOptions& raw) {
+    std::optional<Network> chosen;
+    std::string chosen_by;
+    for (const char* key : kNetworkKeys) {
+        auto it = raw.find(key);
+        if (it == raw.end()) continue;
+        auto n = network_choice(key, it->second.back());
+        if (!n) return n.error();
+        if (!*n) continue;
+        if (chosen && *chosen != **n)
+            return config_error("conflicting network choices " + chosen_by + " and " + describe(key, it->second.back()) +
+                                "; use only one");
+        chosen = **n;
+        chosen_by = describe(key, it->second.back());
+    }
+    return chosen;
+}
+
+// A line inside a section may repeat that section's network choice but not choose another.
+Status check_section_key(const std::string& key, const RawValue& v, Network section) {
+    auto n = network_choice(key, v);
+    if (!n) return n.error();
+    if (*n && **n != section)
+        return config_error(v.origin + ": '" + key + "=" + v.value + "' inside [" + chain_params(section).name +
+                            "] cannot choose the network; put it before any [section]");
+    return Status::accepted();
+}
+
+Status parse_section_header(const std::string& line, const std::string& where, std::optional<Network>& section) {
+    if (line.back() != ']') return config_error(where + ": malformed section header '" + line + "'");
+    const std::string name = trim(line.substr(1, line.size() - 2));
+    section = parse_network(name);
+    if (!section) return config_error(where + ": unknown section [" + name + "] (expected [main], [test] or [regtest])");
+    return Status::accepted();
+}
+
+// Stores one "key=value" line (or "net.key=value", or "key" meaning key=1).
+Status parse_key_line(const std::string& line, const std::string& where, std::optional<Network> section, ConfFile& out) {
+    std::string key = line, value = "1";
+    if (auto eq = line.find('='); eq != std::string::npos) {
+        key = trim(line.substr(0, eq));
+        value = trim(line.substr(eq + 1));
+    }
+    if (auto start = key.find_first_not_of('-'); start != std::string::npos && start > 0)
+        return config_error(where + ": write '" + key.substr(start) + "' without the leading '-'");
+    if (auto dot = key.find('.'); dot != std::string::npos) {
+        if (!(section = parse_network(key.substr(0, dot)))) return config_error(where + ": unknown key '" + key + "'");
+        key = key.substr(dot + 1);
+    }
+    auto resolved = resolve_key(key);
+    if (!resolved) return config_error(where + ": unknown key '" + key + "'");
+    const std::string name = resolved->option->name;
+    if (listed(kCommandLineOnly, name)) return config_error(where + ": '" + key + "' works only on the command line");
+    RawValue v{resolved->negated ? negate(value) : value, where};
+    if (section && listed(kNetworkKeys, name)) return check_section_key(name, v, *section);
+    (section ? out.sections[*section] : out.top)[name].push_back(std::move(v));
+    return Status::accepted();
+}
+
+Result<ConfFile> parse_conf(const std::string& text, const std::string& file_name) {
+    ConfFile out;
+    std::optional<Network> section;
     std::istringstream in(text);
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
         if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
         line = trim(line);
         if (line.empty()) continue;
-        std::string key = line, value = "1";
-        if (auto eq = line.find('='); eq != std::string::npos) {
-            key = trim(line.substr(0, eq));
-            value = trim(line.substr(eq + 1));
-        }
-        const Option* opt = find_option(key);
-        if (!opt || key == "conf" || key == "help" || key == "version")
-            return config_error(origin + " line " + std::to_string(n) + ": unknown key '" + key + "'");
-        out[key].push_back(value);
+        const std::string where = file_name + ":" + std::to_string(n);
+        Status s = line[0] == '[' ? parse_section_header(line, where, section)
+                                  : parse_key_line(line, where, section, out);
+        if (!s) return s.error();
     }
     return out;
 }
@@ -126,88 +280,119 @@ std::optional<uint64_t> parse_number(const std::string& s, uint64_t max) {
     return v;
 }
 
-// Applies raw options to the config, validating each value.
-Status apply_options(const RawOptions& raw, Config& c) {
-    for (const auto& [key, values] : raw) {
-        const std::string v = values.back();
-        auto number = [&](uint64_t min, uint64_t max) -> std::optional<uint64_t> {
-            auto n = parse_number(v, max);
-            if (!n || *n < min) return std::nullopt;
-            return n;
-        };
-        auto bad = [&](const std::string& what) {
-            return config_error("invalid value '" + v + "' for --" + key + ": " + what);
-        };
-        auto flag = [&]() -> std::optional<bool> {
-            if (v == "1") return true;
-            if (v == "0") return false;
-            return std::nullopt;
-        };
-        if (key == "datadir") c.datadir = v;
-        else if (key == "conf") c.conf = v;
-        else if (key == "network") {
-            auto n = parse_network(v);
-            if (!n) return bad("expected main, test or regtest");
-            c.network = *n;
-        } else if (key == "port" || key == "rpcport") {
-            auto n = number(1, 65535);
-            if (!n) return bad("expected a port number 1-65535");
-            (key == "port" ? c.port : c.rpcport) = static_cast<uint16_t>(*n);
-        } else if (key == "bind") c.bind = v;
-        else if (key == "rpcbind") c.rpcbind = v;
-        else if (key == "listen" || key == "mine" || key == "printtoconsole" || key == "reindex" || key == "help" ||
-                 key == "version") {
-            auto f = flag();
-            if (!f) return bad("expected 0 or 1");
-            bool& target = key == "listen" ? c.listen
-                           : key == "mine" ? c.mine
-                           : key == "printtoconsole" ? c.printtoconsole
-                           : key == "reindex" ? c.reindex
-                           : key == "help" ? c.help
-                                           : c.version;
-            target = *f;
-        } else if (key == "connect") c.connect = values;
-        else if (key == "addnode") c.addnode = values;
-        else if (key == "whitelist") c.whitelist = values;
-        else if (key == "debug") {
-            for (const auto& d : values)
-                if (!log_category_names().count(d))
-                    return config_error("unknown debug category '" + d + "' (net, mempool, rpc, chain, miner, store, all)");
-            c.debug = values;
-        } else if (key == "maxconnections") {
-            auto n = number(0, 10'000);
-            if (!n) return bad("expected 0-10000");
-            c.maxconnections = *n;
-        } else if (key == "bantime") {
-            auto n = number(1, 10ULL * 365 * 24 * 3600);
-            if (!n) return bad("expected seconds");
-            c.bantime = *n;
-        } else if (key == "rpcuser") c.rpcuser = v;
-        else if (key == "rpcpassword") c.rpcpassword = v;
-        else if (key == "rpcthreads") {
-            auto n = number(1, 64);
-            if (!n) return bad("expected 1-64");
-            c.rpcthreads = static_cast<unsigned>(*n);
-        } else if (key == "miner-address") c.miner_address = v;
-        else if (key == "miner-threads") {
-            auto n = number(1, 256);
-            if (!n) return bad("expected 1-256");
-            c.miner_threads = static_cast<unsigned>(*n);
-        } else if (key == "maxmempool") {
-            auto n = number(1, 1'000'000);
-            if (!n) return bad("expected megabytes 1-1000000");
-            c.maxmempool_mb = *n;
-        } else if (key == "mempoolexpiry") {
-            auto n = number(1, 100'000);
-            if (!n) return bad("expected hours");
-            c.mempoolexpiry_hours = *n;
-        } else if (key == "minrelayfee") {
-            auto n = number(0, kMaxMoney);
-            if (!n) return bad("expected base units per byte");
-            c.minrelayfee = *n;
-        }
+bool* flag_field(Config& c, const std::string& key) {
+    if (key == "listen") return &c.listen;
+    if (key == "mine") return &c.mine;
+    if (key == "printtoconsole") return &c.printtoconsole;
+    if (key == "reindex") return &c.reindex;
+    if (key == "daemon") return &c.daemon;
+    if (key == "help") return &c.help;
+    if (key == "version") return &c.version;
+    return nullptr;
+}
+
+std::string* text_field(Config& c, const std::string& key) {
+    if (key == "bind") return &c.bind;
+    if (key == "rpcbind") return &c.rpcbind;
+    if (key == "rpcuser") return &c.rpcuser;
+    if (key == "rpcpassword") return &c.rpcpassword;
+    if (key == "miner-address") return &c.miner_address;
+    return nullptr;
+}
+
+std::filesystem::path* path_field(Config& c, const std::string& key) {
+    if (key == "datadir") return &c.datadir;
+    if (key == "conf") return &c.conf;
+    if (key == "pid") return &c.pid;
+    return nullptr;
+}
+
+std::vector<std::string>* list_field(Config& c, const std::string& key) {
+    if (key == "connect") return &c.connect;
+    if (key == "addnode") return &c.addnode;
+    if (key == "whitelist") return &c.whitelist;
+    if (key == "debug") return &c.debug;
+    return nullptr;
+}
+
+void store_number(Config& c, const std::string& key, uint64_t n) {
+    if (key == "port") c.port = static_cast<uint16_t>(n);
+    else if (key == "rpcport") c.rpcport = static_cast<uint16_t>(n);
+    else if (key == "maxconnections") c.maxconnections = n;
+    else if (key == "bantime") c.bantime = n;
+    else if (key == "rpcthreads") c.rpcthreads = static_cast<unsigned>(n);
+    else if (key == "miner-threads") c.miner_threads = static_cast<unsigned>(n);
+    else if (key == "maxmempool") c.maxmempool_mb = n;
+    else if (key == "mempoolexpiry") c.mempoolexpiry_hours = n;
+    else if (key == "minrelayfee") c.minrelayfee = n;
+}
+
+Status set_number(const std::string& key, const RawValue& v, Config& c) {
+    for (const auto& rule : kNumbers) {
+        if (key != rule.key) continue;
+        auto n = parse_number(v.value, rule.max);
+        if (!n || *n < rule.min) return bad_value(key, v, rule.expect);
+        store_number(c, key, *n);
+        return Status::accepted();
+    }
+    return config_error("option --" + key + " is not handled");  // every table entry is handled above
+}
+
+Status set_list(const std::string& key, const std::vector<RawValue>& values, std::vector<std::string>& out) {
+    out.clear();
+    for (const auto& v : values) {
+        if (key == "debug" && !log_category_names().count(v.value))
+            return config_error((v.origin.empty() ? "" : v.origin + ": ") + "unknown debug category '" + v.value +
+                                "' (net, mempool, rpc, chain, miner, store, all)");
+        out.push_back(v.value);
     }
     return Status::accepted();
+}
+
+// Applies one option (the last value wins, lists take every value), validating it.
+Status apply_option(const std::string& key, const std::vector<RawValue>& values, Config& c) {
+    const RawValue& v = values.back();
+    if (listed(kNetworkKeys, key)) return Status::accepted();  // see select_network()
+    if (bool* flag = flag_field(c, key)) {
+        if (v.value != "0" && v.value != "1") return bad_value(key, v, "expected 0 or 1");
+        *flag = v.value == "1";
+        return Status::accepted();
+    }
+    if (std::string* text = text_field(c, key)) *text = v.value;
+    else if (std::filesystem::path* path = path_field(c, key)) *path = v.value;
+    else if (auto* list = list_field(c, key)) return set_list(key, values, *list);
+    else return set_number(key, v, c);
+    return Status::accepted();
+}
+
+Status apply_options(const RawOptions& raw, Config& c) {
+    for (const auto& [key, values] : raw)
+        if (auto s = apply_option(key, values, c); !s) return s;
+    return Status::accepted();
+}
+
+// The command line's choice, else the file's top level, else main.
+Result<Network> select_network(const RawOptions& cli, const ConfFile* file) {
+    auto from_cli = network_of(cli);
+    if (!from_cli) return from_cli.error();
+    if (*from_cli) return **from_cli;
+    if (!file) return Network::Main;
+    auto from_file = network_of(file->top);
+    if (!from_file) return from_file.error();
+    return from_file->value_or(Network::Main);
+}
+
+// The top level, overridden key by key by the chosen network's section. Every section's
+// values are checked, so a typo in [test] shows up while running regtest.
+Status apply_file(const ConfFile& file, Config& c) {
+    for (const auto& [network, options] : file.sections) {
+        Config scratch;
+        if (auto s = apply_options(options, scratch); !s) return s;
+    }
+    RawOptions merged = file.top;
+    if (auto it = file.sections.find(c.network); it != file.sections.end())
+        for (const auto& [key, values] : it->second) merged[key] = values;
+    return apply_options(merged, c);
 }
 
 Status finish(Config& c) {
@@ -224,37 +409,52 @@ Status finish(Config& c) {
     return Status::accepted();
 }
 
+Result<Config> build_config(const RawOptions& cli, const ConfFile* file) {
+    auto network = select_network(cli, file);
+    if (!network) return network.error();
+    Config c;
+    c.datadir = default_datadir();
+    c.network = *network;
+    if (file)
+        if (auto s = apply_file(*file, c); !s) return s.error();
+    if (auto s = apply_options(cli, c); !s) return s.error();
+    if (auto s = finish(c); !s) return s.error();
+    return c;
+}
+
 }  // namespace
+
+std::filesystem::path Config::pid_file() const {
+    if (pid.empty()) return network_dir() / "finchd.pid";
+    return pid.is_absolute() ? pid : network_dir() / pid;
+}
 
 std::filesystem::path default_datadir() {
     const char* home = std::getenv("HOME");
     return std::filesystem::path(home && *home ? home : ".") / ".finchain";
 }
 
-Result<Config> parse_config(const std::vector<std::string>& args, const std::string* conf_text) {
+Result<Config> parse_config(const std::vector<std::string>& args, const std::string* conf_text,
+                            const std::string& conf_name) {
     auto cli = parse_args(args);
     if (!cli) return cli.error();
-    Config c;
-    c.datadir = default_datadir();
-    if (conf_text) {
-        auto file = parse_conf(*conf_text, "config file");
-        if (!file) return file.error();
-        if (auto s = apply_options(*file, c); !s) return s.error();
-    }
-    if (auto s = apply_options(*cli, c); !s) return s.error();
-    if (auto s = finish(c); !s) return s.error();
-    return c;
+    if (!conf_text) return build_config(*cli, nullptr);
+    auto file = parse_conf(*conf_text, conf_name);
+    if (!file) return file.error();
+    return build_config(*cli, &*file);
 }
 
 Result<Config> parse_config(int argc, const char* const* argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     auto cli = parse_args(args);
     if (!cli) return cli.error();
+    auto asked = [&](const char* key) { return cli->count(key) && cli->at(key).back().value == "1"; };
+    if (asked("help") || asked("version")) return build_config(*cli, nullptr);  // a broken file is no obstacle
     // Find the config file from the flags alone, then let the flags win over it.
     std::filesystem::path datadir = default_datadir(), conf;
-    if (cli->count("datadir")) datadir = cli->at("datadir").back();
+    if (cli->count("datadir")) datadir = cli->at("datadir").back().value;
     bool explicit_conf = cli->count("conf") != 0;
-    conf = explicit_conf ? std::filesystem::path(cli->at("conf").back()) : datadir / "finch.conf";
+    conf = explicit_conf ? std::filesystem::path(cli->at("conf").back().value) : datadir / "finch.conf";
     std::string text;
     bool have_file = false;
     if (std::ifstream in(conf); in) {
@@ -265,13 +465,17 @@ Result<Config> parse_config(int argc, const char* const* argv) {
     } else if (explicit_conf) {
         return config_error("cannot read config file " + conf.string());
     }
-    auto c = parse_config(args, have_file ? &text : nullptr);
+    auto c = parse_config(args, have_file ? &text : nullptr, conf.string());
     if (c && have_file) c->conf = conf;
     return c;
 }
 
 std::string config_help() {
-    std::string out = "Usage: finchd [options]\n\nOptions (the same keys, without dashes, work in finch.conf):\n";
+    std::string out =
+        "Usage: finchd [options]\n\n"
+        "Options are written --name value, --name=value or -name=value; on/off options also\n"
+        "--name, --name=0 and -noname. The same keys, without dashes, work in finch.conf, where\n"
+        "keys under [main], [test] or [regtest] apply only on that network.\n\nOptions:\n";
     for (const auto& o : kOptions) {
         std::string flag = std::string("  --") + o.name + (o.arg[0] ? std::string(" ") + o.arg : "");
         if (flag.size() < 30) flag.resize(30, ' ');

@@ -1,5 +1,5 @@
 // finchd's configuration: command-line flags and the same keys in <datadir>/finch.conf
-// (flags win). Unknown or malformed options are one clear error.
+// (bitcoin.conf style: [main]/[test]/[regtest] sections; flags win). Bad input is one clear error.
 #pragma once
 
 #include "consensus/params.h"
@@ -42,16 +42,23 @@ struct Config {
     std::vector<std::string> debug;
     bool reindex = false;
 
+    bool daemon = false;         // fork into the background once the node is up
+    std::filesystem::path pid;   // as given (empty: default); see pid_file()
+
     bool help = false;
     bool version = false;
 
     std::filesystem::path network_dir() const { return datadir / chain_params(network).name; }
+    // <network_dir>/finchd.pid by default; a relative --pid is taken relative to network_dir().
+    std::filesystem::path pid_file() const;
 };
 
 // Parses argv and then the config file (found via --conf or --datadir); flags win.
 Result<Config> parse_config(int argc, const char* const* argv);
-// Parses already-split arguments plus the text of a config file (for tests).
-Result<Config> parse_config(const std::vector<std::string>& args, const std::string* conf_text);
+// Parses already-split arguments plus the text of a config file (for tests); conf_name is
+// the file name that error messages cite ("finch.conf:12: unknown key 'foo'").
+Result<Config> parse_config(const std::vector<std::string>& args, const std::string* conf_text,
+                            const std::string& conf_name = "finch.conf");
 std::string config_help();
 std::filesystem::path default_datadir();
 

@@ -1,5 +1,5 @@
-// finchd: opens the ledger, runs the chainstate, mempool, miner and JSON-RPC server, and
-// shuts down cleanly on SIGINT/SIGTERM or the `stop` RPC.
+// finchd: opens the ledger, runs the chainstate, mempool, miner, network and JSON-RPC server;
+// SIGTERM/SIGINT/SIGQUIT or `stop` shut it down cleanly, SIGHUP reopens debug.log, --daemon forks.
 #include "node/chainstate.h"
 #include "node/config.h"
 #include "node/log.h"
@@ -11,12 +11,17 @@
 #include "rpc/server.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -67,19 +72,151 @@ private:
     int m_fd = -1;
 };
 
-// Signals are blocked in every thread and taken synchronously by this one.
-std::thread start_signal_thread() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    return std::thread([set] {
-        int sig = 0;
-        sigwait(&set, &sig);
-        FINCH_LOG(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
-        request_shutdown();
-    });
+// The pid file: written once the data directory is locked, removed when the node stops.
+class PidFile {
+public:
+    bool write(const std::filesystem::path& file, std::string& error) {
+        std::ofstream out(file, std::ios::trunc);
+        out << ::getpid() << "\n";
+        out.flush();
+        if (!out) {
+            error = "cannot write the pid file " + file.string();
+            return false;
+        }
+        m_path = file;
+        return true;
+    }
+    ~PidFile() {
+        std::error_code ec;
+        if (!m_path.empty()) std::filesystem::remove(m_path, ec);
+    }
+
+private:
+    std::filesystem::path m_path;
+};
+
+struct SignalName {
+    int sig;
+    const char* name;
+};
+
+constexpr SignalName kShutdownSignals[] = {{SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"}, {SIGQUIT, "SIGQUIT"}};
+// Signals whose default action would end the process but that a daemon should survive.
+constexpr SignalName kIgnoredSignals[] = {
+    {SIGPIPE, "SIGPIPE"},     {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}, {SIGALRM, "SIGALRM"},
+    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGIO, "SIGIO"},     {SIGPWR, "SIGPWR"},
+    {SIGXCPU, "SIGXCPU"},     {SIGXFSZ, "SIGXFSZ"},
+};
+
+const char* signal_name(int sig) {
+    if (sig == SIGHUP) return "SIGHUP";
+    for (const auto& s : kShutdownSignals)
+        if (s.sig == sig) return s.name;
+    for (const auto& s : kIgnoredSignals)
+        if (s.sig == sig) return s.name;
+    return "a signal";
+}
+
+void handle_signal(int sig) {
+    const std::string received = std::string("received ") + signal_name(sig);
+    if (sig == SIGHUP) {
+        std::string error;
+        if (Logger::instance().reopen(error)) FINCH_LOG(received + ", reopened debug.log");
+        else FINCH_LOG(received + ": " + error);
+        return;
+    }
+    for (const auto& s : kShutdownSignals)
+        if (s.sig == sig) {
+            FINCH_LOG(received + ", shutting down");
+            request_shutdown();
+            return;
+        }
+    FINCH_LOG(received + ", ignored");
+}
+
+// Blocks the signals a daemon receives in this and every later thread (so construct it
+// before starting any) and handles them synchronously on a thread of its own. A SIGPIPE
+// from a write to a closed socket stays blocked: the write fails with EPIPE instead.
+class SignalThread {
+public:
+    SignalThread() {
+        sigemptyset(&m_set);
+        sigaddset(&m_set, SIGHUP);
+        for (const auto& s : kShutdownSignals) sigaddset(&m_set, s.sig);
+        for (const auto& s : kIgnoredSignals) sigaddset(&m_set, s.sig);
+        pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
+        m_thread = std::thread([this] { loop(); });
+    }
+    ~SignalThread() {
+        m_stopping = true;
+        pthread_kill(m_thread.native_handle(), SIGUSR1);
+        m_thread.join();
+    }
+
+private:
+    void loop() {
+        for (;;) {
+            int sig = 0;
+            if (sigwait(&m_set, &sig) != 0) continue;
+            if (m_stopping) return;
+            handle_signal(sig);
+        }
+    }
+
+    sigset_t m_set;
+    std::atomic<bool> m_stopping{false};
+    std::thread m_thread;
+};
+
+// --daemon: the write end of the pipe the waiting parent reads; -1 when not daemonized.
+int g_ready_fd = -1;
+
+// The parent of a daemon: exits 0 once the child reports it is up, else with the child's
+// code (the child printed its error on the shared stderr before exiting).
+int wait_for_daemon(pid_t child, int ready_fd) {
+    char byte = 0;
+    ssize_t n;
+    do n = ::read(ready_fd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    ::close(ready_fd);
+    if (n == 1) return 0;
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return WEXITSTATUS(status);
+    std::cerr << "Error: finchd stopped before it was up (see debug.log)" << std::endl;
+    return 1;
+}
+
+// Forks before any thread exists. Returns -1 in the child (which goes on to run the node)
+// and the exit code in the parent.
+int daemonize() {
+    int fds[2];
+    if (::pipe(fds) != 0) return fail("--daemon: cannot create a pipe");
+    std::cout << "finchd starting" << std::endl;
+    const pid_t pid = ::fork();
+    if (pid < 0) return fail("--daemon: cannot fork");
+    if (pid > 0) {
+        ::close(fds[1]);
+        return wait_for_daemon(pid, fds[0]);
+    }
+    ::close(fds[0]);
+    ::setsid();
+    g_ready_fd = fds[1];
+    return -1;
+}
+
+// In a daemon: the node is up, so detach from the terminal and let the parent exit.
+void report_ready() {
+    if (g_ready_fd < 0) return;
+    if (int null = ::open("/dev/null", O_RDWR); null >= 0) {
+        for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::dup2(null, fd);
+        if (null > STDERR_FILENO) ::close(null);
+    }
+    const char up = 1;
+    if (::write(g_ready_fd, &up, 1) != 1) FINCH_LOG("--daemon: could not tell the parent process the node is up");
+    ::close(g_ready_fd);
+    g_ready_fd = -1;
 }
 
 bool prepare_datadir(const Config& config, std::string& error) {
@@ -100,22 +237,83 @@ bool prepare_datadir(const Config& config, std::string& error) {
     return true;
 }
 
-int run(const Config& config) {
-    std::string error;
-    if (!prepare_datadir(config, error)) return fail(error);
-    DataDirLock lock;
-    if (!lock.acquire(config.network_dir(), error)) return fail(error);
-
+// Creates and locks the data folder, writes the pid file and opens debug.log.
+bool open_datadir(const Config& config, DataDirLock& lock, PidFile& pid, std::string& error) {
+    if (!prepare_datadir(config, error) || !lock.acquire(config.network_dir(), error)) return false;
+    if (!pid.write(config.pid_file(), error)) return false;
     Logger& log = Logger::instance();
     log.set_console(config.printtoconsole);
-    if (!log.open(config.network_dir() / "debug.log", error)) return fail(error);
+    if (!log.open(config.network_dir() / "debug.log", error)) return false;
     for (const auto& d : config.debug) log.enable(d);
+    return true;
+}
+
+MempoolLimits mempool_limits(const Config& config) {
+    MempoolLimits limits;
+    limits.max_bytes = config.maxmempool_mb * 1'000'000;
+    limits.expiry_seconds = config.mempoolexpiry_hours * 3600;
+    limits.min_fee_per_byte = config.minrelayfee;
+    return limits;
+}
+
+net::NetOptions net_options(const Config& config) {
+    net::NetOptions o;
+    o.bind = config.bind;
+    o.port = config.port;
+    o.listen = config.listen;
+    o.connect = config.connect;
+    o.addnode = config.addnode;
+    o.whitelist = config.whitelist;
+    o.max_connections = config.maxconnections;
+    o.ban_seconds = config.bantime;
+    o.user_agent = "/finchd:" FINCH_VERSION "/";
+    return o;
+}
+
+// Server options with credentials: --rpcuser/--rpcpassword, or a fresh cookie written now.
+bool rpc_options(const Config& config, rpc::ServerOptions& o, std::string& error) {
+    o.bind_address = config.rpcbind;
+    o.port = config.rpcport;
+    o.worker_threads = config.rpcthreads;
+    // Set only when [rpc] is on (categories are fixed by now): otherwise a request costs nothing extra.
+    if (Logger::instance().enabled(LogCategory::Rpc))
+        o.request_log = [](const std::string& line) { Logger::instance().write(LogCategory::Rpc, line); };
+    if (!config.rpcuser.empty()) {
+        o.credentials.user = config.rpcuser;
+        o.credentials.password = config.rpcpassword;
+        return true;
+    }
+    auto cookie = rpc::generate_cookie();
+    Status written = cookie ? rpc::write_cookie(config.network_dir() / ".cookie", *cookie) : Status(cookie.error());
+    if (!written) {
+        error = written.error().detail;
+        return false;
+    }
+    o.credentials = *cookie;
+    return true;
+}
+
+// Waits for a shutdown request, expiring old mempool entries every 30 seconds meanwhile.
+void wait_for_shutdown(Mempool& mempool) {
+    std::unique_lock lk(g_shutdown_mutex);
+    while (!g_shutdown) {
+        g_shutdown_cv.wait_for(lk, std::chrono::seconds(30));
+        if (g_shutdown) break;
+        lk.unlock();
+        if (size_t n = mempool.expire(unix_now())) FINCH_DEBUG(Mempool, "expired " + std::to_string(n) + " transactions");
+        lk.lock();
+    }
+}
+
+int run(const Config& config) {
+    SignalThread signals;  // first, so every later thread inherits the blocked signals
+    std::string error;
+    DataDirLock lock;
+    PidFile pid;
+    if (!open_datadir(config, lock, pid, error)) return fail(error);
     const ChainParams& params = chain_params(config.network);
     FINCH_LOG("finchd " FINCH_VERSION " starting on " + params.name + ", data in " + config.network_dir().string());
     if (!config.conf.empty()) FINCH_LOG("config file " + config.conf.string());
-
-    std::thread signals = start_signal_thread();
-    signals.detach();
 
     const auto ledger_dir = config.network_dir() / "ledger";
     auto store = storage::LedgerStore::open(ledger_dir, params.name);
@@ -131,47 +329,25 @@ int run(const Config& config) {
     }
     FINCH_LOG("chain tip " + chain.tip().hash.to_hex() + " at height " + std::to_string(chain.tip().height));
 
-    MempoolLimits limits;
-    limits.max_bytes = config.maxmempool_mb * 1'000'000;
-    limits.expiry_seconds = config.mempoolexpiry_hours * 3600;
-    limits.min_fee_per_byte = config.minrelayfee;
-    Mempool mempool(**store, params, &sigcache, limits);
+    Mempool mempool(**store, params, &sigcache, mempool_limits(config));
     chain.subscribe(&mempool);
 
     Miner miner(chain, mempool);
     RpcAdapter adapter(chain, mempool, miner, ledger_dir, request_shutdown);
 
-    net::NetOptions net_options;
-    net_options.bind = config.bind;
-    net_options.port = config.port;
-    net_options.listen = config.listen;
-    net_options.connect = config.connect;
-    net_options.addnode = config.addnode;
-    net_options.whitelist = config.whitelist;
-    net_options.max_connections = config.maxconnections;
-    net_options.ban_seconds = config.bantime;
-    net_options.user_agent = "/finchd:" FINCH_VERSION "/";
-    net::PeerManager network(chain, mempool, params, net_options);
+    net::PeerManager network(chain, mempool, params, net_options(config));
     if (auto s = network.start(); !s) return fail(s.error().detail);
     chain.subscribe(&network);
     adapter.set_network(&network);
 
-    rpc::ServerOptions rpc_options;
-    rpc_options.bind_address = config.rpcbind;
-    rpc_options.port = config.rpcport;
-    rpc_options.worker_threads = config.rpcthreads;
     const auto cookie_path = config.network_dir() / ".cookie";
     const bool use_cookie = config.rpcuser.empty();
-    if (use_cookie) {
-        auto cookie = rpc::generate_cookie();
-        if (!cookie) return fail(cookie.error().detail);
-        if (auto s = rpc::write_cookie(cookie_path, *cookie); !s) return fail(s.error().detail);
-        rpc_options.credentials = *cookie;
-    } else {
-        rpc_options.credentials.user = config.rpcuser;
-        rpc_options.credentials.password = config.rpcpassword;
+    rpc::ServerOptions server_options;
+    if (!rpc_options(config, server_options, error)) {
+        network.stop();
+        return fail(error);
     }
-    rpc::RpcServer server(adapter, rpc_options);
+    rpc::RpcServer server(adapter, server_options);
     if (auto s = server.start(); !s) {
         if (use_cookie) (void)rpc::remove_cookie(cookie_path);
         network.stop();
@@ -179,22 +355,10 @@ int run(const Config& config) {
     }
     FINCH_LOG("JSON-RPC listening on " + config.rpcbind + ":" + std::to_string(server.port()));
 
-    if (config.mine) {
-        auto to = decode_address(config.miner_address, params);
-        miner.start(*to, config.miner_threads);
-    }
+    if (config.mine) miner.start(*decode_address(config.miner_address, params), config.miner_threads);
+    report_ready();
 
-    {
-        std::unique_lock lk(g_shutdown_mutex);
-        while (!g_shutdown) {
-            g_shutdown_cv.wait_for(lk, std::chrono::seconds(30));
-            if (!g_shutdown) {
-                lk.unlock();
-                if (size_t n = mempool.expire(unix_now())) FINCH_DEBUG(Mempool, "expired " + std::to_string(n) + " transactions");
-                lk.lock();
-            }
-        }
-    }
+    wait_for_shutdown(mempool);
 
     FINCH_LOG("shutdown: stopping RPC, miner, network");
     server.stop();
@@ -202,7 +366,7 @@ int run(const Config& config) {
     network.stop();
     if (use_cookie) (void)rpc::remove_cookie(cookie_path);
     FINCH_LOG("shutdown: done");
-    log.close();
+    Logger::instance().close();
     return 0;
 }
 
@@ -221,6 +385,10 @@ int main(int argc, char** argv) {
     if (config->version) {
         std::cout << "finchd " FINCH_VERSION << std::endl;
         return 0;
+    }
+    if (config->daemon) {
+        config->printtoconsole = false;  // the daemon's stdout is /dev/null; the log is in debug.log
+        if (int code = daemonize(); code >= 0) return code;
     }
     return run(*config);
 }

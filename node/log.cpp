@@ -53,6 +53,20 @@ bool Logger::open(const std::filesystem::path& file, std::string& error) {
         error = "cannot write the log file " + file.string();
         return false;
     }
+    m_path = file;
+    return true;
+}
+
+bool Logger::reopen(std::string& error) {
+    std::lock_guard lock(m_mutex);
+    if (m_path.empty()) return true;
+    std::FILE* fresh = std::fopen(m_path.c_str(), "a");
+    if (!fresh) {
+        error = "cannot reopen the log file " + m_path.string();
+        return false;
+    }
+    if (m_file) std::fclose(m_file);
+    m_file = fresh;
     return true;
 }
 
@@ -89,6 +103,7 @@ void Logger::close() {
     std::lock_guard lock(m_mutex);
     if (m_file) std::fclose(m_file);
     m_file = nullptr;
+    m_path.clear();
 }
 
 }  // namespace finch::node

@@ -1,5 +1,6 @@
 // Logging: a debug.log in the network's data folder with UTC ISO-8601 timestamps and
-// categories (--debug net, --debug mempool, ...), mirrored to the console on request.
+// categories (--debug net, --debug mempool, ...), mirrored to the console on request,
+// reopened on SIGHUP for logrotate.
 #pragma once
 
 #include <cstdio>
@@ -23,6 +24,9 @@ public:
 
     // Opens (appends to) the log file; false with a message when it cannot be written.
     bool open(const std::filesystem::path& file, std::string& error);
+    // Closes and reopens the same path (SIGHUP after logrotate moved the file away). On
+    // failure the old file stays in use and error says why.
+    bool reopen(std::string& error);
     void set_console(bool on) { m_console = on; }
     // "all" or "1" enables every category.
     void enable(const std::string& category);
@@ -33,6 +37,7 @@ public:
 private:
     mutable std::mutex m_mutex;
     std::FILE* m_file = nullptr;
+    std::filesystem::path m_path;
     bool m_console = false;
     bool m_all = false;
     std::set<LogCategory> m_enabled;

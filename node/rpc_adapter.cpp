@@ -228,14 +228,27 @@ rpc::MiningInfo RpcAdapter::mining_info() {
     info.mining = m_miner.running();
     info.miner_threads = m_miner.threads();
     info.local_hashps = m_miner.hashrate();
-    // Network hash rate: work of the last (up to) 120 blocks over the time they took.
-    const uint64_t span = std::min<uint64_t>(120, tip.height);
-    if (span > 0) {
-        if (auto start_hash = m_chain.store().hash_at_height(tip.height - span)) {
-            if (auto start = m_chain.store().read_index(*start_hash); start && tip.time > start->header.time) {
-                const Uint256 work = tip.chain_work - start->chain_work;
-                info.network_hashps = work.to_double() / static_cast<double>(tip.time - start->header.time);
-            }
+    // Network hash rate as Bitcoin Core's getnetworkhashps: the work of the last (up to) 120
+    // blocks over the spread of the timestamps from the block before them to the tip (the
+    // earliest to the latest: timestamps need not increase). The window never starts at
+    // genesis: its timestamp was fixed when the network was defined, so on a young chain
+    // (regtest above all) the time back to it would dwarf the time the blocks took and give
+    // a rate near zero. Blocks all stamped in the same second (regtest's generatetoaddress)
+    // count as one second rather than dividing by zero; below two blocks there is no rate.
+    constexpr uint64_t kLookup = 120;
+    const uint64_t start_height = tip.height > kLookup ? tip.height - kLookup : 1;
+    if (tip.height > start_height) {
+        std::optional<storage::BlockIndexRecord> rec = m_chain.store().read_index(tip.hash);
+        uint64_t min_time = rec ? rec->header.time : 0, max_time = min_time;
+        while (rec && rec->height > start_height) {
+            rec = m_chain.store().read_index(rec->header.prev_hash);
+            if (!rec) break;
+            min_time = std::min<uint64_t>(min_time, rec->header.time);
+            max_time = std::max<uint64_t>(max_time, rec->header.time);
+        }
+        if (rec && rec->height == start_height && tip.chain_work > rec->chain_work) {
+            const double work = (tip.chain_work - rec->chain_work).to_double();
+            info.network_hashps = work / static_cast<double>(std::max<uint64_t>(max_time - min_time, 1));
         }
     }
     return info;

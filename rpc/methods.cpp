@@ -2,6 +2,7 @@
 #include "rpc/methods.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -17,6 +18,38 @@ RpcError value_error(const ParamSpec& p, std::string_view what) {
     return RpcError::params(code::kInvalidParameter, std::string(p.name) + " must be " + std::string(what));
 }
 
+// What a parameter's value must be, for type errors.
+std::string_view expectation(ParamType t) {
+    switch (t) {
+        case ParamType::Integer: return "a non-negative integer";
+        case ParamType::Bool: return "true or false";
+        case ParamType::IntegerOrBool: return "a non-negative integer or a boolean";
+        case ParamType::String: return "a string";
+        case ParamType::Hash: return "a string of 64 hex characters";
+        case ParamType::Address: return "a string";
+        case ParamType::Object: return "a JSON object";
+    }
+    return "valid";
+}
+
+// Bitcoin Core answers a wrong number of arguments with RPC_MISC_ERROR and the method's
+// help; the message here says what was wrong, then the usage line.
+RpcError usage_error(const MethodSpec& m, const std::string& what) {
+    return RpcError::params(code::kMiscError, what + "\nUsage: " + usage_line(m));
+}
+
+std::string plural(size_t n, std::string_view word) {
+    return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+// A client's string in a message, cut short: a 10 MB argument must not come back.
+std::string shorten(const std::string& s) {
+    constexpr size_t kShown = 80;
+    return s.size() <= kShown ? s : s.substr(0, kShown) + "...";
+}
+
+std::string quote_input(const std::string& s) { return "'" + shorten(s) + "'"; }
+
 std::string join(const std::vector<std::string_view>& items, std::string_view sep) {
     std::string out;
     for (size_t i = 0; i < items.size(); ++i) out += (i ? std::string(sep) : "") + std::string(items[i]);
@@ -30,29 +63,46 @@ std::optional<uint64_t> as_unsigned(const Json& v) {
     return std::nullopt;
 }
 
+// A number written as an integer but too large for 64 bits parses as a double; it is a
+// value out of range (-8), not a wrong type. Fractions are the wrong type (-3).
+bool out_of_range_integer(const Json& v) {
+    if (!v.is_number_float()) return false;
+    const double d = v.get<double>();
+    return std::isfinite(d) && std::trunc(d) == d && std::fabs(d) >= 9223372036854775808.0;
+}
+
+// Negative: a bad value (-8); not a number: a wrong type (-3).
 std::variant<Args::Value, RpcError> convert_integer(const ParamSpec& p, const Json& v) {
+    const std::string_view what = expectation(p.type);
     if (auto n = as_unsigned(v)) return Args::Value(*n);
-    if (v.is_number_integer()) return value_error(p, "a non-negative integer");
-    return type_error(p, "a non-negative integer");
+    if (v.is_number_integer()) return value_error(p, what);
+    if (out_of_range_integer(v)) return RpcError::params(code::kInvalidParameter, std::string(p.name) + " is out of range");
+    return type_error(p, expectation(p.type));
 }
 
 std::variant<Args::Value, RpcError> convert_string(const ParamSpec& p, const Json& v) {
-    if (!v.is_string()) return type_error(p, "a string");
+    if (!v.is_string()) return type_error(p, expectation(p.type));
     const std::string& s = v.get_ref<const std::string&>();
     if (!p.choices.empty() && std::find(p.choices.begin(), p.choices.end(), s) == p.choices.end())
         return value_error(p, "one of: " + join(p.choices, ", "));
     return Args::Value(s);
 }
 
+// Bitcoin Core's messages (ParseHashV), with the echoed input cut short.
 std::variant<Args::Value, RpcError> convert_hash(const ParamSpec& p, const Json& v) {
-    if (!v.is_string()) return type_error(p, "a string of 64 hex characters");
-    auto h = Hash256::from_hex(v.get_ref<const std::string&>());
-    if (!h) return value_error(p, "a string of 64 hex characters");
+    if (!v.is_string()) return type_error(p, expectation(p.type));
+    const std::string& s = v.get_ref<const std::string&>();
+    const std::string name(p.name);
+    if (s.size() != 64)
+        return RpcError::params(code::kInvalidParameter, name + " must be of length 64 (not " + std::to_string(s.size()) +
+                                                             ", for " + quote_input(s) + ")");
+    auto h = Hash256::from_hex(s);
+    if (!h) return RpcError::params(code::kInvalidParameter, name + " must be hexadecimal string (not " + quote_input(s) + ")");
     return Args::Value(*h);
 }
 
 std::variant<Args::Value, RpcError> convert_address(const ParamSpec& p, const Json& v, const ChainParams& chain) {
-    if (!v.is_string()) return type_error(p, "a string");
+    if (!v.is_string()) return type_error(p, expectation(p.type));
     auto id = decode_address(v.get_ref<const std::string&>(), chain);
     if (!id) return RpcError::params(code::kInvalidAddressOrKey, "Invalid " + std::string(p.name) + ": " + id.error().to_string());
     return Args::Value(*id);
@@ -62,21 +112,19 @@ std::variant<Args::Value, RpcError> convert(const ParamSpec& p, const Json& v, c
     switch (p.type) {
         case ParamType::Integer: return convert_integer(p, v);
         case ParamType::Bool:
-            if (!v.is_boolean()) return type_error(p, "true or false");
+            if (!v.is_boolean()) return type_error(p, expectation(p.type));
             return Args::Value(v.get<bool>());
         case ParamType::IntegerOrBool:
             if (v.is_boolean()) return Args::Value(uint64_t{v.get<bool>() ? 1u : 0u});
-            if (auto n = as_unsigned(v)) return Args::Value(*n);
-            if (v.is_number_integer()) return value_error(p, "a non-negative integer or a boolean");
-            return type_error(p, "a non-negative integer or a boolean");
+            return convert_integer(p, v);
         case ParamType::String: return convert_string(p, v);
         case ParamType::Hash: return convert_hash(p, v);
         case ParamType::Address: return convert_address(p, v, chain);
         case ParamType::Object:
-            if (!v.is_object()) return type_error(p, "a JSON object");
+            if (!v.is_object()) return type_error(p, expectation(p.type));
             return Args::Value(v);
     }
-    return type_error(p, "valid");
+    return type_error(p, expectation(p.type));
 }
 
 // Lines up positional or named params with the table's parameter order.
@@ -84,9 +132,8 @@ std::variant<std::vector<const Json*>, RpcError> slot_params(const MethodSpec& m
     std::vector<const Json*> slots(m.params.size(), nullptr);
     if (params.is_array()) {
         if (params.size() > m.params.size())
-            return RpcError::params(code::kMiscError, std::string(m.name) + " takes at most " +
-                                                          std::to_string(m.params.size()) + " parameters, got " +
-                                                          std::to_string(params.size()));
+            return usage_error(m, std::string(m.name) + " takes at most " + plural(m.params.size(), "parameter") +
+                                      ", got " + std::to_string(params.size()));
         for (size_t i = 0; i < params.size(); ++i) slots[i] = &params[i];
         return slots;
     }
@@ -94,7 +141,7 @@ std::variant<std::vector<const Json*>, RpcError> slot_params(const MethodSpec& m
     for (auto it = params.begin(); it != params.end(); ++it) {
         auto p = std::find_if(m.params.begin(), m.params.end(), [&](const ParamSpec& s) { return s.name == it.key(); });
         if (p == m.params.end())
-            return RpcError::params(code::kInvalidParameter, "Unknown named parameter " + it.key());
+            return RpcError::params(code::kInvalidParameter, "Unknown named parameter " + shorten(it.key()));
         slots[static_cast<size_t>(p - m.params.begin())] = &it.value();
     }
     return slots;
@@ -178,8 +225,14 @@ std::variant<Args, RpcError> check_params(const MethodSpec& m, const Json& param
     std::vector<Args::Value> values(m.params.size());
     for (size_t i = 0; i < m.params.size(); ++i) {
         const ParamSpec& p = m.params[i];
-        if (!given[i] || given[i]->is_null()) {
-            if (p.required) return RpcError::params(code::kMiscError, "Missing required parameter " + std::string(p.name));
+        // Absent (a short array, a name not given): a wrong number of arguments (-1, with the
+        // usage). An explicit null where a value is required: a wrong type (-3), as in Core.
+        if (!given[i]) {
+            if (p.required) return usage_error(m, "Missing required parameter " + std::string(p.name));
+            continue;
+        }
+        if (given[i]->is_null()) {
+            if (p.required) return type_error(p, std::string(expectation(p.type)) + ", not null");
             continue;
         }
         auto v = convert(p, *given[i], chain);

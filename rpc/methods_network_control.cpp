@@ -10,12 +10,18 @@ namespace finch::rpc::handlers {
 
 namespace {
 
-// The node reports network failures by rule code; these map to bitcoind's client codes.
+// The node reports network failures by rule code; these map to bitcoind's codes for the
+// same failures (addnode, disconnectnode, setban in src/rpc/net.cpp).
 int network_error_code(const std::string& reason) {
-    if (reason == "node-already-added") return code::kClientNodeAlreadyAdded;
+    // addnode "add" of a node already added; setban "add" of an address already banned.
+    if (reason == "node-already-added" || reason == "already-banned") return code::kClientNodeAlreadyAdded;
     if (reason == "node-not-added") return code::kClientNodeNotAdded;
     if (reason == "node-not-connected") return code::kClientNodeNotConnected;
-    if (reason == "invalid-ip-or-subnet" || reason == "invalid-address") return code::kClientInvalidIpOrSubnet;
+    // A peer address or IP/subnet that does not parse, or (setban "remove") is not banned.
+    if (reason == "invalid-ip-or-subnet" || reason == "invalid-address" || reason == "bad-subnet" ||
+        reason == "not-banned")
+        return code::kClientInvalidIpOrSubnet;
+    if (reason == "bad-command") return code::kInvalidParameter;
     if (reason == "network-disabled" || reason == "p2p-disabled") return code::kClientP2pDisabled;
     return code::kMiscError;
 }

@@ -2,6 +2,7 @@
 #include "rpc/protocol.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <optional>
 
@@ -57,20 +58,21 @@ Entry read_entry(const Json& req) {
     return e;
 }
 
+// A method that throws answers -1 with the exception's text, as bitcoind does.
 CallResult execute(const Entry& e, const MethodDispatcher& dispatch) {
     static const Json kNull;
     try {
         return dispatch(e.method->get_ref<const std::string&>(), e.params ? *e.params : kNull);
     } catch (const std::exception& ex) {
-        return RpcError{code::kInternalError, std::string("Internal error: ") + ex.what(), false, nullptr};
+        return RpcError{code::kMiscError, std::string("Internal error: ") + ex.what(), false, nullptr};
     } catch (...) {
-        return RpcError{code::kInternalError, "Internal error", false, nullptr};
+        return RpcError{code::kMiscError, "Internal error", false, nullptr};
     }
 }
 
-Json error_object(const RpcError& err, Style style) {
+Json error_object(const RpcError& err) {
     Json out = Json::object();
-    out["code"] = style == Style::V2 && err.bad_params ? code::kInvalidParams : err.code;
+    out["code"] = err.code;
     out["message"] = err.message;
     if (!err.data.is_null()) out["data"] = err.data;
     return out;
@@ -81,10 +83,10 @@ Json reply_object(Style style, Json id, CallResult&& r) {
     if (style == Style::V2) {
         out["jsonrpc"] = "2.0";
         if (r.ok()) out["result"] = std::move(r.result());
-        else out["error"] = error_object(r.error(), style);
+        else out["error"] = error_object(r.error());
     } else {
         out["result"] = r.ok() ? std::move(r.result()) : Json(nullptr);
-        out["error"] = r.ok() ? Json(nullptr) : error_object(r.error(), style);
+        out["error"] = r.ok() ? Json(nullptr) : error_object(r.error());
     }
     out["id"] = std::move(id);
     return out;
@@ -101,7 +103,8 @@ HttpReply reply(unsigned status, const Json& body) { return {status, dump_json(b
 
 // An error found before any request's style is known (unparsable body, wrong top-level
 // type): a JSON-RPC 2.0 error object with a null id, which legacy clients read as well.
-HttpReply framing_error(unsigned status, int error_code, std::string message) {
+HttpReply framing_error(unsigned status, int error_code, std::string message, const CallObserver& observe) {
+    if (observe) observe(CallRecord{{}, error_code, {}});
     return reply(status, reply_object(Style::V2, nullptr, RpcError{error_code, std::move(message), false, nullptr}));
 }
 
@@ -111,30 +114,41 @@ struct EntryReply {
 };
 
 // Runs one entry; nullopt for a notification (executed, never answered).
-std::optional<EntryReply> run_entry(const Json& req, const MethodDispatcher& dispatch) {
-    if (!req.is_object()) return EntryReply{reply_object(Style::V2, nullptr, invalid_request("Request must be an object"))};
+std::optional<EntryReply> run_entry(const Json& req, const MethodDispatcher& dispatch, const CallObserver& observe) {
+    if (!req.is_object()) {
+        if (observe) observe(CallRecord{{}, code::kInvalidRequest, {}});
+        return EntryReply{reply_object(Style::V2, nullptr, invalid_request("Request must be an object"))};
+    }
     Entry e = read_entry(req);
+    const auto started = observe ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     CallResult r = e.error ? CallResult(*e.error) : execute(e, dispatch);
+    if (observe) {
+        const auto took = std::chrono::steady_clock::now() - started;
+        observe(CallRecord{e.method ? std::string_view(e.method->get_ref<const std::string&>()) : std::string_view(),
+                           r.ok() ? 0 : r.error().code,
+                           std::chrono::duration_cast<std::chrono::microseconds>(took)});
+    }
     if (e.notification) return std::nullopt;
     const unsigned status = r.ok() || e.style == Style::V2 ? 200 : legacy_status(r.error().code);
     return EntryReply{reply_object(e.style, std::move(e.id), std::move(r)), status};
 }
 
-HttpReply handle_single(const Json& req, const MethodDispatcher& dispatch) {
-    std::optional<EntryReply> out = run_entry(req, dispatch);
+HttpReply handle_single(const Json& req, const MethodDispatcher& dispatch, const CallObserver& observe) {
+    std::optional<EntryReply> out = run_entry(req, dispatch, observe);
     if (!out) return {204, {}};
     return reply(out->status, out->body);
 }
 
 // Batches always answer 200 (as bitcoind); each entry carries its own result or error.
-HttpReply handle_batch(const Json& batch, const MethodDispatcher& dispatch) {
-    if (batch.empty()) return framing_error(200, code::kInvalidRequest, "Invalid Request: empty batch");
+HttpReply handle_batch(const Json& batch, const MethodDispatcher& dispatch, const CallObserver& observe) {
+    if (batch.empty()) return framing_error(200, code::kInvalidRequest, "Invalid Request: empty batch", observe);
     if (batch.size() > kMaxBatchEntries)
         return framing_error(200, code::kInvalidRequest,
-                             "Invalid Request: more than " + std::to_string(kMaxBatchEntries) + " entries in a batch");
+                             "Invalid Request: more than " + std::to_string(kMaxBatchEntries) + " entries in a batch",
+                             observe);
     Json out = Json::array();
     for (const Json& req : batch)
-        if (std::optional<EntryReply> r = run_entry(req, dispatch)) out.push_back(std::move(r->body));
+        if (std::optional<EntryReply> r = run_entry(req, dispatch, observe)) out.push_back(std::move(r->body));
     if (out.empty()) return {204, {}};
     return reply(200, out);
 }
@@ -174,15 +188,15 @@ std::string dump_json(const Json& j, int indent) {
     return out;
 }
 
-HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch) {
+HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch, const CallObserver& observe) {
     if (nesting_exceeds(body, kMaxJsonDepth))
         return framing_error(500, code::kParseError,
-                             "Parse error: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+                             "Parse error: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", observe);
     Json req = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (req.is_discarded()) return framing_error(500, code::kParseError, "Parse error");
-    if (req.is_object()) return handle_single(req, dispatch);
-    if (req.is_array()) return handle_batch(req, dispatch);
-    return framing_error(400, code::kInvalidRequest, "Invalid Request: expected an object or an array");
+    if (req.is_discarded()) return framing_error(500, code::kParseError, "Parse error", observe);
+    if (req.is_object()) return handle_single(req, dispatch, observe);
+    if (req.is_array()) return handle_batch(req, dispatch, observe);
+    return framing_error(400, code::kInvalidRequest, "Invalid Request: expected an object or an array", observe);
 }
 
 Json make_request(const std::string& method, Json params, Json id, bool jsonrpc2) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -16,13 +17,16 @@ namespace finch::rpc {
 // Objects keep their insertion order so replies read like bitcoind's.
 using Json = nlohmann::ordered_json;
 
-// Error codes: the JSON-RPC 2.0 standard ones and Bitcoin Core's (src/rpc/protocol.h).
+// Error codes: the JSON-RPC 2.0 standard ones and Bitcoin Core's (src/rpc/protocol.h). As in
+// Bitcoin Core, the -326xx codes are only for the protocol (an unparsable body, a malformed
+// request object, an unknown method); every error of a method call, bad parameters
+// included, carries Bitcoin Core's code for it in both reply styles.
 namespace code {
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
-inline constexpr int kInvalidParams = -32602;
-inline constexpr int kInternalError = -32603;
+inline constexpr int kInvalidParams = -32602;  // never sent by finchd (kept for clients' use)
+inline constexpr int kInternalError = -32603;  // the framing itself failed (never a method)
 
 inline constexpr int kMiscError = -1;
 inline constexpr int kTypeError = -3;
@@ -49,13 +53,13 @@ inline constexpr size_t kMaxBatchEntries = 50'000;
 struct RpcError {
     int code = code::kMiscError;
     std::string message;
-    // A malformed parameter (type, count, name, format): JSON-RPC 2.0 replies say -32602,
-    // legacy replies keep `code` (bitcoind's -1, -3, -5 or -8).
+    // The error is about the call's parameters (count, type, name, format) rather than the
+    // node's state. Informational only: the reply carries `code` either way.
     bool bad_params = false;
     Json data;  // optional extra detail; null means none
 
-    static RpcError params(int legacy_code, std::string message) {
-        return RpcError{legacy_code, std::move(message), true, nullptr};
+    static RpcError params(int error_code, std::string message) {
+        return RpcError{error_code, std::move(message), true, nullptr};
     }
 };
 
@@ -75,7 +79,7 @@ private:
 };
 
 // Runs one method call. `params` is an array, an object or null. May throw: the caller
-// turns an exception into -32603.
+// turns an exception into -1 (Bitcoin Core's RPC_MISC_ERROR), as bitcoind does.
 using MethodDispatcher = std::function<CallResult(const std::string& method, const Json& params)>;
 
 struct HttpReply {
@@ -83,8 +87,19 @@ struct HttpReply {
     std::string body;       // empty for 204
 };
 
-// The whole request-to-reply step for one HTTP body.
-HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch);
+// What one request came to, for the debug log: the method as sent (empty when the body or
+// the request object was malformed before a method could be read), the error code (0 on
+// success) and how long the method ran.
+struct CallRecord {
+    std::string_view method;
+    int error_code = 0;
+    std::chrono::microseconds duration{0};
+};
+using CallObserver = std::function<void(const CallRecord&)>;
+
+// The whole request-to-reply step for one HTTP body. `observe`, when set, is called once per
+// request object (each entry of a batch) and once for a body rejected as a whole.
+HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch, const CallObserver& observe = {});
 
 // True when brackets outside strings nest deeper than max_depth (a cheap scan, no parse).
 bool nesting_exceeds(std::string_view text, size_t max_depth);

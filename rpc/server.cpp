@@ -19,6 +19,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdio>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -39,6 +40,22 @@ constexpr int kServerBusy = -32000;
 // so that our reply is not lost to a TCP reset.
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 
+// A client's method name as it appears in the log: printable ASCII, cut short.
+std::string loggable_method(std::string_view method) {
+    if (method.empty()) return "(none)";
+    constexpr size_t kShown = 64;
+    std::string out;
+    for (char c : method.substr(0, kShown)) out += c > ' ' && c < 0x7f ? c : '?';
+    if (method.size() > kShown) out += "...";
+    return out;
+}
+
+std::string format_duration(std::chrono::microseconds d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3fms", static_cast<double>(d.count()) / 1000.0);
+    return buf;
+}
+
 std::string error_body(int error_code, const std::string& message) {
     return dump_json(Json{{"jsonrpc", "2.0"}, {"error", {{"code", error_code}, {"message", message}}}, {"id", nullptr}}) +
            "\n";
@@ -56,6 +73,7 @@ struct ServerState {
     ServerState(NodeInterface& node, ServerOptions opts)
         : options(std::move(opts)), auth(options.credentials), dispatch(make_dispatcher(node)) {}
     size_t work_limit() const { return options.worker_threads + options.work_queue; }
+    bool logging() const { return static_cast<bool>(options.request_log); }
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -67,6 +85,13 @@ public:
     void start() {
         error_code ec;
         m_stream.socket().set_option(tcp::no_delay(true), ec);
+        if (m_state.logging()) {
+            const tcp::endpoint remote = m_stream.socket().remote_endpoint(ec);
+            m_peer = ec ? std::string("unknown")
+                        : (remote.address().is_v6() ? "[" + remote.address().to_string() + "]"
+                                                    : remote.address().to_string()) +
+                              ":" + std::to_string(remote.port());
+        }
         net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->read_header(); });
     }
 
@@ -81,6 +106,7 @@ private:
     void on_write(bool keep_alive, error_code ec);
     void reply_and_close(http::status status, int rpc_code, const std::string& message);
     void unauthorized();
+    void log_http(http::status status, std::string_view why);
     void linger_close();
     void drain();
     void close();
@@ -93,6 +119,7 @@ private:
     std::array<char, 16 * 1024> m_drain{};
     bool m_keep_alive = false;
     unsigned m_version = 11;
+    std::string m_peer;  // "address:port" of the client, for the log
     ServerState& m_state;
     net::thread_pool& m_workers;
 };
@@ -111,9 +138,14 @@ void Session::on_header(error_code ec) {
     if (ec) return on_read_error(ec);
     const auto& req = m_parser->get();
     m_version = req.version();
-    if (req.target() != "/") return reply_and_close(http::status::not_found, code::kInvalidRequest, "Not found: only / is served");
-    if (req.method() != http::verb::post)
+    if (req.target() != "/") {
+        log_http(http::status::not_found, "path is not /");
+        return reply_and_close(http::status::not_found, code::kInvalidRequest, "Not found: only / is served");
+    }
+    if (req.method() != http::verb::post) {
+        log_http(http::status::method_not_allowed, "not a POST");
         return reply_and_close(http::status::method_not_allowed, code::kInvalidRequest, "JSON-RPC uses POST");
+    }
     if (!m_state.auth.accepts(req[http::field::authorization])) return unauthorized();
     if (m_parser->is_done()) return on_body({});
     if (!beast::iequals(req[http::field::expect], "100-continue")) return read_body();
@@ -137,21 +169,26 @@ void Session::on_body(error_code ec) {
 }
 
 void Session::on_read_error(error_code ec) {
-    if (ec == http::error::header_limit || ec == http::error::body_limit)
+    if (ec == http::error::header_limit || ec == http::error::body_limit) {
+        log_http(http::status::payload_too_large, ec == http::error::header_limit ? "headers too large" : "body too large");
         return reply_and_close(http::status::payload_too_large, code::kInvalidRequest,
                                "Request too large: headers up to " + std::to_string(m_state.options.max_header_bytes) +
                                    " bytes, body up to " + std::to_string(m_state.options.max_body_bytes) + " bytes");
+    }
     // A malformed request deserves an answer; a closed, reset or timed-out one does not.
     const bool http_syntax = ec.category() == error_code(http::error::end_of_stream).category() &&
                              ec != http::error::end_of_stream && ec != http::error::partial_message;
-    if (http_syntax)
+    if (http_syntax) {
+        log_http(http::status::bad_request, "malformed HTTP");
         return reply_and_close(http::status::bad_request, code::kInvalidRequest, "Malformed HTTP request");
+    }
     close();
 }
 
 void Session::submit(std::string body) {
     if (m_state.in_flight.fetch_add(1) >= m_state.work_limit()) {
         m_state.in_flight.fetch_sub(1);
+        log_http(http::status::service_unavailable, "work queue full");
         return write_reply(http::status::service_unavailable, error_body(kServerBusy, "Server busy: work queue full"),
                            m_keep_alive);
     }
@@ -162,7 +199,15 @@ void Session::submit(std::string body) {
     net::post(m_workers, [self = shared_from_this(), body = std::move(body)] {
         HttpReply reply;
         try {
-            reply = handle_rpc_body(body, self->m_state.dispatch);
+            CallObserver observe;
+            if (self->m_state.logging())
+                observe = [self](const CallRecord& r) {
+                    std::string line = "method=" + loggable_method(r.method) + " peer=" + self->m_peer +
+                                       " duration=" + format_duration(r.duration);
+                    if (r.error_code != 0) line += " error=" + std::to_string(r.error_code);
+                    self->m_state.options.request_log(line);
+                };
+            reply = handle_rpc_body(body, self->m_state.dispatch, observe);
         } catch (const std::exception& e) {
             reply = {500, error_body(code::kInternalError, std::string("Internal error: ") + e.what())};
         }
@@ -200,10 +245,17 @@ void Session::reply_and_close(http::status status, int rpc_code, const std::stri
 // A failed login waits a little before the answer, on a timer, so guessing is slow and no
 // thread is blocked.
 void Session::unauthorized() {
+    log_http(http::status::unauthorized, "authentication failed");
     m_timer.expires_after(m_state.options.auth_failure_delay);
     m_timer.async_wait([self = shared_from_this()](error_code) {
         self->write_reply(http::status::unauthorized, {}, false);
     });
+}
+
+void Session::log_http(http::status status, std::string_view why) {
+    if (!m_state.logging()) return;
+    m_state.options.request_log("http=" + std::to_string(static_cast<unsigned>(status)) + " peer=" + m_peer + " " +
+                                std::string(why));
 }
 
 // Closes our side for sending, then discards what the client still sends for a short

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,13 @@ struct ServerOptions {
     unsigned worker_threads = 2;  // threads running methods
     size_t work_queue = 128;      // requests waiting for a worker beyond those running; then 503
     std::chrono::milliseconds auth_failure_delay{250};
+    // When set, called with one line per request (each entry of a batch): the method, the
+    // client's address, how long the method ran and the error code if it failed, e.g.
+    // "method=getblockhash peer=127.0.0.1:50412 duration=0.042ms error=-8"; and one line per
+    // request refused at the HTTP level ("http=401 peer=... authentication failed"). finchd
+    // sets it to its debug log's `rpc` category (--debug rpc); rpc/ itself does not log.
+    // Called from the server's threads, possibly several at once.
+    std::function<void(const std::string& line)> request_log;
 };
 
 class RpcServer {

@@ -614,7 +614,9 @@ Status PeerManager::set_ban(const std::string& subnet, const std::string& comman
         const uint64_t now = now_seconds();
         if (command == "add") {
             if (m_bans.is_banned(ip, now)) return reject("already-banned", "IP already banned", Fault::Policy);
-            const uint64_t until = absolute ? seconds : now + (seconds ? seconds : m_options.ban_seconds);
+            const uint64_t span = seconds ? seconds : m_options.ban_seconds;
+            // A huge relative time saturates (bans "forever") instead of wrapping into the past.
+            const uint64_t until = absolute ? seconds : (span > UINT64_MAX - now ? UINT64_MAX : now + span);
             m_bans.ban(ip, now, until, "manually added");
             for (auto& [id, p] : m_peers)
                 if (p->ip == ip) p->conn->close("banned");

@@ -1,4 +1,4 @@
-// keygen and signtx: key material never leaves this process.
+// keygen and signtx: key material never leaves this process, nor shows up in a message.
 #include "rpc/cli/local_commands.h"
 
 #include <nlohmann/json.hpp>
@@ -7,11 +7,22 @@
 
 namespace finch::cli {
 
+std::string displayable_option(const std::string& name) {
+    const bool plain = !name.empty() && name.size() <= 20 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+               c == '?';
+    });
+    return plain ? "--" + name : "(name not shown)";
+}
+
 std::optional<std::string> parse_flags(const std::vector<std::string>& args, const std::vector<std::string>& allowed,
                                        std::map<std::string, std::string>& out) {
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a.rfind("--", 0) != 0) return "unexpected argument '" + a + "'";
+        if (a.rfind("--", 0) != 0)
+            return "unexpected argument #" + std::to_string(i + 1) +
+                   " (not shown: it may be a secret); every value follows its --flag, and --stdinsecret reads the "
+                   "secret key from stdin";
         std::string name = a.substr(2), value;
         bool has_value = false;
         if (auto eq = name.find('='); eq != std::string::npos) {
@@ -19,7 +30,8 @@ std::optional<std::string> parse_flags(const std::vector<std::string>& args, con
             name = name.substr(0, eq);
             has_value = true;
         }
-        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) return "unknown option --" + name;
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+            return "unknown option " + displayable_option(name);
         if (!has_value) {
             if (i + 1 >= args.size()) return "option --" + name + " needs a value";
             value = args[++i];
@@ -46,6 +58,87 @@ std::optional<Amount> parse_amount(const std::string& text) {
     return v;
 }
 
+namespace {
+
+struct LocalHelp {
+    const char* name;
+    const char* usage;
+    const char* text;
+};
+
+constexpr const char* kSecretArgs =
+    R"(  --secret HEX     the sender's secret key, 64 hex characters. Visible in `ps` and kept in shell
+                   history: prefer --stdinsecret
+  --stdinsecret    read the secret key from the first line of stdin instead (after the
+                   password line when --stdinrpcpass is given too)
+)";
+
+const LocalHelp kLocalHelp[] = {
+    {"keygen", "keygen",
+     R"(
+finch-cli local command (no node needed): makes a new secp256k1 key and prints its secret,
+public key and this network's address. Whoever has the secret can spend the account: store
+it safely.
+
+Result:
+{ "secret": "hex", "pubkey": "hex", "address": "str" }
+
+Examples:
+> finch-cli --regtest keygen
+)"},
+    {"signtx", "signtx ( --secret HEX | --stdinsecret ) --to ADDR --amount N --fee N --nonce N",
+     R"(
+finch-cli local command (no node needed): signs a transfer and prints the raw transaction,
+to be submitted with sendrawtransaction. The signature commits to the network's genesis block.
+
+Arguments:
+%SECRET%  --to ADDR        the recipient's address
+  --amount N       the amount in base units (1 coin = 100000000)
+  --fee N          the fee in base units
+  --nonce N        the sender's next nonce (getaccount's pending_nonce)
+
+Result:
+"hex" (string) the raw transaction
+
+Examples:
+> finch-cli --regtest --stdinsecret signtx --to fcrt1q... --amount 5000 --fee 1000 --nonce 0 < keyfile
+)"},
+    {"send", "send ( --secret HEX | --stdinsecret ) --to ADDR --amount N ( --fee N )",
+     R"(
+finch-cli command: looks up the sender's next nonce with getaccount (pending_nonce), signs the
+transfer locally and submits it with sendrawtransaction. The secret key never leaves finch-cli.
+
+Arguments:
+%SECRET%  --to ADDR        the recipient's address
+  --amount N       the amount in base units (1 coin = 100000000)
+  --fee N          the fee in base units (default 1000)
+
+Result:
+"hex" (string) the transaction id
+
+Examples:
+> finch-cli --regtest --stdinsecret send --to fcrt1q... --amount 5000 < keyfile
+)"},
+};
+
+}  // namespace
+
+std::optional<std::string> local_command_help(const std::string& command) {
+    for (const LocalHelp& h : kLocalHelp) {
+        if (command != h.name) continue;
+        std::string text = std::string(h.usage) + "\n" + h.text;
+        if (auto at = text.find("%SECRET%"); at != std::string::npos) text.replace(at, 8, kSecretArgs);
+        return text;
+    }
+    return std::nullopt;
+}
+
+std::string local_commands_overview() {
+    std::string out = "== finch-cli local commands ==\n";
+    for (const LocalHelp& h : kLocalHelp) out += std::string(h.usage) + "\n";
+    return out;
+}
+
 Outcome keygen(const ChainParams& params, const std::vector<std::string>& args) {
     if (!args.empty()) return {1, "", "error: keygen takes no arguments\n"};
     SecretKey secret = generate_secret_key();
@@ -60,11 +153,12 @@ Outcome keygen(const ChainParams& params, const std::vector<std::string>& args) 
 Result<Transaction> build_signed_transfer(const ChainParams& params, const TransferRequest& req) {
     auto bad = [](std::string msg) { return reject("bad-argument", std::move(msg), Fault::Decode); };
     auto secret_bytes = from_hex(req.secret_hex);
-    if (!secret_bytes || secret_bytes->size() != 32) return bad("--secret must be 64 hex characters");
+    if (!secret_bytes || secret_bytes->size() != 32)
+        return bad("the secret key (--secret or --stdinsecret) must be 64 hex characters");
     SecretKey secret;
     std::copy(secret_bytes->begin(), secret_bytes->end(), secret.bytes.begin());
     auto pub = derive_public_key(secret);
-    if (!pub) return bad("--secret is not a valid secp256k1 secret key");
+    if (!pub) return bad("the secret key (--secret or --stdinsecret) is not a valid secp256k1 secret key");
     auto to = decode_address(req.to, params);
     if (!to) return bad("--to: " + to.error().to_string());
     auto amount = parse_amount(req.amount);

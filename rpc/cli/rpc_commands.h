@@ -10,19 +10,26 @@
 
 namespace finch::cli {
 
-// Builds the params of METHOD ARGS: a JSON array, or with --named an object from name=value
-// arguments. Each value is JSON when it parses as JSON, a string otherwise.
-Result<rpc::Json> build_params(const std::vector<std::string>& args, bool named);
+// Builds the params of METHOD ARGS: a JSON array, or with --named an object. With --named, as in
+// Bitcoin Core 25+, a name=value argument is a named parameter (a later one wins) and any other
+// argument is positional: positional ones fill the method's parameters in order, named after
+// the method table (an error when one is also given by name, or when there are too many); for
+// a method finch-cli does not know they go in an "args" array, as bitcoin-cli sends them.
+// Each value is JSON when it parses as JSON, a string otherwise.
+Result<rpc::Json> build_params(const std::string& method, const std::vector<std::string>& args, bool named);
 
 // Prints a result as bitcoin-cli does: strings raw, null as nothing, the rest as indented JSON.
 std::string format_result(const rpc::Json& result);
 // "error code: N\nerror message:\nMESSAGE\n"
 std::string format_error(const rpc::RpcError& error);
 
-// Calls a method, retrying while the node is not up yet when --rpcwait is given.
+// Calls a method, retrying while the node is not up yet when --rpcwait is given. When the wait
+// times out the error says so: "could not connect to the server HOST:PORT within N s".
 Result<rpc::CallResult> call_node(const CliOptions& options, const ChainParams& params, const std::string& method,
                                   const rpc::Json& call_params);
 
+// Any RPC method. `help` with no topic appends finch-cli's local commands to the node's list;
+// `help keygen|signtx|send` describes the local command without asking the node.
 Outcome run_rpc_command(const CliOptions& options, const ChainParams& params, const std::string& method,
                         const std::vector<std::string>& args);
 

@@ -1,7 +1,8 @@
-// finch-cli's client side: option forms, config file, credentials, params from arguments,
-// bitcoin-cli-style output, and real calls (including send and --rpcwait) against a server
-// in front of FakeNode.
+// finch-cli's client side: option forms, stdin inputs, config file, server address and
+// credentials, params from arguments (--named mixing), bitcoin-cli-style output, secrets kept
+// out of messages, and real calls (send, help, --rpcwait) against a server in front of FakeNode.
 #include "rpc/cli/cli_options.h"
+#include "rpc/cli/local_commands.h"
 #include "rpc/cli/rpc_commands.h"
 #include "rpc/cookie.h"
 #include "rpc/server.h"
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace finch::cli {
@@ -23,6 +25,12 @@ CliOptions parse_ok(const std::vector<std::string>& args) {
     EXPECT_TRUE(r) << (r ? "" : r.error().detail);
     return r ? *r : CliOptions{};
 }
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A plausible secret key (64 hex) and a malformed one (63 hex).
+const std::string kSecret = "5f1e3c0a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f";
+const std::string kShortSecret = kSecret.substr(0, 63);
 
 TEST(CliOptions, AllOptionForms) {
     for (const auto& args : std::vector<std::vector<std::string>>{{"--rpcport", "5000", "getblockcount"},
@@ -58,6 +66,199 @@ TEST(CliOptions, Errors) {
     EXPECT_FALSE(parse_cli_args({"--rpcwaittimeout", "-3", "x"}));
 }
 
+TEST(CliOptions, BitcoinCliShortFormsAndNetworkFlags) {
+    for (const char* help : {"-h", "-?", "--help", "-help", "--h"}) EXPECT_TRUE(parse_ok({help}).help) << help;
+    EXPECT_TRUE(parse_ok({"-version"}).version);
+    EXPECT_EQ(parse_ok({"-chain=regtest", "x"}).network, "regtest");
+    EXPECT_EQ(parse_ok({"--chain", "test", "x"}).network, "test");
+    // The same network given twice is fine; two different ones are an error.
+    EXPECT_EQ(parse_ok({"-regtest", "--network=regtest", "x"}).network, "regtest");
+    EXPECT_EQ(parse_ok({"--testnet", "-chain=test", "x"}).network, "test");
+    auto conflict = parse_cli_args({"-regtest", "--network", "main", "x"});
+    ASSERT_FALSE(conflict);
+    EXPECT_TRUE(contains(conflict.error().detail, "conflicting network options")) << conflict.error().detail;
+    EXPECT_FALSE(parse_cli_args({"--testnet", "--regtest", "x"}));
+    EXPECT_FALSE(parse_cli_args({"--chain=test", "--regtest", "x"}));
+    // --regtest=0 selects nothing, so it cannot conflict.
+    EXPECT_EQ(parse_ok({"--regtest=0", "--network=main", "x"}).network, "main");
+}
+
+TEST(CliOptions, NoNameAndNetworkSpellings) {
+    EXPECT_FALSE(parse_ok({"--rpcwait", "-norpcwait", "x"}).rpcwait);
+    EXPECT_TRUE(parse_ok({"-norpcwait=0", "x"}).rpcwait);
+    EXPECT_FALSE(parse_ok({"--named", "--nonamed", "x"}).named);
+    EXPECT_FALSE(parse_ok({"-noregtest", "x"}).network);
+    // Two spellings of one network do not conflict.
+    EXPECT_EQ(parse_ok({"--testnet", "--network=testnet", "-chain=test", "x"}).network, "test");
+    EXPECT_FALSE(parse_cli_args({"-nodatadir", "x"}));  // not an on/off option
+    CliOptions o = parse_ok({"-regtest", "--rpcport=1", "-rpcwait", "x"});
+    EXPECT_EQ(o.given, (std::set<std::string>{"network", "rpcport", "rpcwait"}));
+}
+
+TEST(CliOptions, StdinFlags) {
+    CliOptions o = parse_ok({"-stdinrpcpass", "--stdinsecret", "send"});
+    EXPECT_TRUE(o.stdin_rpcpass);
+    EXPECT_TRUE(o.stdin_secret);
+    EXPECT_FALSE(o.read_stdin);
+    EXPECT_FALSE(parse_ok({"--stdinrpcpass=0", "x"}).stdin_rpcpass);
+    EXPECT_FALSE(parse_cli_args({"--stdinsecret=yes", "send"}));
+}
+
+TEST(CliOptions, UnknownOptionMessagesNeverShowValues) {
+    auto typo = parse_cli_args({"--rpcpasswrd=" + kSecret, "x"});
+    ASSERT_FALSE(typo);
+    EXPECT_TRUE(contains(typo.error().detail, "--rpcpasswrd")) << typo.error().detail;
+    EXPECT_FALSE(contains(typo.error().detail, kSecret));
+    // A secret typed as if it were an option is not repeated either.
+    for (const std::string& arg : {"--" + kSecret, "-" + kShortSecret, "--" + kSecret + "=1"}) {
+        auto r = parse_cli_args({arg, "x"});
+        ASSERT_FALSE(r);
+        EXPECT_FALSE(contains(r.error().detail, kShortSecret)) << r.error().detail;
+    }
+    EXPECT_EQ(displayable_option("fee"), "--fee");
+    EXPECT_EQ(displayable_option(kSecret), "(name not shown)");
+    EXPECT_EQ(displayable_option("a b"), "(name not shown)");
+}
+
+TEST(CliStdin, PasswordThenSecretThenArgumentsInBitcoinCliOrder) {
+    CliOptions o = parse_ok({"--stdinrpcpass", "--stdinsecret", "--stdin", "--rpcpassword", "cmdline", "send",
+                             "--to", "fcrt1qx"});
+    std::istringstream in("pass word\r\n  " + kSecret + " \r\n--amount\n7000\r\n");
+    ASSERT_TRUE(read_stdin_inputs(o, in));
+    EXPECT_EQ(o.rpcpassword, "pass word");  // stdin wins over --rpcpassword; inner spaces kept
+    EXPECT_EQ(o.command,
+              (std::vector<std::string>{"send", "--secret", kSecret, "--to", "fcrt1qx", "--amount", "7000"}));
+}
+
+TEST(CliStdin, StdinsecretAmongTheCommandsFlags) {
+    for (const char* flag : {"--stdinsecret", "-stdinsecret"}) {
+        CliOptions o = parse_ok({"signtx", "--to", "A", flag, "--amount", "1"});
+        std::istringstream in(kSecret + "\n");
+        ASSERT_TRUE(read_stdin_inputs(o, in));
+        EXPECT_TRUE(o.stdin_secret);
+        EXPECT_EQ(o.command, (std::vector<std::string>{"signtx", "--secret", kSecret, "--to", "A", "--amount", "1"}));
+    }
+}
+
+TEST(CliStdin, NothingIsReadWithoutTheFlags) {
+    CliOptions o = parse_ok({"getblockcount"});
+    std::istringstream in("should stay\n");
+    ASSERT_TRUE(read_stdin_inputs(o, in));
+    EXPECT_EQ(o.command, std::vector<std::string>{"getblockcount"});
+    EXPECT_FALSE(o.rpcpassword);
+    std::string rest;
+    EXPECT_TRUE(std::getline(in, rest));
+    EXPECT_EQ(rest, "should stay");
+}
+
+TEST(CliStdin, Errors) {
+    {  // --stdinsecret for a command that does not sign: refused before anything is read
+        CliOptions o = parse_ok({"--stdinsecret", "getaccount", "x"});
+        std::istringstream in(kSecret + "\n");
+        auto s = read_stdin_inputs(o, in);
+        ASSERT_FALSE(s);
+        EXPECT_TRUE(contains(s.error().detail, "only for send and signtx")) << s.error().detail;
+        EXPECT_EQ(in.tellg(), 0);
+    }
+    {
+        CliOptions o = parse_ok({"--stdinrpcpass", "getblockcount"});
+        std::istringstream in("");
+        auto s = read_stdin_inputs(o, in);
+        ASSERT_FALSE(s);
+        EXPECT_TRUE(contains(s.error().detail, "--stdinrpcpass")) << s.error().detail;
+    }
+    {  // the password line is there, the secret line is not
+        CliOptions o = parse_ok({"--stdinrpcpass", "--stdinsecret", "send"});
+        std::istringstream in("pw\n");
+        auto s = read_stdin_inputs(o, in);
+        ASSERT_FALSE(s);
+        EXPECT_TRUE(contains(s.error().detail, "--stdinsecret")) << s.error().detail;
+        EXPECT_FALSE(contains(s.error().detail, "pw"));
+    }
+}
+
+TEST(CliUsage, ListsLocalCommandsAndSecretOptions) {
+    const std::string usage = usage_text();
+    for (const char* word : {"keygen", "signtx", "send", "--stdinsecret", "--stdinrpcpass", "--rpcwaittimeout", "-?",
+                             "[::1]:PORT", "`ps`"})
+        EXPECT_TRUE(contains(usage, word)) << word;
+}
+
+TEST(CliAddress, SplitHostPortAsBitcoinCore) {
+    struct Case {
+        const char* text;
+        const char* host;
+        uint16_t port;
+    };
+    for (const Case& c : {Case{"127.0.0.1", "127.0.0.1", 0}, Case{"127.0.0.1:5000", "127.0.0.1", 5000},
+                          Case{"node.example:19443", "node.example", 19443}, Case{"localhost", "localhost", 0},
+                          Case{"[::1]:5000", "::1", 5000}, Case{"[::1]", "::1", 0}, Case{"::1", "::1", 0},
+                          Case{"fe80::1:2", "fe80::1:2", 0}, Case{"h:65535", "h", 65535}}) {
+        auto r = rpc::split_host_port(c.text);
+        ASSERT_TRUE(r) << c.text << ": " << r.error().detail;
+        EXPECT_EQ(r->host, c.host) << c.text;
+        EXPECT_EQ(r->port, c.port) << c.text;
+    }
+    for (const char* bad : {"", "h:", "h:0", "h:65536", "h:12ab", "h:-1", "[::1]:", "[::1]:0", ":5000", "[]:5",
+                            "h:123456", "a b:5", "[::1"}) {
+        auto r = rpc::split_host_port(bad);
+        EXPECT_FALSE(r) << bad;
+        if (!r) {
+            EXPECT_EQ(r.error().code, rpc::kBadAddress);
+        }
+    }
+    EXPECT_EQ(rpc::host_port_string("127.0.0.1", 5), "127.0.0.1:5");
+    EXPECT_EQ(rpc::host_port_string("::1", 5), "[::1]:5");
+}
+
+TEST(CliAddress, RpcconnectPortUnlessRpcportIsGiven) {
+    const ChainParams& regtest = chain_params(Network::Regtest);
+    auto address = [&](const std::vector<std::string>& args) {
+        auto r = resolve_address(parse_ok(args), regtest);
+        EXPECT_TRUE(r) << (r ? "" : r.error().detail);
+        return r ? *r : ServerAddress{};
+    };
+    ServerAddress a = address({"x"});
+    EXPECT_EQ(a.host, "127.0.0.1");
+    EXPECT_EQ(a.port, regtest.default_rpc_port);
+    a = address({"--rpcconnect", "10.1.2.3", "x"});
+    EXPECT_EQ(a.host, "10.1.2.3");
+    EXPECT_EQ(a.port, regtest.default_rpc_port);
+    a = address({"--rpcconnect=10.1.2.3:5000", "x"});
+    EXPECT_EQ(a.host, "10.1.2.3");
+    EXPECT_EQ(a.port, 5000);
+    EXPECT_EQ(a.warning, "");
+    a = address({"-rpcconnect=[::1]:5001", "x"});
+    EXPECT_EQ(a.host, "::1");
+    EXPECT_EQ(a.port, 5001);
+    a = address({"--rpcconnect", "::1", "x"});
+    EXPECT_EQ(a.host, "::1");
+    EXPECT_EQ(a.port, regtest.default_rpc_port);
+    // bitcoin-cli: an explicit -rpcport wins, with a warning.
+    a = address({"--rpcconnect=10.1.2.3:5000", "--rpcport", "6000", "x"});
+    EXPECT_EQ(a.port, 6000);
+    EXPECT_TRUE(contains(a.warning, "Using --rpcport 6000")) << a.warning;
+    a = address({"--rpcport", "6000", "--rpcconnect=10.1.2.3", "x"});
+    EXPECT_EQ(a.port, 6000);
+    EXPECT_EQ(a.warning, "");
+}
+
+TEST(CliAddress, BadRpcconnectIsAClearError) {
+    const ChainParams& regtest = chain_params(Network::Regtest);
+    for (const char* bad : {"h:", "h:0", "h:99999", "[::1]:x", "[::1]:0", ":5"}) {
+        auto r = resolve_address(parse_ok({"--rpcconnect", bad, "x"}), regtest);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_TRUE(contains(r.error().detail, "Invalid --rpcconnect '" + std::string(bad) + "'")) << r.error().detail;
+        // Not retried under --rpcwait, and reported by the call itself.
+        CliOptions o = parse_ok({"--rpcconnect", bad, "--rpcwait", "--rpcpassword", "p", "x"});
+        const auto t0 = std::chrono::steady_clock::now();
+        Outcome out = run_rpc_command(o, regtest, "getblockcount", {});
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 900ms);
+        EXPECT_EQ(out.exit_code, 1);
+        EXPECT_TRUE(contains(out.err, "Invalid --rpcconnect")) << out.err;
+    }
+}
+
 class TempDir : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -86,6 +287,196 @@ TEST_F(CliConfig, ConfigFileFillsWhatTheCommandLineLeftUnset) {
     EXPECT_EQ(ep->credentials.user, "cmdline");
 }
 
+// The config file as finchd reads it (docs/node.md): sections, the network chosen by the file
+// when the command line does not, finchd-only keys ignored.
+CliOptions with_conf(const std::vector<std::string>& args, const std::string& text) {
+    CliOptions o = parse_ok(args);
+    Status s = apply_config_text(o, text, "finch.conf");
+    EXPECT_TRUE(s) << (s ? "" : s.error().detail);
+    return o;
+}
+
+std::string conf_error(const std::vector<std::string>& args, const std::string& text) {
+    CliOptions o = parse_ok(args);
+    Status s = apply_config_text(o, text, "finch.conf");
+    EXPECT_FALSE(s) << text;
+    return s ? "" : s.error().detail;
+}
+
+TEST(CliConfigText, SectionKeysApplyOnlyOnTheirNetwork) {
+    const std::string text = "rpcport=1000\nrpcuser=top\nrpcpassword=pw\n"
+                             "[main]\nrpcport=2000\n"
+                             "[regtest]\nrpcport = 3000  # regtest only\nrpcuser=rt\n";
+    CliOptions regtest = with_conf({"-regtest", "x"}, text);
+    EXPECT_EQ(regtest.rpcport, 3000);
+    EXPECT_EQ(regtest.rpcuser, "rt");
+    EXPECT_EQ(regtest.rpcpassword, "pw");  // the top level applies where the section is silent
+    EXPECT_EQ(with_conf({"--network=main", "x"}, text).rpcport, 2000);
+    EXPECT_EQ(with_conf({"x"}, text).rpcport, 2000);  // main by default
+    CliOptions test = with_conf({"--testnet", "x"}, text);
+    EXPECT_EQ(test.rpcport, 1000);
+    EXPECT_EQ(test.rpcuser, "top");
+    // NET.key outside a section is the same as key under [NET]; a later line wins.
+    EXPECT_EQ(with_conf({"-regtest", "x"}, "regtest.rpcport=18443\n").rpcport, 18443);
+    EXPECT_EQ(with_conf({"-regtest", "x"}, "[regtest]\nrpcport=1\n[main]\nregtest.rpcport=2\n").rpcport, 2);
+    EXPECT_FALSE(with_conf({"x"}, "regtest.rpcport=18443\n").rpcport);
+    EXPECT_FALSE(with_conf({"-regtest", "x"}, "test.rpcport=18443\n").rpcport);
+}
+
+TEST(CliConfigText, TheFileChoosesTheNetworkUnlessTheCommandLineDoes) {
+    for (const char* line : {"regtest=1", "regtest", " regtest = 1 # a comment", "chain=regtest", "network=regtest"})
+        EXPECT_EQ(with_conf({"x"}, std::string(line) + "\n").network, "regtest") << line;
+    EXPECT_EQ(with_conf({"x"}, "testnet=1\n").network, "test");
+    EXPECT_EQ(with_conf({"x"}, "network=testnet\n").network, "test");
+    EXPECT_FALSE(with_conf({"x"}, "regtest=0\n").network);
+    EXPECT_FALSE(with_conf({"x"}, "noregtest=1\n").network);
+    EXPECT_EQ(with_conf({"x"}, "regtest=0\nchain=test\n").network, "test");
+    // The chosen network's section applies.
+    CliOptions o = with_conf({"x"}, "regtest=1\n[regtest]\nrpcport=18443\nregtest=1\n[main]\nrpcport=1\n");
+    EXPECT_EQ(o.network, "regtest");
+    EXPECT_EQ(o.rpcport, 18443);
+    // The command line wins, and then that network's section applies.
+    o = with_conf({"-chain=main", "x"}, "regtest=1\n[regtest]\nrpcport=18443\n[main]\nrpcport=1\n");
+    EXPECT_EQ(o.network, "main");
+    EXPECT_EQ(o.rpcport, 1);
+    // As in finchd, the file's choice is not looked at when the command line chose.
+    EXPECT_EQ(with_conf({"--testnet", "x"}, "regtest=1\nnetwork=main\n").network, "test");
+    // --regtest=0 chooses nothing.
+    EXPECT_EQ(with_conf({"--regtest=0", "x"}, "chain=regtest\n").network, "regtest");
+}
+
+TEST(CliConfigText, FinchdKeysAreIgnored) {
+    // A whole finchd configuration: finch-cli takes what it needs and skips the rest.
+    const std::string text = "# node\nregtest=1\nmine=1\nminer-address=fcrt1qxyz\nnolisten=1\nlisten=0\n"
+                             "addnode=127.0.0.1:18445\naddnode=127.0.0.1:18446\ndebug=net\ndaemon\npid=finchd.pid\n"
+                             "rpcthreads=4\nrpcbind=0.0.0.0\nmaxmempool=300\nfuture-key=x\nfoo.bar=1\n"
+                             "[main]\nport=9333\n[test]\nwhitelist=1.2.3.4\n[regtest]\nport=18444\nrpcport=18443\n"
+                             "bind = 127.0.0.1\nmine\n";
+    CliOptions o = with_conf({"getblockcount"}, text);
+    EXPECT_EQ(o.network, "regtest");
+    EXPECT_EQ(o.rpcport, 18443);
+    EXPECT_FALSE(o.rpcconnect);
+    EXPECT_EQ(o.command, std::vector<std::string>{"getblockcount"});
+}
+
+TEST(CliConfigText, TheCommandLineWins) {
+    const std::string text = "rpcport=1000\nrpcuser=u\nrpcpassword=file\nrpcconnect=10.0.0.1\nrpcwait=1\n"
+                             "rpcwaittimeout=7\nrpcclienttimeout=8\ndatadir=/from/file\n";
+    CliOptions o = with_conf({"x"}, text);
+    EXPECT_EQ(o.rpcport, 1000);
+    EXPECT_TRUE(o.rpcport_from_conf);
+    EXPECT_EQ(o.rpcconnect, "10.0.0.1");
+    EXPECT_TRUE(o.rpcwait);
+    EXPECT_EQ(o.rpcwait_timeout, 7u);
+    EXPECT_EQ(o.rpcclient_timeout, 8u);
+    EXPECT_EQ(o.datadir, "/from/file");
+    o = with_conf({"--rpcport=2000", "--rpcuser", "cl", "--rpcconnect=h", "-norpcwait", "--rpcwaittimeout=3",
+                   "--rpcclienttimeout", "4", "--datadir=/cl", "x"},
+                  text);
+    EXPECT_EQ(o.rpcport, 2000);
+    EXPECT_FALSE(o.rpcport_from_conf);
+    EXPECT_EQ(o.rpcuser, "cl");
+    EXPECT_EQ(o.rpcpassword, "file");
+    EXPECT_EQ(o.rpcconnect, "h");
+    EXPECT_FALSE(o.rpcwait);
+    EXPECT_EQ(o.rpcwait_timeout, 3u);
+    EXPECT_EQ(o.rpcclient_timeout, 4u);
+    EXPECT_EQ(o.datadir, "/cl");
+    EXPECT_EQ(o.conf, "/cl/finch.conf");
+    // -stdinrpcpass wins over the file's password (stdin is read before the file).
+    o = parse_ok({"-stdinrpcpass", "x"});
+    std::istringstream in("typed\n");
+    ASSERT_TRUE(read_stdin_inputs(o, in));
+    ASSERT_TRUE(apply_config_text(o, text, "finch.conf"));
+    EXPECT_EQ(o.rpcpassword, "typed");
+    EXPECT_FALSE(with_conf({"x"}, "norpcwait=1\n").rpcwait);
+}
+
+TEST(CliConfigText, RpcconnectPortOnTheCommandLineBeatsTheFilesRpcport) {
+    const ChainParams& regtest = chain_params(Network::Regtest);
+    // The file's rpcport (needed by finchd) does not override a port typed in --rpcconnect.
+    ServerAddress a = resolve_address(with_conf({"--rpcconnect=10.0.0.2:5000", "x"}, "rpcport=18443\n"), regtest).value();
+    EXPECT_EQ(a.host, "10.0.0.2");
+    EXPECT_EQ(a.port, 5000);
+    EXPECT_EQ(a.warning, "");
+    // Without a port there, the file's rpcport applies.
+    a = resolve_address(with_conf({"--rpcconnect=10.0.0.2", "x"}, "rpcport=18443\n"), regtest).value();
+    EXPECT_EQ(a.port, 18443);
+    // Both in the file, or --rpcport on the command line: --rpcport wins with the warning, as bitcoin-cli.
+    a = resolve_address(with_conf({"x"}, "rpcconnect=10.0.0.2:5000\nrpcport=18443\n"), regtest).value();
+    EXPECT_EQ(a.port, 18443);
+    EXPECT_TRUE(contains(a.warning, "Using --rpcport 18443")) << a.warning;
+    a = resolve_address(with_conf({"--rpcport=6000", "x"}, "rpcconnect=10.0.0.2:5000\n"), regtest).value();
+    EXPECT_EQ(a.port, 6000);
+    EXPECT_TRUE(contains(a.warning, "Using --rpcport 6000")) << a.warning;
+}
+
+TEST(CliConfigText, ErrorsNameTheFileAndLine) {
+    struct Case {
+        std::string text;
+        std::string message;
+    };
+    for (const Case& c : std::vector<Case>{
+             {"\n[foo]\n", "finch.conf:2: unknown section [foo] (expected [main], [test] or [regtest])"},
+             {"[regtest\n", "finch.conf:1: malformed section header '[regtest'"},
+             {"-rpcport=1\n", "finch.conf:1: write 'rpcport' without the leading '-'"},
+             {"--mine\n", "finch.conf:1: write 'mine' without the leading '-'"},
+             {"conf=/x\n", "finch.conf:1: 'conf' works only on the command line"},
+             {"[test]\nregtest=1\n", "finch.conf:2: 'regtest=1' inside [test] cannot choose the network; put it "
+                                     "before any [section]"},
+             {"[main]\nchain=test\n", "inside [main] cannot choose the network"},
+             {"regtest=1\nnetwork=test\n", "conflicting network choices finch.conf:2 network=test and finch.conf:1 "
+                                           "regtest=1; use only one"},
+             {"network=foo\n", "finch.conf:1: invalid value 'foo' for network: expected main, test or regtest"},
+             {"regtest=2\n", "finch.conf:1: invalid value '2' for regtest: expected 0 or 1"},
+             {"rpcport=0\n", "finch.conf:1: invalid value '0' for rpcport: expected a port number 1-65535"},
+             // Every section is checked, not only the one in use.
+             {"regtest=1\n[test]\nrpcport=abc\n", "finch.conf:3: invalid value 'abc' for rpcport"},
+             {"rpcwait=yes\n", "invalid value 'yes' for rpcwait: expected 0 or 1"},
+             {"rpcwaittimeout=-1\n", "invalid value '-1' for rpcwaittimeout"},
+         }) {
+        const std::string message = conf_error({"x"}, c.text);
+        EXPECT_TRUE(contains(message, c.message)) << c.text << " -> " << message;
+    }
+}
+
+TEST_F(CliConfig, ReadsTheFileInTheDatadirOrTheOneNamedByConf) {
+    std::ofstream(dir / "finch.conf") << "regtest=1\n[regtest]\nrpcport=18443\n";
+    CliOptions o = parse_ok({"--datadir", dir.string(), "x"});
+    ASSERT_TRUE(apply_config_file(o));
+    EXPECT_EQ(o.network, "regtest");
+    EXPECT_EQ(o.rpcport, 18443);
+    std::ofstream(dir / "other.conf") << "[regtest]\nrpcport=1\n";
+    o = parse_ok({"--datadir", dir.string(), "--conf", (dir / "other.conf").string(), "-regtest", "x"});
+    ASSERT_TRUE(apply_config_file(o));
+    EXPECT_EQ(o.rpcport, 1);
+    // A missing default file is fine; a missing --conf file is not.
+    o = parse_ok({"--datadir", (dir / "none").string(), "x"});
+    EXPECT_TRUE(apply_config_file(o));
+    o = parse_ok({"--conf", (dir / "missing.conf").string(), "x"});
+    auto missing = apply_config_file(o);
+    ASSERT_FALSE(missing);
+    EXPECT_TRUE(contains(missing.error().detail, "cannot read config file")) << missing.error().detail;
+    // Errors cite the file's path.
+    std::ofstream(dir / "finch.conf") << "[nope]\n";
+    o = parse_ok({"--datadir", dir.string(), "x"});
+    auto bad = apply_config_file(o);
+    ASSERT_FALSE(bad);
+    EXPECT_TRUE(contains(bad.error().detail, (dir / "finch.conf").string() + ":1: unknown section [nope]"))
+        << bad.error().detail;
+}
+
+TEST_F(CliConfig, DatadirInTheFileIsWhereTheCookieIs) {
+    std::filesystem::create_directories(dir / "data" / "regtest");
+    ASSERT_TRUE(rpc::write_cookie(dir / "data" / "regtest" / ".cookie", {"__cookie__", "abc"}));
+    std::ofstream(dir / "finch.conf") << "regtest=1\ndatadir=" << (dir / "data").string() << "\n";
+    CliOptions o = parse_ok({"--conf", (dir / "finch.conf").string(), "x"});
+    ASSERT_TRUE(apply_config_file(o));
+    auto ep = resolve_endpoint(o, *network_params(o));
+    ASSERT_TRUE(ep) << ep.error().detail;
+    EXPECT_EQ(ep->credentials.password, "abc");
+}
+
 TEST_F(CliConfig, CookieIsReadFromTheNetworkFolder) {
     std::filesystem::create_directories(dir / "regtest");
     ASSERT_TRUE(rpc::write_cookie(dir / "regtest" / ".cookie", {"__cookie__", "abc"}));
@@ -104,15 +495,91 @@ TEST_F(CliConfig, CookieIsReadFromTheNetworkFolder) {
 }
 
 TEST(CliParams, JsonOrStringAndNamed) {
-    auto positional = build_params({"5", "true", "fcrt1qxyz", "[1,2]", "{\"a\":1}"}, false);
+    auto positional = build_params("x", {"5", "true", "fcrt1qxyz", "[1,2]", "{\"a\":1}"}, false);
     ASSERT_TRUE(positional);
     EXPECT_EQ(*positional, Json::parse(R"([5,true,"fcrt1qxyz",[1,2],{"a":1}])"));
-    auto named = build_params({"blockhash=00ff", "verbosity=2"}, true);
+    auto named = build_params("getblock", {"blockhash=00ff", "verbosity=2"}, true);
     ASSERT_TRUE(named);
     EXPECT_EQ(*named, Json::parse(R"({"blockhash":"00ff","verbosity":2})"));
-    EXPECT_FALSE(build_params({"noequals"}, true));
-    EXPECT_FALSE(build_params({"=5"}, true));
+    EXPECT_FALSE(build_params("getblock", {"=5"}, true));
+    // A later name=value wins, as in Bitcoin Core.
+    EXPECT_EQ(*build_params("getblock", {"verbosity=1", "verbosity=2"}, true), Json::parse(R"({"verbosity":2})"));
 }
+
+TEST(CliParams, NamedMixesPositionalArgumentsAsBitcoinCore25) {
+    auto mixed = build_params("getblock", {"00ff", "verbosity=2"}, true);
+    ASSERT_TRUE(mixed) << mixed.error().detail;
+    EXPECT_EQ(*mixed, Json::parse(R"({"blockhash":"00ff","verbosity":2})"));
+    auto all_positional = build_params("generatetoaddress", {"3", "fcrt1qxyz"}, true);
+    ASSERT_TRUE(all_positional);
+    EXPECT_EQ(*all_positional, Json::parse(R"({"nblocks":3,"address":"fcrt1qxyz"})"));
+    auto later_named = build_params("setban", {"1.2.3.4", "add", "absolute=true"}, true);
+    ASSERT_TRUE(later_named);
+    EXPECT_EQ(*later_named, Json::parse(R"({"subnet":"1.2.3.4","command":"add","absolute":true})"));
+
+    auto twice = build_params("getblock", {"00ff", "blockhash=00ee"}, true);
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error().detail, "Parameter blockhash specified twice both as positional and named argument");
+    auto too_many = build_params("getblockcount", {"1"}, true);
+    ASSERT_FALSE(too_many);
+    EXPECT_TRUE(contains(too_many.error().detail, "getblockcount takes at most 0 parameters"))
+        << too_many.error().detail;
+    // A method finch-cli does not know: positional arguments go in "args", as bitcoin-cli sends them.
+    auto unknown = build_params("newmethod", {"1", "x=2", "two"}, true);
+    ASSERT_TRUE(unknown);
+    EXPECT_EQ(*unknown, Json::parse(R"({"x":2,"args":[1,"two"]})"));
+    // An empty name is an error that does not repeat the argument.
+    auto empty_name = build_params("getblock", {"=" + kSecret}, true);
+    ASSERT_FALSE(empty_name);
+    EXPECT_FALSE(contains(empty_name.error().detail, kSecret));
+}
+
+TEST(CliSecrets, LocalCommandErrorsNeverShowTheSecret) {
+    const ChainParams& regtest = chain_params(Network::Regtest);
+    const std::string bob = encode_address(rpc::test::account_of("bob"), regtest);
+    // The secret as a stray argument (what `echo SECRET | finch-cli --stdin send ...` made).
+    for (const std::string& stray : {kSecret, kShortSecret}) {
+        Outcome signed_tx = signtx(regtest, {"--to", bob, "--amount", "1", "--fee", "1", "--nonce", "0", stray});
+        EXPECT_EQ(signed_tx.exit_code, 1);
+        EXPECT_TRUE(contains(signed_tx.err, "unexpected argument #9")) << signed_tx.err;
+        EXPECT_TRUE(contains(signed_tx.err, "--stdinsecret")) << signed_tx.err;
+        EXPECT_FALSE(contains(signed_tx.err, kShortSecret)) << signed_tx.err;
+    }
+    // A malformed or invalid secret.
+    for (const std::string& bad : {kShortSecret, kSecret + "0", std::string(64, 'f'), std::string(64, '0'),
+                                   "zz" + kSecret.substr(2)}) {
+        Outcome r = signtx(regtest, {"--secret", bad, "--to", bob, "--amount", "1", "--fee", "1", "--nonce", "0"});
+        EXPECT_EQ(r.exit_code, 1) << bad;
+        EXPECT_TRUE(contains(r.err, "secret key")) << r.err;
+        EXPECT_FALSE(contains(r.err, bad.substr(2, 60))) << r.err;
+    }
+    Outcome twice = signtx(regtest, {"--secret", kSecret, "--secret=" + kSecret, "--to", bob});
+    EXPECT_TRUE(contains(twice.err, "--secret given twice")) << twice.err;
+    EXPECT_FALSE(contains(twice.err, kSecret));
+    Outcome misspelt = signtx(regtest, {"--secrte=" + kSecret});
+    EXPECT_TRUE(contains(misspelt.err, "unknown option --secrte")) << misspelt.err;
+    EXPECT_FALSE(contains(misspelt.err, kSecret));
+}
+
+TEST(CliHelp, LocalCommandsNeedNoNode) {
+    CliOptions o = parse_ok({"--regtest", "--rpcport", "1", "--rpcpassword", "p", "x"});  // nothing listens there
+    const ChainParams& regtest = chain_params(Network::Regtest);
+    for (const char* command : {"send", "signtx", "keygen"}) {
+        Outcome r = run_rpc_command(o, regtest, "help", {command});
+        EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+        EXPECT_EQ(r.out.rfind(command, 0), 0u) << r.out;
+        EXPECT_TRUE(contains(r.out, "finch-cli")) << r.out;
+        EXPECT_FALSE(contains(r.out, "unknown command"));
+        EXPECT_EQ(r.out, *local_command_help(command));
+    }
+    EXPECT_TRUE(contains(*local_command_help("send"), "--stdinsecret"));
+    EXPECT_TRUE(contains(*local_command_help("signtx"), "`ps`"));
+    EXPECT_FALSE(local_command_help("getblock"));
+    o.named = true;
+    EXPECT_EQ(run_rpc_command(o, regtest, "help", {"command=send"}).out, *local_command_help("send"));
+    EXPECT_EQ(run_rpc_command(o, regtest, "help", {"signtx"}).out, *local_command_help("signtx"));
+}
+
 
 TEST(CliOutput, LikeBitcoinCli) {
     EXPECT_EQ(format_result("abc"), "abc\n");
@@ -154,6 +621,71 @@ TEST_F(CliAgainstServer, CallsMethodsAndPrintsResults) {
     Outcome named = run_rpc_command(options, regtest(), "getblock", {"blockhash=" + node.hashes[1].to_hex(), "verbosity=1"});
     EXPECT_EQ(named.exit_code, 0);
     EXPECT_EQ(Json::parse(named.out)["height"], 1);
+}
+
+TEST_F(CliAgainstServer, HelpListsLocalCommandsAfterTheMethods) {
+    Outcome all = run_rpc_command(options, regtest(), "help", {});
+    ASSERT_EQ(all.exit_code, 0) << all.err;
+    const size_t methods = all.out.find("getblockcount"), local = all.out.find("== finch-cli local commands ==");
+    ASSERT_NE(methods, std::string::npos);
+    ASSERT_NE(local, std::string::npos);
+    EXPECT_LT(methods, local);
+    EXPECT_EQ(all.out.substr(local - 2, 2), "\n\n");  // one blank line before the section, as between groups
+    EXPECT_NE(all.out.substr(local - 3, 3), "\n\n\n");
+    for (const char* line : {"\nkeygen\n", "\nsigntx ( --secret HEX | --stdinsecret )", "\nsend ( --secret HEX"})
+        EXPECT_TRUE(contains(all.out.substr(local), line)) << line;
+    // Help on a method still comes from the node, with nothing appended.
+    Outcome one = run_rpc_command(options, regtest(), "help", {"getblock"});
+    EXPECT_EQ(one.out.rfind("getblock \"blockhash\"", 0), 0u) << one.out;
+    EXPECT_FALSE(contains(one.out, "finch-cli local commands"));
+}
+
+TEST_F(CliAgainstServer, NamedMixedArgumentsReachTheServer) {
+    options.named = true;
+    Outcome r = run_rpc_command(options, regtest(), "getblock", {node.hashes[1].to_hex(), "verbosity=2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto block = Json::parse(r.out);
+    EXPECT_EQ(block["height"], 1);
+    EXPECT_TRUE(block["tx"][0].is_object());  // verbosity 2: transaction objects
+    Outcome hex = run_rpc_command(options, regtest(), "getblock", {node.hashes[1].to_hex(), "verbosity=0"});
+    EXPECT_TRUE(Json::parse(hex.out + "x", nullptr, false).is_discarded());  // a raw hex string, not JSON
+    EXPECT_EQ(hex.exit_code, 0);
+    Outcome twice = run_rpc_command(options, regtest(), "getblock", {node.hashes[1].to_hex(), "blockhash=00"});
+    EXPECT_EQ(twice.exit_code, 1);
+    EXPECT_TRUE(contains(twice.err, "specified twice")) << twice.err;
+}
+
+TEST_F(CliAgainstServer, RpcconnectWithPort) {
+    CliOptions o = parse_ok({"--regtest", "--datadir", dir.string(), "--rpcconnect",
+                             "127.0.0.1:" + std::to_string(server->port()), "--rpcuser", "user", "--rpcpassword", "pw",
+                             "x"});
+    Outcome r = run_rpc_command(o, regtest(), "getblockcount", {});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "2\n");
+    EXPECT_EQ(r.err, "");
+    // --rpcport wins over the port in --rpcconnect, with bitcoin-cli's warning on stderr.
+    o.rpcconnect = "127.0.0.1:1";
+    o.rpcport = server->port();
+    r = run_rpc_command(o, regtest(), "getblockcount", {});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.err, "Warning: Port specified in both --rpcconnect and --rpcport")) << r.err;
+}
+
+TEST_F(CliAgainstServer, RpcconnectIpv6) {
+    rpc::ServerOptions so;
+    so.credentials = {"user", "pw"};
+    so.bind_address = "::1";
+    rpc::RpcServer v6(node, so);
+    if (!v6.start()) GTEST_SKIP() << "no IPv6 loopback here";
+    CliOptions o = parse_ok({"--regtest", "--datadir", dir.string(), "--rpcconnect",
+                             "[::1]:" + std::to_string(v6.port()), "--rpcuser", "user", "--rpcpassword", "pw", "x"});
+    Outcome r = run_rpc_command(o, regtest(), "getblockcount", {});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "2\n");
+    const uint16_t port = v6.port();
+    v6.stop();
+    r = run_rpc_command(o, regtest(), "getblockcount", {});
+    EXPECT_TRUE(contains(r.err, "Could not connect to the server [::1]:" + std::to_string(port))) << r.err;
 }
 
 TEST_F(CliAgainstServer, ErrorsGoToStderrWithExitCode1) {
@@ -205,6 +737,7 @@ TEST_F(CliAgainstServer, SendChecksArgumentsBeforeCallingTheNode) {
     Outcome bad_secret = send(options, regtest(), {"--secret", "zz", "--to", bob, "--amount", "1"});
     EXPECT_EQ(bad_secret.exit_code, 1);
     EXPECT_NE(bad_secret.err.find("--secret"), std::string::npos);
+    EXPECT_FALSE(contains(bad_secret.err, "zz"));
     const std::string secret = to_hex(rpc::test::key_from_label("alice").span());
     EXPECT_NE(send(options, regtest(), {"--secret", secret, "--to", "fc1bad", "--amount", "1"}).err.find("--to"),
               std::string::npos);
@@ -212,6 +745,52 @@ TEST_F(CliAgainstServer, SendChecksArgumentsBeforeCallingTheNode) {
     EXPECT_NE(send(options, regtest(), {"--secret", secret, "--to", bob, "--amount", "1", "--nonce", "3"}).err.find(
                   "unknown option"),
               std::string::npos);
+}
+
+TEST_F(CliAgainstServer, SendWithTheSecretFromStdin) {
+    const std::string secret = to_hex(rpc::test::key_from_label("alice").span());
+    const std::string bob = encode_address(rpc::test::account_of("bob"), regtest());
+    CliOptions o = parse_ok({"--regtest", "--datadir", dir.string(), "--rpcport", std::to_string(server->port()),
+                             "--rpcuser", "user", "--stdinrpcpass", "--stdinsecret", "send", "--to", bob, "--amount",
+                             "77"});
+    std::istringstream in("pw\n" + secret + "\n");
+    ASSERT_TRUE(read_stdin_inputs(o, in));
+    Outcome sent = send(o, regtest(), {o.command.begin() + 1, o.command.end()});
+    ASSERT_EQ(sent.exit_code, 0) << sent.err;
+    auto entry = node.mempool_entry(*Hash256::from_hex(sent.out.substr(0, 64)));
+    ASSERT_TRUE(entry);
+    EXPECT_EQ(entry->tx.amount, 77u);
+}
+
+TEST_F(CliAgainstServer, SendErrorsNeverShowTheSecret) {
+    const std::string bob = encode_address(rpc::test::account_of("bob"), regtest());
+    // A well-formed key with no funds (FakeNode does not check balances; finchd refuses it).
+    Outcome poor = send(options, regtest(), {"--secret", kSecret, "--to", bob, "--amount", "7000"});
+    EXPECT_FALSE(contains(poor.out + poor.err, kSecret)) << poor.err;
+    for (const std::string& bad : {kShortSecret, std::string(64, 'f')}) {
+        Outcome r = send(options, regtest(), {"--secret", bad, "--to", bob, "--amount", "7000"});
+        EXPECT_EQ(r.exit_code, 1);
+        EXPECT_FALSE(contains(r.out + r.err, bad.substr(0, 60))) << r.err;
+    }
+    // The secret as a stray value.
+    Outcome stray = send(options, regtest(), {"--to", bob, "--amount", "7000", kSecret});
+    EXPECT_EQ(stray.exit_code, 1);
+    EXPECT_FALSE(contains(stray.err, kSecret)) << stray.err;
+}
+
+TEST_F(CliAgainstServer, RpcPasswordNeverShown) {
+    options.rpcpassword = kSecret;
+    Outcome r = run_rpc_command(options, regtest(), "getblockcount", {});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(contains(r.err, "Authorization failed")) << r.err;
+    EXPECT_FALSE(contains(r.out + r.err, kSecret));
+    const uint16_t port = server->port();
+    server->stop();
+    options.rpcport = port;
+    options.rpcwait = true;
+    options.rpcwait_timeout = 1;
+    r = run_rpc_command(options, regtest(), "getblockcount", {});
+    EXPECT_FALSE(contains(r.out + r.err, kSecret)) << r.err;
 }
 
 TEST_F(CliAgainstServer, SendReportsNodeErrors) {
@@ -253,6 +832,37 @@ TEST_F(CliAgainstServer, RpcWaitGivesUpAfterTheTimeout) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_GE(std::chrono::steady_clock::now() - t0, 900ms);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+    EXPECT_TRUE(contains(r.err, "could not connect to the server 127.0.0.1:" + std::to_string(port) + " within 1 s"))
+        << r.err;
+}
+
+TEST_F(CliAgainstServer, RpcWaitTimeoutWithoutCookieReportsTheTimeoutNotCredentials) {
+    const uint16_t port = server->port();
+    server->stop();
+    // No --rpcpassword and no cookie: the node is simply not up.
+    CliOptions wait = parse_ok({"--regtest", "--datadir", dir.string(), "--rpcport", std::to_string(port), "--rpcwait",
+                                "--rpcwaittimeout", "2", "x"});
+    const auto t0 = std::chrono::steady_clock::now();
+    Outcome r = run_rpc_command(wait, regtest(), "getblockcount", {});
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_GE(took, 1900ms);
+    EXPECT_LT(took, 8s);
+    EXPECT_TRUE(contains(r.err, "could not connect to the server 127.0.0.1:" + std::to_string(port) + " within 2 s"))
+        << r.err;
+    EXPECT_FALSE(contains(r.err, "credentials")) << r.err;
+    // Without --rpcwait the missing cookie is what is reported, as bitcoin-cli does.
+    wait.rpcwait = false;
+    Outcome no_wait = run_rpc_command(wait, regtest(), "getblockcount", {});
+    EXPECT_TRUE(contains(no_wait.err, "Could not locate RPC credentials")) << no_wait.err;
+}
+
+TEST_F(CliAgainstServer, RpcWaitTimeoutWithAListeningServerButNoCookie) {
+    CliOptions wait = parse_ok({"--regtest", "--datadir", dir.string(), "--rpcport", std::to_string(server->port()),
+                                "--rpcwait", "--rpcwaittimeout", "1", "x"});
+    Outcome r = run_rpc_command(wait, regtest(), "getblockcount", {});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(contains(r.err, "is listening, but no RPC credentials were found within 1 s")) << r.err;
 }
 
 }  // namespace

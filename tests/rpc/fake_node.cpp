@@ -3,6 +3,7 @@
 
 #include "consensus/pow.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -289,7 +290,10 @@ NetworkInfo FakeNode::network_info() {
     return n;
 }
 
+// Address checks and rule codes as the real node's (node/net/peer_manager.cpp), simplified.
 Status FakeNode::add_node(const std::string& address, const std::string& command) {
+    if (address.empty() || address.find_first_of(" !@#") != std::string::npos)
+        return reject("invalid-address", "'" + address + "' is not a peer address", Fault::Decode);
     std::lock_guard lock(m_mutex);
     if (command == "add" && !m_added_nodes.insert(address).second)
         return reject("node-already-added", "Node already added", Fault::Policy);
@@ -304,13 +308,19 @@ Status FakeNode::disconnect_node(const std::string& address, std::optional<uint6
 }
 
 Status FakeNode::set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds, bool absolute) {
-    if (subnet.find_first_not_of("0123456789./:abcdef") != std::string::npos)
-        return reject("invalid-ip-or-subnet", "Error: Invalid IP/Subnet", Fault::Policy);
+    if (subnet.empty() || subnet.find_first_not_of("0123456789./:abcdef") != std::string::npos)
+        return reject("bad-subnet", "'" + subnet + "' is not an IP address", Fault::Decode);
+    if (auto slash = subnet.find('/'); slash != std::string::npos && subnet.substr(slash) != "/32" &&
+                                       subnet.substr(slash) != "/128")
+        return reject("bad-subnet", "only single addresses (/32, /128) can be banned", Fault::Decode);
     std::lock_guard lock(m_mutex);
+    const auto banned = [&](const BanEntry& b) { return b.address == subnet; };
     if (command == "remove") {
-        std::erase_if(m_bans, [&](const BanEntry& b) { return b.address == subnet; });
+        if (std::erase_if(m_bans, banned) == 0) return reject("not-banned", "IP was not banned", Fault::Policy);
         return Status::accepted();
     }
+    if (std::any_of(m_bans.begin(), m_bans.end(), banned))
+        return reject("already-banned", "IP already banned", Fault::Policy);
     const uint64_t now = 1'800'000'000;
     const uint64_t until = absolute ? ban_seconds : now + (ban_seconds ? ban_seconds : 86400);
     m_bans.push_back({subnet, now, until, "manually added"});

@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace finch::rpc {
 namespace {
@@ -43,7 +46,7 @@ struct MethodCase {
     Json good;
     std::function<void(const Json&)> check;
     Json bad;
-    int bad_code;  // legacy code of the bad call; every bad call is a params error
+    int bad_code;  // Bitcoin Core's code for the bad call (both reply styles); every bad call is a params error
 };
 
 std::vector<MethodCase> method_cases(const test::FakeNode& node) {
@@ -130,11 +133,112 @@ TEST_F(MethodsTest, MessagesNameTheParameter) {
     EXPECT_EQ(err("getblockhash", {-1}).message, "height must be a non-negative integer");
     EXPECT_EQ(err("getblockhash", {-1}).code, -8);
     EXPECT_EQ(err("getblockhash", {1.5}).code, -3);
-    EXPECT_EQ(err("getblockhash").message, "Missing required parameter height");
-    EXPECT_EQ(err("getblockhash", {1, 2}).message, "getblockhash takes at most 1 parameters, got 2");
-    EXPECT_EQ(err("getblock", {"abc"}).message, "blockhash must be a string of 64 hex characters");
+    EXPECT_EQ(err("getblockhash").message, "Missing required parameter height\nUsage: getblockhash height");
+    EXPECT_EQ(err("getblockhash", {1, 2}).message, "getblockhash takes at most 1 parameter, got 2\nUsage: getblockhash height");
+    EXPECT_EQ(err("getblockcount", {1}).message, "getblockcount takes at most 0 parameters, got 1\nUsage: getblockcount");
+    EXPECT_EQ(err("getblock", {"abc"}).message, "blockhash must be of length 64 (not 3, for 'abc')");
+    EXPECT_EQ(err("getblock", {std::string(64, 'z')}).message,
+              "blockhash must be hexadecimal string (not '" + std::string(64, 'z') + "')");
     EXPECT_EQ(err("addnode", {"x", "drop"}).message, "command must be one of: add, remove, onetry");
     EXPECT_NE(err("getbalance", {"fcrt1qqqqq"}).message.find("Invalid address"), std::string::npos);
+    EXPECT_EQ(err("getblockhash", {nullptr}).message, "height must be a non-negative integer, not null");
+    EXPECT_EQ(err("getblockhash", Json::array({Json::parse("18446744073709551616")})).message, "height is out of range");
+}
+
+// Each kind of bad input answers Bitcoin Core's code for it (docs/rpc.md, "Error codes").
+TEST_F(MethodsTest, BadInputGetsBitcoinCoreCodes) {
+    const std::string tip = hash(2), bob = address_of("bob");
+    const std::string main_bob = encode_address(account_of("bob"), chain_params(Network::Main));
+    struct Case {
+        const char* what;
+        std::string method;
+        Json params;
+        int code;
+    };
+    const Case cases[] = {
+        // -3: wrong JSON type, or null where a value is required.
+        {"string for integer", "getblockhash", {"1"}, -3},
+        {"fraction", "getblockhash", {0.5}, -3},
+        {"number for hash", "getblock", {12}, -3},
+        {"string for bool", "getrawmempool", {"yes"}, -3},
+        {"array for string", "sendrawtransaction", {Json::array()}, -3},
+        {"object for integer", "setban", {"10.0.0.1", "add", Json::object()}, -3},
+        {"null for required", "getblock", {nullptr}, -3},
+        {"null for required named", "getblockhash", Json{{"height", nullptr}}, -3},
+        // -1: wrong number of arguments (with the usage line).
+        {"missing", "getblockhash", Json::array(), -1},
+        {"missing named", "generatetoaddress", Json{{"nblocks", 1}}, -1},
+        {"extra", "getblockhash", {1, 2}, -1},
+        {"extra on no-arg", "getbestblockhash", {true}, -1},
+        // -8: a bad value.
+        {"negative", "getblockhash", {-1}, -8},
+        {"negative nblocks", "generatetoaddress", {-5, bob}, -8},
+        {"negative bantime", "setban", {"10.0.0.1", "add", -60}, -8},
+        {"negative verbosity", "getblock", {tip, -1}, -8},
+        {"huge", "getblockhash", Json::array({Json::parse("1e30")}), -8},
+        {"past 2^64", "getblockhash", Json::array({Json::parse("18446744073709551616")}), -8},
+        {"past -2^63", "getblockhash", Json::array({Json::parse("-9223372036854775809")}), -8},
+        {"2^64-1 height", "getblockhash", {UINT64_MAX}, -8},
+        {"verbosity 3", "getblock", {tip, 3}, -8},
+        {"short hash", "getblock", {"abc"}, -8},
+        {"non-hex hash", "gettransaction", {std::string(64, 'g')}, -8},
+        {"unknown name", "getblock", Json{{"blockhash", tip}, {"verbose", 1}}, -8},
+        {"bad addnode command", "addnode", {"1.2.3.4:1", "drop"}, -8},
+        {"bad setban command", "setban", {"10.0.0.1", "ban"}, -8},
+        {"both address and nodeid", "disconnectnode", {"127.0.0.1:19444", 7}, -8},
+        // -5: an invalid address or an unknown item.
+        {"bad address", "getbalance", {"fcrt1qqqqq"}, -5},
+        {"address of another network", "generatetoaddress", {1, main_bob}, -5},
+        {"unknown block", "getblock", {std::string(64, '0')}, -5},
+        {"unknown header", "getblockheader", {std::string(64, '0')}, -5},
+        {"unknown transaction", "gettransaction", {std::string(64, '0')}, -5},
+        {"not in mempool", "getmempoolentry", {std::string(64, '0')}, -5},
+        // -22: data that does not decode.
+        {"non-hex transaction", "sendrawtransaction", {"xyz"}, -22},
+        {"short block", "submitblock", {"00"}, -22},
+        // -30: setban/addnode with an address that is not one.
+        {"setban bad IP", "setban", {"not an ip!", "add"}, -30},
+        {"setban wide subnet", "setban", {"10.0.0.0/24", "add"}, -30},
+        {"setban remove unbanned", "setban", {"10.9.9.9", "remove"}, -30},
+        {"addnode bad address", "addnode", {"bad address!", "add"}, -30},
+        {"addnode empty address", "addnode", {"", "onetry"}, -30},
+        // the method is unknown: the one -326xx code a method call can get.
+        {"unknown method", "getblocks", Json::array(), -32601},
+    };
+    for (const Case& c : cases) {
+        RpcError e = err(c.method, c.params);
+        EXPECT_EQ(e.code, c.code) << c.what << ": " << e.message;
+        EXPECT_FALSE(e.message.empty()) << c.what;
+    }
+}
+
+// Every method answers a wrong argument count with -1 and its usage line.
+TEST_F(MethodsTest, WrongArgumentCountAnswersTheUsage) {
+    for (const MethodSpec& m : method_table()) {
+        SCOPED_TRACE(m.name);
+        RpcError extra = err(std::string(m.name), Json(std::vector<Json>(m.params.size() + 1, Json(1))));
+        EXPECT_EQ(extra.code, -1);
+        EXPECT_NE(extra.message.find("\nUsage: " + usage_line(m)), std::string::npos) << extra.message;
+        EXPECT_NE(extra.message.find(" takes at most "), std::string::npos) << extra.message;
+        const bool needs_one = std::any_of(m.params.begin(), m.params.end(), [](const ParamSpec& p) { return p.required; });
+        if (!needs_one) continue;
+        RpcError missing = err(std::string(m.name), Json::array());
+        EXPECT_EQ(missing.code, -1);
+        EXPECT_NE(missing.message.find("Usage: " + usage_line(m)), std::string::npos) << missing.message;
+    }
+}
+
+// A 10 MB argument is refused without echoing it back.
+TEST_F(MethodsTest, HugeArgumentsAreNotEchoed) {
+    const std::string huge(10'000'000, 'f');
+    for (const auto& [method, params, code] : std::vector<std::tuple<std::string, Json, int>>{
+             {"getblock", {huge}, -8}, {"getblockhash", {huge}, -3}, {"getbalance", {huge}, -5},
+             {"sendrawtransaction", {huge}, -22}, {"addnode", {"1.2.3.4:1", huge}, -8},
+             {"getblock", Json{{huge, 1}}, -8}}) {
+        RpcError e = err(method, params);
+        EXPECT_EQ(e.code, code) << method;
+        EXPECT_LT(e.message.size(), 1000u) << method;
+    }
 }
 
 TEST_F(MethodsTest, NamedParams) {
@@ -145,14 +249,18 @@ TEST_F(MethodsTest, NamedParams) {
     RpcError unknown = err("getblock", Json{{"blockhash", hash(1)}, {"verbose", 0}});
     EXPECT_EQ(unknown.code, -8);
     EXPECT_EQ(unknown.message, "Unknown named parameter verbose");
-    EXPECT_EQ(err("getblock", Json{{"verbosity", 0}}).message, "Missing required parameter blockhash");
+    RpcError missing = err("getblock", Json{{"verbosity", 0}});
+    EXPECT_EQ(missing.code, -1);
+    EXPECT_EQ(missing.message, "Missing required parameter blockhash\nUsage: getblock \"blockhash\" ( verbosity )");
     EXPECT_EQ(ok("getblockcount", Json::object()), 2);
 }
 
 TEST_F(MethodsTest, NullAndMissingParams) {
     EXPECT_EQ(ok("getblockcount", nullptr), 2);
     EXPECT_EQ(ok("getblock", {hash(1), nullptr})["height"], 1);  // null means the default
-    EXPECT_EQ(err("getblockhash", {nullptr}).message, "Missing required parameter height");
+    RpcError null_required = err("getblockhash", {nullptr});  // as Core: a wrong type, not a wrong count
+    EXPECT_EQ(null_required.code, -3);
+    EXPECT_EQ(null_required.message, "height must be a non-negative integer, not null");
 }
 
 TEST_F(MethodsTest, GetBlockVerbosities) {
@@ -307,13 +415,20 @@ TEST_F(MethodsTest, NetworkErrorsUseBitcoindCodes) {
     EXPECT_EQ(err("disconnectnode").code, -8);
     EXPECT_EQ(err("disconnectnode", {"127.0.0.1:19444", 7}).code, -8);
     EXPECT_EQ(err("setban", {"not an ip!", "add"}).code, -30);
+    EXPECT_EQ(err("setban", {"10.0.0.0/24", "add"}).code, -30);
+    EXPECT_EQ(err("setban", {"10.0.0.9", "remove"}).code, -30);  // Core: "Unban failed"
+    ok("setban", {"10.0.0.9", "add"});
+    EXPECT_EQ(err("setban", {"10.0.0.9", "add"}).code, -23);  // Core: "IP/Subnet already banned"
+    EXPECT_EQ(err("addnode", {"no such host!", "add"}).code, -30);
+    RpcError e = err("setban", {"10.0.0.0/8", "add"});
+    EXPECT_EQ(e.data, "bad-subnet");  // the node's rule code travels in error.data
 }
 
 TEST_F(MethodsTest, Bans) {
-    ok("setban", {"10.0.0.0/24", "add", 3600});
+    ok("setban", {"10.0.0.7", "add", 3600});
     Json list = ok("listbanned");
     ASSERT_EQ(list.size(), 1u);
-    EXPECT_EQ(list[0]["address"], "10.0.0.0/24");
+    EXPECT_EQ(list[0]["address"], "10.0.0.7");
     EXPECT_EQ(list[0]["ban_duration"], 3600);
     ok("clearbanned");
     EXPECT_TRUE(ok("listbanned").empty());

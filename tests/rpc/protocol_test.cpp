@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace finch::rpc {
 namespace {
 
-// A dispatcher with three methods: echo (returns its params), fail (-8, or -32602 style
-// params error when params is an object), boom (throws). Counts calls.
+// A dispatcher with these methods: echo (returns its params), fail (-8, marked as a params
+// error when params is an object), typeerr (-3), misc (-1), boom (throws). Counts calls.
 struct StubDispatcher {
     int calls = 0;
     MethodDispatcher fn() {
@@ -18,6 +20,8 @@ struct StubDispatcher {
             ++calls;
             if (method == "echo") return Json(params);
             if (method == "fail") return RpcError{code::kInvalidParameter, "bad thing", params.is_object(), nullptr};
+            if (method == "typeerr") return RpcError::params(code::kTypeError, "x must be a string");
+            if (method == "misc") return RpcError::params(code::kMiscError, "m takes at most 0 parameters, got 1\nUsage: m");
             if (method == "boom") throw std::runtime_error("kaboom");
             if (method == "badutf8") return Json(std::string("\xff\xfe ok"));
             return RpcError{code::kMethodNotFound, "Method not found", false, nullptr};
@@ -71,10 +75,19 @@ TEST_F(ProtocolTest, V2ErrorsAreHttp200) {
     }
 }
 
-TEST_F(ProtocolTest, ParamsErrorsAreMinus32602OnlyInV2) {
-    EXPECT_EQ(parse(run(R"({"jsonrpc":"2.0","method":"fail","params":{},"id":1})"))["error"]["code"], -32602);
-    EXPECT_EQ(parse(run(R"({"method":"fail","params":{},"id":1})"))["error"]["code"], -8);
-    EXPECT_EQ(parse(run(R"({"jsonrpc":"2.0","method":"fail","params":[],"id":1})"))["error"]["code"], -8);
+// Bitcoin Core's codes in both styles: a params error is never turned into -32602.
+TEST_F(ProtocolTest, MethodErrorsKeepBitcoinCoreCodesInBothStyles) {
+    const std::pair<const char*, int> cases[] = {
+        {R"("method":"fail","params":{})", -8}, {R"("method":"fail","params":[])", -8},
+        {R"("method":"typeerr","params":[1])", -3}, {R"("method":"misc","params":[1])", -1}};
+    for (const auto& [request, expected] : cases) {
+        Json v2 = parse(run(std::string(R"({"jsonrpc":"2.0",)") + request + R"(,"id":1})"));
+        EXPECT_EQ(v2["error"]["code"], expected) << request;
+        HttpReply legacy = run(std::string("{") + request + R"(,"id":1})");
+        EXPECT_EQ(legacy.status, 500u) << request;
+        EXPECT_EQ(parse(legacy)["error"]["code"], expected) << request;
+        EXPECT_EQ(parse(legacy)["error"]["message"], v2["error"]["message"]) << request;
+    }
 }
 
 TEST_F(ProtocolTest, ParseErrorIs32700) {
@@ -210,13 +223,50 @@ TEST_F(ProtocolTest, ParamsShapes) {
     EXPECT_EQ(bad["error"]["code"], -32600);
 }
 
-TEST_F(ProtocolTest, ExceptionBecomesInternalError) {
+// bitcoind turns an exception in a method into RPC_MISC_ERROR with its text.
+TEST_F(ProtocolTest, ExceptionBecomesMiscError) {
     Json v2 = parse(run(R"({"jsonrpc":"2.0","method":"boom","id":1})"));
-    EXPECT_EQ(v2["error"]["code"], -32603);
+    EXPECT_EQ(v2["error"]["code"], -1);
     EXPECT_NE(v2["error"]["message"].get<std::string>().find("kaboom"), std::string::npos);
     HttpReply legacy = run(R"({"method":"boom","id":1})");
     EXPECT_EQ(legacy.status, 500u);
-    EXPECT_EQ(parse(legacy)["error"]["code"], -32603);
+    EXPECT_EQ(parse(legacy)["error"]["code"], -1);
+}
+
+// Only framing errors and unknown methods use the -326xx codes.
+TEST_F(ProtocolTest, MinusThirtyTwoThousandCodesOnlyForProtocolErrors) {
+    for (const char* body : {R"({"jsonrpc":"2.0","method":"fail","params":{},"id":1})",
+                             R"({"jsonrpc":"2.0","method":"typeerr","id":1})", R"({"jsonrpc":"2.0","method":"boom","id":1})",
+                             R"({"method":"misc","id":1})"}) {
+        const int c = parse(run(body))["error"]["code"].get<int>();
+        EXPECT_TRUE(c > -32000) << body << " answered " << c;
+    }
+    EXPECT_EQ(parse(run("{"))["error"]["code"], -32700);
+    EXPECT_EQ(parse(run(R"({"method":[],"id":1})"))["error"]["code"], -32600);
+    EXPECT_EQ(parse(run(R"({"method":"nosuch","id":1})"))["error"]["code"], -32601);
+}
+
+// The observer (the server's debug log) sees every request object: method, code, duration.
+TEST_F(ProtocolTest, ObserverSeesEveryRequest) {
+    std::vector<std::pair<std::string, int>> seen;
+    CallObserver observe = [&](const CallRecord& r) {
+        seen.emplace_back(std::string(r.method), r.error_code);
+        EXPECT_GE(r.duration.count(), 0);
+    };
+    auto go = [&](std::string_view body) { return handle_rpc_body(body, stub.fn(), observe); };
+    go(R"({"method":"echo","id":1})");
+    go(R"({"jsonrpc":"2.0","method":"fail","params":[],"id":1})");
+    go(R"({"jsonrpc":"2.0","method":"echo"})");  // a notification is logged too
+    go("not json");
+    go(std::string(100, '['));
+    go("[]");
+    go(R"([{"method":"echo","id":1},7,{"method":"nosuch","id":2},{"method":5,"id":3}])");
+    const std::vector<std::pair<std::string, int>> expected = {
+        {"echo", 0}, {"fail", -8}, {"echo", 0}, {"", -32700}, {"", -32700}, {"", -32600},
+        {"echo", 0}, {"", -32600}, {"nosuch", -32601}, {"", -32600}};
+    EXPECT_EQ(seen, expected);
+    // Without an observer nothing changes.
+    EXPECT_EQ(parse(run(R"({"method":"echo","params":[1],"id":1})"))["result"], Json::array({1}));
 }
 
 TEST_F(ProtocolTest, InvalidUtf8InResultIsReplacedNotThrown) {

@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace finch::rpc {
 namespace {
@@ -86,33 +89,102 @@ TEST_F(ServerTest, JsonRpc2StyleOverHttp) {
     auto bad = post(R"({"jsonrpc":"2.0","method":"getblockhash","params":["zero"],"id":2})");
     ASSERT_TRUE(bad);
     EXPECT_EQ(bad->status, 200u);
-    EXPECT_EQ(body_json(*bad)["error"]["code"], -32602);
+    EXPECT_EQ(body_json(*bad)["error"]["code"], -3);  // Bitcoin Core's code, not -32602
     EXPECT_EQ(body_json(*bad)["error"]["message"], "height must be a non-negative integer");
 }
 
 TEST_F(ServerTest, EveryStandardErrorCodeOverHttp) {
-    const std::pair<const char*, int> cases[] = {
+    // Protocol errors get the -326xx codes; method errors Bitcoin Core's, in both styles.
+    const std::pair<const char*, int> protocol_cases[] = {
         {R"({"jsonrpc":"2.0","method":)", -32700},
         {R"({"jsonrpc":"2.0","method":7,"id":1})", -32600},
         {R"({"jsonrpc":"2.0","method":"nosuch","id":1})", -32601},
-        {R"({"jsonrpc":"2.0","method":"getblock","params":[1],"id":1})", -32602},
     };
-    for (const auto& [body, code] : cases) {
+    for (const auto& [body, code] : protocol_cases) {
         auto r = post(body);
         ASSERT_TRUE(r) << body;
         EXPECT_EQ(body_json(*r)["error"]["code"], code) << body;
     }
+    const std::pair<const char*, int> method_cases[] = {
+        {R"("method":"getblock","params":[1])", -3},
+        {R"("method":"getblockhash","params":[1,2])", -1},
+        {R"("method":"getblockhash","params":[])", -1},
+        {R"("method":"getblockhash","params":[-1])", -8},
+        {R"("method":"getblock","params":["00"])", -8},
+        {R"("method":"getblockhash","params":{"hieght":1})", -8},
+        {R"("method":"getbalance","params":["fcrt1nope"])", -5},
+        {R"("method":"getblock","params":["0000000000000000000000000000000000000000000000000000000000000000"])", -5},
+        {R"("method":"setban","params":["not-an-ip","add"])", -30},
+        {R"("method":"addnode","params":["1.2.3.4:1","sometimes"])", -8},
+    };
+    for (const auto& [request, code] : method_cases) {
+        auto v2 = post(std::string(R"({"jsonrpc":"2.0",)") + request + R"(,"id":1})");
+        ASSERT_TRUE(v2) << request;
+        EXPECT_EQ(v2->status, 200u) << request;
+        EXPECT_EQ(body_json(*v2)["error"]["code"], code) << request;
+        auto legacy = post(std::string("{") + request + R"(,"id":1})");
+        ASSERT_TRUE(legacy) << request;
+        EXPECT_EQ(legacy->status, 500u) << request;
+        EXPECT_EQ(body_json(*legacy)["error"]["code"], code) << request;
+    }
+    auto usage = post(R"({"jsonrpc":"2.0","method":"getblockhash","params":[1,2],"id":1})");
+    ASSERT_TRUE(usage);
+    EXPECT_EQ(body_json(*usage)["error"]["message"], "getblockhash takes at most 1 parameter, got 2\nUsage: getblockhash height");
+    // A method that fails unexpectedly: -1 with the reason, as bitcoind.
     node.throw_in_uptime = true;
     auto v2 = post(R"({"jsonrpc":"2.0","method":"uptime","id":1})");
     ASSERT_TRUE(v2);
     EXPECT_EQ(v2->status, 200u);
-    EXPECT_EQ(body_json(*v2)["error"]["code"], -32603);
+    EXPECT_EQ(body_json(*v2)["error"]["code"], -1);
     auto legacy = post(R"({"method":"uptime","id":1})");
     ASSERT_TRUE(legacy);
     EXPECT_EQ(legacy->status, 500u);
-    EXPECT_EQ(body_json(*legacy)["error"]["code"], -32603);
+    EXPECT_EQ(body_json(*legacy)["error"]["code"], -1);
     node.throw_in_uptime = false;
     EXPECT_TRUE(serves());
+}
+
+// With a request_log (finchd: --debug rpc) every request gets one line: method, peer,
+// duration and the error code when it failed; HTTP-level refusals get one too.
+TEST_F(ServerTest, RequestLogLines) {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+    ServerOptions o;
+    o.request_log = [&](const std::string& line) {
+        std::lock_guard lock(mutex);
+        lines.push_back(line);
+    };
+    start(o);
+    auto logged = [&] {
+        std::lock_guard lock(mutex);
+        return lines;
+    };
+    auto has = [](const std::string& line, const std::string& part) { return line.find(part) != std::string::npos; };
+
+    ASSERT_TRUE(post(kCount));
+    ASSERT_TRUE(post(R"({"jsonrpc":"2.0","method":"getblockhash","params":[99],"id":1})"));
+    ASSERT_TRUE(post("{not json"));
+    ASSERT_TRUE(post(R"([{"method":"uptime","id":1},{"method":"no\nsuch","id":2}])"));
+    auto denied = post_once(port, kCount, Credentials{"alice", "wrong"});
+    ASSERT_TRUE(denied);
+    EXPECT_EQ(denied->status, 401u);
+
+    const std::vector<std::string> got = logged();
+    ASSERT_EQ(got.size(), 6u);
+    EXPECT_TRUE(has(got[0], "method=getblockcount peer=127.0.0.1:")) << got[0];
+    EXPECT_TRUE(has(got[0], " duration=")) << got[0];
+    EXPECT_TRUE(has(got[0], "ms")) << got[0];
+    EXPECT_FALSE(has(got[0], "error=")) << got[0];
+    EXPECT_TRUE(has(got[1], "method=getblockhash ")) << got[1];
+    EXPECT_TRUE(got[1].ends_with(" error=-8")) << got[1];
+    EXPECT_TRUE(has(got[2], "method=(none) ")) << got[2];
+    EXPECT_TRUE(got[2].ends_with(" error=-32700")) << got[2];
+    EXPECT_TRUE(has(got[3], "method=uptime ")) << got[3];
+    // A client's method name cannot break the log line.
+    EXPECT_TRUE(has(got[4], "method=no?such ")) << got[4];
+    EXPECT_TRUE(got[4].ends_with(" error=-32601")) << got[4];
+    EXPECT_TRUE(has(got[5], "http=401 peer=127.0.0.1:")) << got[5];
+    for (const std::string& line : got) EXPECT_EQ(line.find('\n'), std::string::npos) << line;
 }
 
 TEST_F(ServerTest, BatchAndNotificationsOverHttp) {
