@@ -85,6 +85,9 @@ def wait_all(nodes, predicate, timeout, first=None):
     return (max(early), max(done)) if first else max(done)
 
 
+BLOCK_MESSAGES = ("cmpctblock", "getblocktxn", "blocktxn", "block")
+
+
 def block_bytes_received(node):
     total = 0
     for p in node.rpc("getpeerinfo"):
