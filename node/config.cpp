@@ -49,7 +49,7 @@ constexpr Option kOptions[] = {
     {"maxmempool", Kind::Value, "MB", "mempool size limit in megabytes (default 300)"},
     {"mempoolexpiry", Kind::Value, "HOURS", "drop mempool transactions older than this (default 336)"},
     {"minrelayfee", Kind::Value, "N", "minimum fee rate in base units per byte (default 1)"},
-    {"printtoconsole", Kind::Flag, "", "also print the log to the console (not with --daemon)"},
+    {"printtoconsole", Kind::Flag, "", "print the log to the console too (default on unless --daemon; --printtoconsole=0 or -noprinttoconsole turns it off)"},
     {"debug", Kind::List, "CATEGORY", "log a category in detail: net, mempool, rpc, chain, miner, store, all"},
     {"reindex", Kind::Flag, "", "rebuild the ledger state and indexes from the stored blocks"},
     {"daemon", Kind::Flag, "", "run in the background; returns once the node is up (also --daemonwait)"},

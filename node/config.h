@@ -38,7 +38,7 @@ struct Config {
     uint64_t mempoolexpiry_hours = 336;
     Amount minrelayfee = 1;  // base units per byte
 
-    bool printtoconsole = false;
+    bool printtoconsole = true;  // as bitcoind: on unless --daemon or --printtoconsole=0
     std::vector<std::string> debug;
     bool reindex = false;
 

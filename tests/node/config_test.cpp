@@ -19,6 +19,10 @@ TEST(Config, DefaultsFollowTheNetwork) {
     EXPECT_EQ(c->rpcport, 19443);
     EXPECT_EQ(c->rpcbind, "127.0.0.1");
     EXPECT_TRUE(c->listen);
+    EXPECT_TRUE(c->printtoconsole);  // as bitcoind without -daemon
+    auto quiet = parse({"--printtoconsole=0"});
+    ASSERT_TRUE(quiet.ok());
+    EXPECT_FALSE(quiet->printtoconsole);
     auto m = parse({});
     ASSERT_TRUE(m.ok());
     EXPECT_EQ(m->port, 9333);
