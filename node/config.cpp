@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 namespace finch::node {
@@ -242,6 +243,9 @@ Status parse_key_line(const std::string& line, const std::string& where, std::op
         if (!(section = parse_network(key.substr(0, dot)))) return config_error(where + ": unknown key '" + key + "'");
         key = key.substr(dot + 1);
     }
+    // finch-cli's keys share the file (as bitcoin-cli's share bitcoin.conf): finchd skips them.
+    static const std::set<std::string> kClientKeys = {"rpcconnect", "rpcwait", "rpcwaittimeout", "rpcclienttimeout"};
+    if (kClientKeys.count(key)) return Status::accepted();
     auto resolved = resolve_key(key);
     if (!resolved) return config_error(where + ": unknown key '" + key + "'");
     const std::string name = resolved->option->name;

@@ -4,6 +4,7 @@
 #include "node/config.h"
 #include "node/log.h"
 #include "node/mempool.h"
+#include "node/net/identity.h"
 #include "node/net/peer_manager.h"
 #include "node/miner.h"
 #include "node/rpc_adapter.h"
@@ -256,8 +257,9 @@ MempoolLimits mempool_limits(const Config& config) {
     return limits;
 }
 
-net::NetOptions net_options(const Config& config) {
+net::NetOptions net_options(const Config& config, const net::NodeIdentity& identity) {
     net::NetOptions o;
+    o.identity = identity.identity();
     o.bind = config.bind;
     o.port = config.port;
     o.listen = config.listen;
@@ -315,6 +317,12 @@ int run(const Config& config) {
     FINCH_LOG("finchd " FINCH_VERSION " starting on " + params.name + ", data in " + config.network_dir().string());
     if (!config.conf.empty()) FINCH_LOG("config file " + config.conf.string());
 
+    // Before the ledger: a refused key costs no start-up work. Kept for the process's life
+    // (the TLS layer will sign with it).
+    auto identity = net::NodeIdentity::load_or_create(config.network_dir() / net::kNodeKeyFileName);
+    if (!identity) return fail(identity.error().detail);
+    FINCH_LOG("p2p identity " + identity->identity());
+
     const auto ledger_dir = config.network_dir() / "ledger";
     auto store = storage::LedgerStore::open(ledger_dir, params.name);
     if (!store) return fail(store.error().to_string());
@@ -335,7 +343,7 @@ int run(const Config& config) {
     Miner miner(chain, mempool);
     RpcAdapter adapter(chain, mempool, miner, ledger_dir, request_shutdown);
 
-    net::PeerManager network(chain, mempool, params, net_options(config));
+    net::PeerManager network(chain, mempool, params, net_options(config, *identity));
     if (auto s = network.start(); !s) return fail(s.error().detail);
     chain.subscribe(&network);
     adapter.set_network(&network);

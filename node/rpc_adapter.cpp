@@ -340,6 +340,7 @@ rpc::NetworkInfo RpcAdapter::network_info() {
     info.version = 100;
     info.subversion = s.user_agent;
     info.protocol_version = s.protocol_version;
+    info.identity = s.identity;
     info.connections_in = s.connections_in;
     info.connections_out = s.connections_out;
     info.connections = s.connections_in + s.connections_out;

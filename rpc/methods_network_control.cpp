@@ -59,6 +59,7 @@ CallResult getnetworkinfo(NodeInterface& node, const Args&) {
     out["version"] = n.version;
     out["subversion"] = n.subversion;
     out["protocolversion"] = n.protocol_version;
+    out["identity"] = n.identity;
     out["connections"] = n.connections;
     out["connections_in"] = n.connections_in;
     out["connections_out"] = n.connections_out;

@@ -186,6 +186,7 @@ struct NetworkInfo {
     uint64_t version = 0;
     std::string subversion;
     uint32_t protocol_version = 0;
+    std::string identity;  // SHA-256 of the node's Ed25519 public key, 64 lowercase hex
     uint64_t connections = 0;
     uint64_t connections_in = 0;
     uint64_t connections_out = 0;

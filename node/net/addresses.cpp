@@ -87,30 +87,38 @@ AddressBook AddressBook::deserialize(ByteSpan bytes) {
     return book;
 }
 
-void BanList::ban(const std::string& ip, uint64_t now, uint64_t until, const std::string& reason) {
-    if (m_bans.size() >= kMaxEntries && !m_bans.count(ip)) {
-        auto soonest = std::min_element(m_bans.begin(), m_bans.end(),
-                                        [](const auto& a, const auto& b) { return a.second.until < b.second.until; });
+void BanList::ban(const Subnet& subnet, uint64_t now, uint64_t until, const std::string& reason) {
+    const std::string key = subnet.to_string();
+    if (m_bans.size() >= kMaxEntries && !m_bans.count(key)) {
+        auto soonest = std::min_element(m_bans.begin(), m_bans.end(), [](const auto& a, const auto& b) {
+            return a.second.ban.until < b.second.ban.until;
+        });
         m_bans.erase(soonest);
     }
-    m_bans[ip] = Ban{ip, now, until, reason};
+    m_bans.insert_or_assign(key, Entry{subnet, Ban{key, now, until, reason}});
 }
 
-bool BanList::unban(const std::string& ip) { return m_bans.erase(ip) != 0; }
+bool BanList::unban(const Subnet& subnet) { return m_bans.erase(subnet.to_string()) != 0; }
 
 bool BanList::is_banned(const std::string& ip, uint64_t now) const {
-    auto it = m_bans.find(ip);
-    return it != m_bans.end() && it->second.until > now;
+    for (const auto& [key, e] : m_bans)
+        if (e.ban.until > now && e.subnet.contains(ip)) return true;
+    return false;
+}
+
+bool BanList::has(const Subnet& subnet, uint64_t now) const {
+    auto it = m_bans.find(subnet.to_string());
+    return it != m_bans.end() && it->second.ban.until > now;
 }
 
 std::vector<Ban> BanList::list(uint64_t now) {
     std::vector<Ban> out;
     for (auto it = m_bans.begin(); it != m_bans.end();) {
-        if (it->second.until <= now) {
+        if (it->second.ban.until <= now) {
             it = m_bans.erase(it);
             continue;
         }
-        out.push_back(it->second);
+        out.push_back(it->second.ban);
         ++it;
     }
     return out;
@@ -119,11 +127,11 @@ std::vector<Ban> BanList::list(uint64_t now) {
 Bytes BanList::serialize() const {
     Writer w;
     w.compact_size(m_bans.size());
-    for (const auto& [ip, b] : m_bans) {
-        w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(ip.data()), ip.size()));
-        w.u64(b.created);
-        w.u64(b.until);
-        w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(b.reason.data()), b.reason.size()));
+    for (const auto& [key, e] : m_bans) {
+        w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+        w.u64(e.ban.created);
+        w.u64(e.ban.until);
+        w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(e.ban.reason.data()), e.ban.reason.size()));
     }
     return w.take();
 }
@@ -133,12 +141,13 @@ BanList BanList::deserialize(ByteSpan bytes) {
     Reader r(bytes);
     uint64_t n = r.compact_size(kMaxEntries);
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
-        Bytes ip = r.var_bytes(64);
+        Bytes key = r.var_bytes(64);
         uint64_t created = r.u64(), until = r.u64();
         Bytes reason = r.var_bytes(256);
-        if (r.ok())
-            list.m_bans[std::string(ip.begin(), ip.end())] =
-                Ban{std::string(ip.begin(), ip.end()), created, until, std::string(reason.begin(), reason.end())};
+        if (!r.ok()) break;
+        auto subnet = Subnet::parse(std::string(key.begin(), key.end()));
+        if (!subnet) continue;
+        list.ban(*subnet, created, until, std::string(reason.begin(), reason.end()));
     }
     return list;
 }

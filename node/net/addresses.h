@@ -3,6 +3,7 @@
 #pragma once
 
 #include "node/net/messages.h"
+#include "node/net/subnet.h"
 
 #include <algorithm>
 #include <map>
@@ -63,28 +64,37 @@ private:
 };
 
 struct Ban {
-    std::string address;  // an IP (bans cover every port)
+    std::string address;  // the subnet, canonical ("1.2.3.4/32", "10.0.0.0/8"); every port
     uint64_t created = 0;
     uint64_t until = 0;
     std::string reason;
 };
 
+// Bans by subnet, bounded (the one ending first is dropped past the limit), persisted.
 class BanList {
 public:
     static constexpr size_t kMaxEntries = 10'000;
 
-    void ban(const std::string& ip, uint64_t now, uint64_t until, const std::string& reason);
-    bool unban(const std::string& ip);
+    void ban(const Subnet& subnet, uint64_t now, uint64_t until, const std::string& reason);
+    bool unban(const Subnet& subnet);
     void clear() { m_bans.clear(); }
+    // Whether a ban still in force covers the address.
     bool is_banned(const std::string& ip, uint64_t now) const;
+    // Whether this very subnet is banned (for "already banned").
+    bool has(const Subnet& subnet, uint64_t now) const;
     // Current bans; expired ones are dropped.
     std::vector<Ban> list(uint64_t now);
 
     Bytes serialize() const;
+    // Entries that do not parse are skipped (an older list held bare IPs: they become /32).
     static BanList deserialize(ByteSpan bytes);
 
 private:
-    std::map<std::string, Ban> m_bans;
+    struct Entry {
+        Subnet subnet;
+        Ban ban;
+    };
+    std::map<std::string, Entry> m_bans;  // by canonical subnet
 };
 
 }  // namespace finch::net

@@ -48,6 +48,7 @@ struct RelayStats {
 struct NetStats {
     uint32_t protocol_version = 0;
     std::string user_agent;
+    std::string identity;  // this node's: SHA-256 of its Ed25519 public key, 64 hex
     uint64_t connections_in = 0;
     uint64_t connections_out = 0;
     bool listening = false;

@@ -104,6 +104,11 @@ Status PeerManager::start() {
         }
     }
     for (const auto& a : m_options.addnode) m_addnodes.insert(a);
+    for (const std::string& w : m_options.whitelist) {
+        auto subnet = Subnet::parse(w);
+        if (!subnet) return reject("bad-subnet", "--whitelist " + subnet.error().detail, Fault::Decode);
+        m_whitelist.push_back(*subnet);
+    }
     if (m_options.listen) {
         boost::system::error_code ec;
         auto address = asio::ip::make_address(m_options.bind, ec);
@@ -278,14 +283,16 @@ PeerManager::Peer* PeerManager::peer_by_id(uint64_t id) {
 }
 
 bool PeerManager::whitelisted(const std::string& ip) const {
-    for (const auto& w : m_options.whitelist)
-        if (w == ip) return true;
+    for (const Subnet& w : m_whitelist)
+        if (w.contains(ip)) return true;
     return false;
 }
 
 void PeerManager::ban_ip(const std::string& ip, uint64_t seconds, const std::string& reason) {
+    auto subnet = Subnet::parse(ip);
+    if (!subnet) return;  // our own peer's address: always numeric
     const uint64_t now = now_seconds();
-    m_bans.ban(ip, now, now + seconds, reason);
+    m_bans.ban(*subnet, now, now + seconds, reason);
     for (auto& [id, p] : m_peers)
         if (p->ip == ip) p->conn->close("banned: " + reason);
     persist();
@@ -550,6 +557,7 @@ NetStats PeerManager::stats() {
         NetStats s;
         s.protocol_version = kProtocolVersion;
         s.user_agent = m_options.user_agent;
+        s.identity = m_options.identity;
         for (auto& [id, p] : m_peers) {
             if (!p->ready) continue;
             (p->conn->inbound() ? s.connections_in : s.connections_out)++;
@@ -599,29 +607,21 @@ Status PeerManager::disconnect(const std::string& address, std::optional<uint64_
     });
 }
 
-Status PeerManager::set_ban(const std::string& subnet, const std::string& command, uint64_t seconds, bool absolute) {
-    std::string ip = subnet;
-    if (auto slash = ip.find('/'); slash != std::string::npos) {
-        const std::string bits = ip.substr(slash + 1);
-        if (bits != "32" && bits != "128")
-            return reject("bad-subnet", "only single addresses (/32, /128) can be banned", Fault::Decode);
-        ip.resize(slash);
-    }
-    boost::system::error_code ec;
-    asio::ip::make_address(ip, ec);
-    if (ec) return reject("bad-subnet", "'" + subnet + "' is not an IP address", Fault::Decode);
-    return run_on_io([this, ip, command, seconds, absolute]() -> Status {
+Status PeerManager::set_ban(const std::string& text, const std::string& command, uint64_t seconds, bool absolute) {
+    auto subnet = Subnet::parse(text);
+    if (!subnet) return subnet.error();
+    return run_on_io([this, subnet = *subnet, command, seconds, absolute]() -> Status {
         const uint64_t now = now_seconds();
         if (command == "add") {
-            if (m_bans.is_banned(ip, now)) return reject("already-banned", "IP already banned", Fault::Policy);
+            if (m_bans.has(subnet, now)) return reject("already-banned", "IP/Subnet already banned", Fault::Policy);
             const uint64_t span = seconds ? seconds : m_options.ban_seconds;
             // A huge relative time saturates (bans "forever") instead of wrapping into the past.
             const uint64_t until = absolute ? seconds : (span > UINT64_MAX - now ? UINT64_MAX : now + span);
-            m_bans.ban(ip, now, until, "manually added");
+            m_bans.ban(subnet, now, until, "manually added");
             for (auto& [id, p] : m_peers)
-                if (p->ip == ip) p->conn->close("banned");
+                if (subnet.contains(p->ip)) p->conn->close("banned");
         } else if (command == "remove") {
-            if (!m_bans.unban(ip)) return reject("not-banned", "IP was not banned", Fault::Policy);
+            if (!m_bans.unban(subnet)) return reject("not-banned", "IP/Subnet was not banned", Fault::Policy);
         } else {
             return reject("bad-command", "command must be add or remove", Fault::Decode);
         }
@@ -633,7 +633,7 @@ Status PeerManager::set_ban(const std::string& subnet, const std::string& comman
 std::vector<BanInfo> PeerManager::banned() {
     return run_on_io([this] {
         std::vector<BanInfo> out;
-        for (const auto& b : m_bans.list(now_seconds())) out.push_back({b.address + "/32", b.created, b.until, b.reason});
+        for (const auto& b : m_bans.list(now_seconds())) out.push_back({b.address, b.created, b.until, b.reason});
         return out;
     });
 }

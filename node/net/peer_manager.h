@@ -37,11 +37,12 @@ struct NetOptions {
     bool listen = true;
     std::vector<std::string> connect;  // if set: only these peers
     std::vector<std::string> addnode;
-    std::vector<std::string> whitelist;  // IPs never banned
+    std::vector<std::string> whitelist;  // IPs or subnets (CIDR) never banned
     size_t max_connections = 125;
     size_t max_outbound = 8;
     uint64_t ban_seconds = 24 * 60 * 60;
     std::string user_agent = "/finchd/";
+    std::string identity;  // 64 hex (node/net/identity.h), reported by stats(); empty in tests
 
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(180)};
@@ -222,6 +223,7 @@ private:
     std::map<std::string, uint64_t> m_addnode_next_try;
     AddressBook m_addrbook;
     BanList m_bans;
+    std::vector<Subnet> m_whitelist;
     ChainstateTreeView m_tree;
     BlockDownload m_blocks;
     TxDownload m_txs;

@@ -5,8 +5,9 @@ stays connected and the node keeps working. Each raw peer uses its own loopback 
 (127.0.0.x), so a ban of one does not touch the honest peer on 127.0.0.1."""
 
 import struct
+import subprocess
 
-from framework import main, wait_until, assert_equal
+from framework import assert_raises_rpc, main, wait_until, assert_equal
 from p2p_raw import (RawPeer, frame, version_payload, make_block, MAIN_GENESIS, REGTEST_GENESIS,
                      REGTEST_GENESIS_TIME)
 
@@ -73,12 +74,40 @@ def test(h):
     assert "127.0.0.9" not in banned_ips(node)
     node.rpc("clearbanned")
     assert_equal(node.rpc("listbanned"), [])
+    # Subnet bans: a member address is refused, others are not; clearbanned lifts it.
+    node.rpc("setban", "127.0.0.10/31", "add", 3600)
+    assert_equal([b["address"] for b in node.rpc("listbanned")], ["127.0.0.10/31"])
+    assert_raises_rpc(-23, node.rpc, "setban", "127.0.0.11/31", "add")  # the same subnet, written otherwise
+    assert_raises_rpc(-30, node.rpc, "setban", "127.0.0.0/33", "add")
+    assert_raises_rpc(-30, node.rpc, "setban", "nohost", "add")
+    p = RawPeer(node.port, "127.0.0.11")
+    assert p.closed_by_peer(5), "a member of a banned subnet was accepted"
+    p = RawPeer(node.port, "127.0.0.12")
+    p.handshake()
+    assert p.is_open(), "an address outside the banned subnet was refused"
+    node.rpc("clearbanned")
+    p = RawPeer(node.port, "127.0.0.11")
+    p.handshake()
+    assert p.is_open(), "clearbanned did not lift the subnet ban"
     # Bans are persisted: add one, restart, still there.
     node.rpc("setban", "127.0.0.7", "add", 3600)
     assert_equal(node.stop(), 0)
     node.start()
     assert "127.0.0.7" in banned_ips(node)
     assert_equal(node.stop(), 0)
+
+    # --whitelist takes CIDR: a whitelisted peer that misbehaves is dropped, never banned.
+    node.extra_args = ["--whitelist=127.0.0.16/30"]
+    node.start()
+    p = RawPeer(node.port, "127.0.0.17")
+    p.handshake()
+    assert any(i["whitelisted"] for i in node.rpc("getpeerinfo")), node.rpc("getpeerinfo")
+    p.send(b"garbage that is not a frame")
+    assert p.closed_by_peer()
+    assert "127.0.0.17" not in banned_ips(node)
+    assert_equal(node.stop(), 0)
+    bad = subprocess.run(node.args(["--whitelist=127.0.0.0/40"]), capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "--whitelist '127.0.0.0/40'" in bad.stderr, bad.stderr
     assert_equal(honest.stop(), 0)
 
 

@@ -230,6 +230,14 @@ TEST(Config, AcceptsBitcoindAndFinchCliSpellings) {
     EXPECT_EQ(w->pid_file(), "/tmp/d/regtest/run/f.pid");
 }
 
+TEST(Config, FinchCliKeysInTheSharedFileAreSkipped) {
+    std::string conf = "rpcconnect=127.0.0.1:5\nrpcwait=1\nrpcwaittimeout=3\n[regtest]\nrpcclienttimeout=9\n";
+    auto c = parse({"--network=regtest"}, &conf);
+    EXPECT_TRUE(c.ok()) << c.error().detail;
+    std::string bad = "rpcconect=1\n";  // a typo is still an error
+    EXPECT_FALSE(parse({}, &bad).ok());
+}
+
 TEST(Config, NoPrefixNegatesOnOffOptions) {
     auto c = parse({"-nolisten", "--noprinttoconsole", "-nodaemon=0"});
     ASSERT_TRUE(c.ok()) << c.error().detail;

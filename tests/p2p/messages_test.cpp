@@ -435,19 +435,5 @@ TEST(KnownInventory, RemembersAndForgetsTheOldestBeyondItsBound) {
     EXPECT_EQ(known.size(), 3u);
 }
 
-TEST(BanList, BansExpireAndPersist) {
-    BanList bans;
-    bans.ban("127.0.0.5", 100, 200, "garbage");
-    EXPECT_TRUE(bans.is_banned("127.0.0.5", 150));
-    EXPECT_FALSE(bans.is_banned("127.0.0.5", 200));
-    EXPECT_FALSE(bans.is_banned("127.0.0.1", 150));
-    BanList back = BanList::deserialize(bans.serialize());
-    EXPECT_TRUE(back.is_banned("127.0.0.5", 150));
-    EXPECT_EQ(back.list(150).size(), 1u);
-    EXPECT_EQ(back.list(250).size(), 0u);
-    EXPECT_TRUE(bans.unban("127.0.0.5"));
-    EXPECT_FALSE(bans.unban("127.0.0.5"));
-}
-
 }  // namespace
 }  // namespace finch::net

@@ -282,6 +282,7 @@ NetworkInfo FakeNode::network_info() {
     n.version = 100;
     n.subversion = "/finchd:0.1.0/";
     n.protocol_version = 1;
+    n.identity = "6bf908b75eee6189e1d82d3e03ac338fbe43f67d3b347690e98e2e9d659ee310";
     n.connections = 1;
     n.connections_out = 1;
     n.listening = true;
@@ -310,9 +311,10 @@ Status FakeNode::disconnect_node(const std::string& address, std::optional<uint6
 Status FakeNode::set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds, bool absolute) {
     if (subnet.empty() || subnet.find_first_not_of("0123456789./:abcdef") != std::string::npos)
         return reject("bad-subnet", "'" + subnet + "' is not an IP address", Fault::Decode);
-    if (auto slash = subnet.find('/'); slash != std::string::npos && subnet.substr(slash) != "/32" &&
-                                       subnet.substr(slash) != "/128")
-        return reject("bad-subnet", "only single addresses (/32, /128) can be banned", Fault::Decode);
+    if (auto slash = subnet.find('/');
+        slash != std::string::npos && (slash + 1 == subnet.size() || subnet.find_first_not_of("0123456789", slash + 1) !=
+                                                                         std::string::npos))
+        return reject("bad-subnet", "'" + subnet + "': the prefix length must be a number", Fault::Decode);
     std::lock_guard lock(m_mutex);
     const auto banned = [&](const BanEntry& b) { return b.address == subnet; };
     if (command == "remove") {

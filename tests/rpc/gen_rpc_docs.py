@@ -83,7 +83,10 @@ def as_param(word):
 
 
 def shown_output(name, reply):
+    """What finch-cli prints: a string as it is, null as nothing, the rest as indented JSON."""
     value = reply.get("result", reply.get("error"))
+    if value is None:
+        return []
     lines = (value if isinstance(value, str) else json.dumps(value, indent=2)).splitlines()
     if name == "help":
         lines = lines[:6] + ["..."]
@@ -113,8 +116,10 @@ def method_section(server, name, values):
     result = re.search(r"Result:\n(.*?)\n\nExamples:", text, re.S).group(1)
     words = concrete_args(name, re.search(r"> finch-cli (.*)", text).group(1).split()[1:], values)
     reply = {"result": "finchd stopping"} if name == "stop" else server.call(name, [as_param(w) for w in words])
+    if reply.get("error"):  # an example must work: its output is what finch-cli prints on success
+        sys.exit(f"gen_rpc_docs.py: the example `{name} {' '.join(words)}` failed: {reply['error']}")
     shown_args = " ".join(w if len(w) < 80 else w[:20] + "..." for w in words)
-    command = "$ finch-cli " + name + (" " + shown_args if shown_args else "")
+    command = "$ finch-cli -regtest " + name + (" " + shown_args if shown_args else "")
     return ([f"#### {name}", "", f"`{usage}`", "", description, ""] + arguments_table(text) +
             ["Result:", "", "```", result, "```", "", "Example:", "", "```", command] +
             shown_output(name, reply) + ["```", ""])
@@ -135,7 +140,9 @@ def main():
     head = open(DOC).read().split(MARK)[0]
     with open(DOC, "w") as f:
         f.write(head + MARK + "\nGenerated from the method table with `finch-cli help METHOD` and example calls "
-                "against a\nsmall regtest chain (tests/rpc/gen_rpc_docs.py).\n" + "\n".join(out) + "\n")
+                "against a\nsmall regtest chain (tests/rpc/gen_rpc_docs.py). tests/functional/docs_examples.py runs "
+                "every\nexample against a real regtest node and compares the shape of its output.\n" +
+                "\n".join(out) + "\n")
 
 
 if __name__ == "__main__":

@@ -198,7 +198,7 @@ TEST_F(MethodsTest, BadInputGetsBitcoinCoreCodes) {
         {"short block", "submitblock", {"00"}, -22},
         // -30: setban/addnode with an address that is not one.
         {"setban bad IP", "setban", {"not an ip!", "add"}, -30},
-        {"setban wide subnet", "setban", {"10.0.0.0/24", "add"}, -30},
+        {"setban bad prefix", "setban", {"10.0.0.0/x", "add"}, -30},
         {"setban remove unbanned", "setban", {"10.9.9.9", "remove"}, -30},
         {"addnode bad address", "addnode", {"bad address!", "add"}, -30},
         {"addnode empty address", "addnode", {"", "onetry"}, -30},
@@ -415,12 +415,13 @@ TEST_F(MethodsTest, NetworkErrorsUseBitcoindCodes) {
     EXPECT_EQ(err("disconnectnode").code, -8);
     EXPECT_EQ(err("disconnectnode", {"127.0.0.1:19444", 7}).code, -8);
     EXPECT_EQ(err("setban", {"not an ip!", "add"}).code, -30);
-    EXPECT_EQ(err("setban", {"10.0.0.0/24", "add"}).code, -30);
+    EXPECT_EQ(err("setban", {"10.0.0.0/", "add"}).code, -30);
+    ok("setban", {"10.0.0.0/24", "add"});  // subnets in CIDR form
     EXPECT_EQ(err("setban", {"10.0.0.9", "remove"}).code, -30);  // Core: "Unban failed"
     ok("setban", {"10.0.0.9", "add"});
     EXPECT_EQ(err("setban", {"10.0.0.9", "add"}).code, -23);  // Core: "IP/Subnet already banned"
     EXPECT_EQ(err("addnode", {"no such host!", "add"}).code, -30);
-    RpcError e = err("setban", {"10.0.0.0/8", "add"});
+    RpcError e = err("setban", {"10.0.0.0/y", "add"});
     EXPECT_EQ(e.data, "bad-subnet");  // the node's rule code travels in error.data
 }
 
