@@ -226,6 +226,21 @@ def initial_sync(h, blocks, peers=1):
     h.nodes.clear()
 
 
+def relay_benchmarks(h):
+    """Block propagation on two topologies and compact relay under load; returns the seed
+    datadir and the signed transfers for the benchmarks after them."""
+    seed = os.path.join(h.tmpdir, "seed")
+    print("setup:")
+    make_chain(h, seed, accounts=10000, blocks=0, txfile=os.path.join(h.tmpdir, "tx.txt"), txcount=10000)
+    raws = open(os.path.join(h.tmpdir, "tx.txt")).read().split()
+    print("block propagation (8 nodes):")
+    propagation(h, seed, raws[:1000], "line")
+    propagation(h, seed, raws[:1000], "random")
+    print("compact relay under load (8 nodes):")
+    relay_under_load(h, seed, raws)
+    return seed, raws
+
+
 def main():
     h = Harness()
     sync_blocks = 10000
@@ -234,29 +249,14 @@ def main():
     sync_peers = int(sys.argv[sys.argv.index("--sync-peers") + 1]) if "--sync-peers" in sys.argv else 3
     try:
         if "--only-relay" in sys.argv:
-            seed = os.path.join(h.tmpdir, "seed")
-            make_chain(h, seed, accounts=10000, blocks=0, txfile=os.path.join(h.tmpdir, "tx.txt"), txcount=10000)
-            raws = open(os.path.join(h.tmpdir, "tx.txt")).read().split()
-            print("block propagation (8 nodes):")
-            propagation(h, seed, raws[:1000], "line")
-            propagation(h, seed, raws[:1000], "random")
-            print("compact relay under load (8 nodes):")
-            relay_under_load(h, seed, raws)
+            relay_benchmarks(h)
             return
         if "--only-sync" in sys.argv:
             for peers in (1, sync_peers):
                 print(f"initial sync ({sync_blocks:,} blocks x 100 transfers from {peers} peer(s)):")
                 initial_sync(h, sync_blocks, peers)
             return
-        seed = os.path.join(h.tmpdir, "seed")
-        print("setup:")
-        make_chain(h, seed, accounts=10000, blocks=0, txfile=os.path.join(h.tmpdir, "tx.txt"), txcount=10000)
-        raws = open(os.path.join(h.tmpdir, "tx.txt")).read().split()
-        print("block propagation (8 nodes):")
-        propagation(h, seed, raws[:1000], "line")
-        propagation(h, seed, raws[:1000], "random")
-        print("compact relay under load (8 nodes):")
-        relay_under_load(h, seed, raws)
+        seed, raws = relay_benchmarks(h)
         print("transaction gossip (4 nodes):")
         gossip(h, seed, raws)
         for peers in (1, sync_peers):
