@@ -90,6 +90,9 @@ def test_peer_addresses(h):
     assert r.returncode != 0 and "--addnode '127.0.0.1:99999'" in r.stderr, r.stderr
 
     n = h.add_node().start()
+    # localaddresses: the address once and the port in its own field (it read "0.0.0.0:P" with the
+    # port twice).
+    assert_equal(n.rpc("getnetworkinfo")["localaddresses"], [{"address": "127.0.0.1", "port": n.port}])
     for value in ("nohost:1", "127.0.0.1:0", "::1:5", "", "abc@127.0.0.1:1"):
         e = assert_raises_rpc(-30, n.rpc, "addnode", value, "onetry")
         assert value in e.message, e.message
