@@ -36,9 +36,12 @@ constexpr Option kOptions[] = {
     {"listen", Kind::Flag, "0|1", "accept inbound p2p connections (default 1)"},
     {"connect", Kind::List, "HOST:PORT", "connect only to these peers (repeatable)"},
     {"addnode", Kind::List, "HOST:PORT", "also connect to this peer and keep reconnecting (repeatable)"},
-    {"whitelist", Kind::List, "IP", "never ban peers from this address (repeatable)"},
+    {"whitelist", Kind::List, "IP[/BITS]", "never ban peers from this address or subnet (repeatable)"},
     {"maxconnections", Kind::Value, "N", "maximum peer connections (default 125)"},
     {"bantime", Kind::Value, "SECONDS", "how long a misbehaving peer is banned (default 86400)"},
+    {"maxinboundperip", Kind::Value, "N", "inbound connections from one address (default 8; whitelisted exempt)"},
+    {"maxinboundpernetgroup", Kind::Value, "N",
+     "inbound connections from one /16 (IPv4) or /32 (IPv6) (default 16; loopback exempt)"},
     {"rpcport", Kind::Value, "N", "JSON-RPC port (default: 9332 main, 19332 test, 19443 regtest)"},
     {"rpcbind", Kind::Value, "ADDR", "JSON-RPC listening address (default 127.0.0.1)"},
     {"rpcuser", Kind::Value, "USER", "JSON-RPC user (without it a cookie file is used)"},
@@ -77,6 +80,8 @@ constexpr NumberRule kNumbers[] = {
     {"rpcport", 1, 65535, "expected a port number 1-65535"},
     {"maxconnections", 0, 10'000, "expected 0-10000"},
     {"bantime", 1, 10ULL * 365 * 24 * 3600, "expected seconds"},
+    {"maxinboundperip", 1, 10'000, "expected 1-10000"},
+    {"maxinboundpernetgroup", 1, 10'000, "expected 1-10000"},
     {"rpcthreads", 1, 64, "expected 1-64"},
     {"miner-threads", 1, 256, "expected 1-256"},
     {"maxmempool", 1, 1'000'000, "expected megabytes 1-1000000"},
@@ -324,6 +329,8 @@ void store_number(Config& c, const std::string& key, uint64_t n) {
     else if (key == "rpcport") c.rpcport = static_cast<uint16_t>(n);
     else if (key == "maxconnections") c.maxconnections = n;
     else if (key == "bantime") c.bantime = n;
+    else if (key == "maxinboundperip") c.maxinboundperip = n;
+    else if (key == "maxinboundpernetgroup") c.maxinboundpernetgroup = n;
     else if (key == "rpcthreads") c.rpcthreads = static_cast<unsigned>(n);
     else if (key == "miner-threads") c.miner_threads = static_cast<unsigned>(n);
     else if (key == "maxmempool") c.maxmempool_mb = n;

@@ -23,6 +23,8 @@ struct Config {
     std::vector<std::string> whitelist;
     size_t maxconnections = 125;
     uint64_t bantime = 24 * 60 * 60;
+    size_t maxinboundperip = 8;
+    size_t maxinboundpernetgroup = 16;
 
     uint16_t rpcport = 0;
     std::string rpcbind = "127.0.0.1";

@@ -268,6 +268,8 @@ net::NetOptions net_options(const Config& config, const net::NodeIdentity& ident
     o.whitelist = config.whitelist;
     o.max_connections = config.maxconnections;
     o.ban_seconds = config.bantime;
+    o.max_inbound_per_ip = config.maxinboundperip;
+    o.max_inbound_per_netgroup = config.maxinboundpernetgroup;
     o.user_agent = "/finchd:" FINCH_VERSION "/";
     return o;
 }

@@ -184,11 +184,8 @@ void PeerManager::accept_next() {
         }
         boost::system::error_code e2;
         const std::string ip = socket.remote_endpoint(e2).address().to_string();
-        if (m_bans.is_banned(ip, now_seconds()) && !whitelisted(ip)) {
-            FINCH_DEBUG(Net, "refused inbound connection from banned " + ip);
-            socket.close(e2);
-        } else if (inbound_count() >= inbound_limit()) {
-            FINCH_DEBUG(Net, "refused inbound connection from " + ip + ": connection limit");
+        if (auto why = inbound_refusal(ip)) {
+            FINCH_DEBUG(Net, "refused inbound connection from " + ip + ": " + *why);
             socket.close(e2);
         } else {
             add_peer(std::move(socket), true, std::nullopt, false);
@@ -273,6 +270,26 @@ size_t PeerManager::inbound_count() const {
 size_t PeerManager::inbound_limit() const {
     const size_t max = m_options.max_connections;
     return max > m_options.max_outbound ? max - m_options.max_outbound : max / 2;
+}
+
+std::optional<std::string> PeerManager::inbound_refusal(const std::string& ip) const {
+    const bool exempt = whitelisted(ip);
+    if (m_bans.is_banned(ip, now_seconds()) && !exempt) return "banned";
+    if (inbound_count() >= inbound_limit()) return "connection limit";
+    if (exempt) return std::nullopt;
+    // One host, or one network's block of addresses, cannot take every inbound slot.
+    const std::string group = netgroup(ip);
+    size_t same_ip = 0, same_group = 0;
+    for (const auto& [id, p] : m_peers) {
+        if (!p->conn->inbound() || p->conn->closed()) continue;
+        same_ip += p->ip == ip;
+        same_group += !group.empty() && netgroup(p->ip) == group;
+    }
+    if (same_ip >= m_options.max_inbound_per_ip)
+        return "already " + std::to_string(same_ip) + " inbound connections from this address";
+    if (same_group >= m_options.max_inbound_per_netgroup)
+        return "already " + std::to_string(same_group) + " inbound connections from " + group;
+    return std::nullopt;
 }
 
 PeerManager::Peer* PeerManager::peer_of(const std::shared_ptr<Connection>& c) { return peer_by_id(c->id()); }

@@ -40,6 +40,8 @@ struct NetOptions {
     std::vector<std::string> whitelist;  // IPs or subnets (CIDR) never banned
     size_t max_connections = 125;
     size_t max_outbound = 8;
+    size_t max_inbound_per_ip = 8;         // whitelisted addresses exempt
+    size_t max_inbound_per_netgroup = 16;  // per /16 or /32; loopback exempt
     uint64_t ban_seconds = 24 * 60 * 60;
     std::string user_agent = "/finchd/";
     std::string identity;  // 64 hex (node/net/identity.h), reported by stats(); empty in tests
@@ -156,6 +158,8 @@ private:
     bool unrequested(Peer& p);
     size_t inbound_count() const;
     size_t inbound_limit() const;
+    // Why an inbound connection from `ip` is refused now, if it is.
+    std::optional<std::string> inbound_refusal(const std::string& ip) const;
     VersionMsg our_version() const;
     void on_handshake(Peer& p);
     void handle(Peer& p, VersionMsg&& m);

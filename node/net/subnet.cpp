@@ -81,4 +81,15 @@ std::string Subnet::to_string() const {
     return std::string(buf) + "/" + std::to_string(m_prefix);
 }
 
+std::string netgroup(const std::string& ip) {
+    std::array<uint8_t, 16> a{};
+    bool v4 = false;
+    if (!to_bytes(ip, a, v4)) return {};
+    if (v4 && a[12] == 127) return {};
+    const std::array<uint8_t, 16> loopback6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (!v4 && a == loopback6) return {};
+    auto group = Subnet::parse(ip + (v4 ? "/16" : "/32"));
+    return group ? group->to_string() : std::string();
+}
+
 }  // namespace finch::net

@@ -28,4 +28,9 @@ private:
     bool m_v4 = false;
 };
 
+// The group whose inbound connections share one cap: the /16 of an IPv4 address, the /32 of
+// an IPv6 one ("10.1.0.0/16"). Loopback (127.0.0.0/8, ::1) has none: it is exempt, since local
+// test networks put every node there. Empty for anything that is not a numeric address.
+std::string netgroup(const std::string& ip);
+
 }  // namespace finch::net

@@ -92,5 +92,15 @@ TEST(BanList, IsBoundedDroppingTheBanThatEndsFirst) {
     EXPECT_TRUE(bans.is_banned("192.168.0.1", 500));
 }
 
+TEST(Netgroup, SlashSixteenForIpv4SlashThirtyTwoForIpv6LoopbackExempt) {
+    EXPECT_EQ(netgroup("10.1.2.3"), "10.1.0.0/16");
+    EXPECT_EQ(netgroup("10.1.200.9"), "10.1.0.0/16");
+    EXPECT_NE(netgroup("10.2.0.1"), netgroup("10.1.0.1"));
+    EXPECT_EQ(netgroup("2001:db8:1:2::5"), "2001:db8::/32");
+    EXPECT_EQ(netgroup("127.0.0.2"), "");  // all of 127/8 would be one group: exempt instead
+    EXPECT_EQ(netgroup("::1"), "");
+    EXPECT_EQ(netgroup("nohost"), "");
+}
+
 }  // namespace
 }  // namespace finch::net
