@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev librocksdb-dev libssl-dev libsecp256k1-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 clang libclang-rt-14-dev
+  python3 clang libclang-rt-14-dev openssl
 )
 
 missing=()

@@ -91,6 +91,8 @@ private:
 };
 
 uint64_t now_seconds();
+// "ip:port" of an endpoint.
+std::string endpoint_string(const tcp::endpoint& ep);
 // Seconds on the steady clock (for rates and intervals, never for timestamps).
 double steady_seconds();
 

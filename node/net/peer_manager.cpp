@@ -4,8 +4,6 @@
 
 #include "node/log.h"
 
-#include <future>
-
 namespace finch::net {
 
 using Clock = std::chrono::steady_clock;
@@ -29,17 +27,6 @@ NetAddress address_of(const tcp::endpoint& ep, uint16_t port) {
     a.port = port;
     a.last_seen = now_seconds();
     return a;
-}
-
-std::string endpoint_string(const tcp::endpoint& ep) {
-    return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
-std::map<std::string, uint64_t> per_message(const BytesPerCommand& bytes) {
-    std::map<std::string, uint64_t> out;
-    for (Command c : all_commands())
-        if (uint64_t n = bytes[static_cast<uint8_t>(c)]) out[command_name(c)] = n;
-    return out;
 }
 
 }  // namespace
@@ -146,32 +133,6 @@ void PeerManager::stop() {
         m_work.reset();
     });
     m_thread.join();
-}
-
-// Runs `f` on the io thread and waits for it. When the network is stopping or does not
-// answer in time, a value-returning call gets a "network-busy" rejection (never a
-// silent default that reads as success).
-template <typename F>
-auto PeerManager::run_on_io(F f) -> decltype(f()) {
-    using R = decltype(f());
-    auto unavailable = [] {
-        if constexpr (std::is_same_v<R, Status>)
-            return R(reject("network-busy", "the p2p network did not answer in time", Fault::Policy));
-        else
-            return R{};
-    };
-    if (m_stopping || !m_thread.joinable()) {
-        if constexpr (std::is_void_v<R>) return;
-        else return unavailable();
-    }
-    auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
-    auto fut = task->get_future();
-    asio::post(m_ioc, [task] { (*task)(); });
-    if (fut.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-        if constexpr (std::is_void_v<R>) return;
-        else return unavailable();
-    }
-    return fut.get();
 }
 
 // ---- connections -------------------------------------------------------------------
@@ -534,132 +495,6 @@ void PeerManager::persist() {
     m_last_persist = Clock::now();
     (void)m_chain.store().put_meta(kAddrBookKey, m_addrbook.serialize());
     (void)m_chain.store().put_meta(kBanListKey, m_bans.serialize());
-}
-
-// ---- NetworkControl ------------------------------------------------------------------
-
-std::vector<PeerStats> PeerManager::peers() {
-    return run_on_io([this] {
-        std::vector<PeerStats> out;
-        for (auto& [id, p] : m_peers) {
-            PeerStats i;
-            i.id = id;
-            i.addr = endpoint_string(p->conn->remote());
-            i.addr_local = endpoint_string(p->conn->local());
-            i.inbound = p->conn->inbound();
-            i.conn_time = p->conn_time;
-            i.last_send = p->conn->last_send();
-            i.last_recv = p->conn->last_receive();
-            i.bytes_sent = p->conn->bytes_sent();
-            i.bytes_recv = p->conn->bytes_received();
-            i.bytes_sent_per_msg = per_message(p->conn->sent_per_command());
-            i.bytes_recv_per_msg = per_message(p->conn->received_per_command());
-            i.ping_seconds = p->ping_seconds;
-            i.version = p->version ? p->version->version : 0;
-            i.user_agent = p->version ? p->version->user_agent : "";
-            i.starting_height = p->version ? p->version->best_height : 0;
-            if (auto best = m_blocks.best_known(id)) i.synced_headers = static_cast<int64_t>(best->height);
-            i.synced_blocks = p->synced_blocks;
-            i.whitelisted = p->whitelisted;
-            i.high_bandwidth_to = p->compact_from;  // Bitcoin Core: we chose it
-            i.high_bandwidth_from = p->compact_to;  // it chose us
-            out.push_back(std::move(i));
-        }
-        return out;
-    });
-}
-
-NetStats PeerManager::stats() {
-    return run_on_io([this] {
-        NetStats s;
-        s.protocol_version = kProtocolVersion;
-        s.user_agent = m_options.user_agent;
-        s.identity = m_options.identity;
-        for (auto& [id, p] : m_peers) {
-            if (!p->ready) continue;
-            (p->conn->inbound() ? s.connections_in : s.connections_out)++;
-        }
-        s.listening = m_options.listen;
-        s.bind = m_options.bind;
-        s.port = m_listen_port;
-        s.relay = m_relay_stats;
-        return s;
-    });
-}
-
-NetTotals PeerManager::totals() { return {m_counters->bytes_recv.load(), m_counters->bytes_sent.load()}; }
-
-Status PeerManager::add_node(const std::string& text, const std::string& command) {
-    auto endpoint = operator_peer(text);
-    if (!endpoint) return reject("invalid-address", endpoint.error().detail, Fault::Decode);
-    auto addr = NetAddress::parse(*endpoint);
-    if (!addr) return reject("invalid-address", "'" + text + "' is not a peer address", Fault::Decode);
-    return run_on_io([this, address = *endpoint, command, a = *addr]() -> Status {
-        if (command == "add") {
-            if (!m_addnodes.insert(address).second)
-                return reject("node-already-added", "node already added", Fault::Policy);
-            m_addnode_next_try[address] = 0;
-            fill_outbound();
-        } else if (command == "remove") {
-            if (!m_addnodes.erase(address)) return reject("node-not-added", "node has not been added", Fault::Policy);
-        } else if (command == "onetry") {
-            connect_to(a, false);
-        } else {
-            return reject("bad-command", "command must be add, remove or onetry", Fault::Decode);
-        }
-        return Status::accepted();
-    });
-}
-
-Status PeerManager::disconnect(const std::string& address, std::optional<uint64_t> id) {
-    return run_on_io([this, address, id]() -> Status {
-        for (auto& [pid, p] : m_peers) {
-            const std::string remote = endpoint_string(p->conn->remote());
-            if ((id && pid == *id) || (!address.empty() && (remote == address || p->addr.to_string() == address))) {
-                p->conn->close("disconnectnode");
-                return Status::accepted();
-            }
-        }
-        return reject("node-not-connected", "node not found in connected nodes", Fault::Policy);
-    });
-}
-
-Status PeerManager::set_ban(const std::string& text, const std::string& command, uint64_t seconds, bool absolute) {
-    auto subnet = Subnet::parse(text);
-    if (!subnet) return subnet.error();
-    return run_on_io([this, subnet = *subnet, command, seconds, absolute]() -> Status {
-        const uint64_t now = now_seconds();
-        if (command == "add") {
-            if (m_bans.has(subnet, now)) return reject("already-banned", "IP/Subnet already banned", Fault::Policy);
-            const uint64_t span = seconds ? seconds : m_options.ban_seconds;
-            // A huge relative time saturates (bans "forever") instead of wrapping into the past.
-            const uint64_t until = absolute ? seconds : (span > UINT64_MAX - now ? UINT64_MAX : now + span);
-            m_bans.ban(subnet, now, until, "manually added");
-            for (auto& [id, p] : m_peers)
-                if (subnet.contains(p->ip)) p->conn->close("banned");
-        } else if (command == "remove") {
-            if (!m_bans.unban(subnet)) return reject("not-banned", "IP/Subnet was not banned", Fault::Policy);
-        } else {
-            return reject("bad-command", "command must be add or remove", Fault::Decode);
-        }
-        persist();
-        return Status::accepted();
-    });
-}
-
-std::vector<BanInfo> PeerManager::banned() {
-    return run_on_io([this] {
-        std::vector<BanInfo> out;
-        for (const auto& b : m_bans.list(now_seconds())) out.push_back({b.address, b.created, b.until, b.reason});
-        return out;
-    });
-}
-
-void PeerManager::clear_banned() {
-    run_on_io([this] {
-        m_bans.clear();
-        persist();
-    });
 }
 
 }  // namespace finch::net

@@ -5,9 +5,10 @@
 // (compact blocks). The header tree is the chainstate's. All network state lives on one
 // thread (the io thread); RPC calls and chain notifications are posted to it.
 //
-// The member functions are defined in three files by concern: peer_manager.cpp
-// (connections, handshake, timers, NetworkControl), peer_manager_sync.cpp (headers, blocks,
-// compact blocks) and peer_manager_relay.cpp (transactions and addresses).
+// The member functions are defined in four files by concern: peer_manager.cpp
+// (connections, handshake, timers), peer_manager_sync.cpp (headers, blocks, compact blocks),
+// peer_manager_relay.cpp (transactions and addresses) and peer_manager_control.cpp (the
+// NetworkControl interface).
 #pragma once
 
 #include "node/chainstate.h"
