@@ -87,22 +87,34 @@ AddressBook AddressBook::deserialize(ByteSpan bytes) {
     return book;
 }
 
-void BanList::ban(const Subnet& subnet, uint64_t now, uint64_t until, const std::string& reason) {
+void BanList::ban(const Subnet& subnet, uint64_t now, uint64_t until, const std::string& reason, bool manual) {
     const std::string key = subnet.to_string();
     if (m_bans.size() >= kMaxEntries && !m_bans.count(key)) {
-        auto soonest = std::min_element(m_bans.begin(), m_bans.end(), [](const auto& a, const auto& b) {
-            return a.second.ban.until < b.second.ban.until;
-        });
-        m_bans.erase(soonest);
+        auto victim = m_bans.end();
+        for (auto it = m_bans.begin(); it != m_bans.end(); ++it) {
+            const bool better = victim == m_bans.end() || (victim->second.ban.manual && !it->second.ban.manual) ||
+                                (victim->second.ban.manual == it->second.ban.manual &&
+                                 it->second.ban.until < victim->second.ban.until);
+            if (better) victim = it;
+        }
+        m_wide.erase(victim->first);
+        m_bans.erase(victim);
     }
-    m_bans.insert_or_assign(key, Entry{subnet, Ban{key, now, until, reason}});
+    m_bans.insert_or_assign(key, Entry{subnet, Ban{key, now, until, reason.substr(0, kMaxReason), manual}});
+    if (!subnet.single_address()) m_wide.insert_or_assign(key, subnet);
 }
 
-bool BanList::unban(const Subnet& subnet) { return m_bans.erase(subnet.to_string()) != 0; }
+bool BanList::unban(const Subnet& subnet) {
+    m_wide.erase(subnet.to_string());
+    return m_bans.erase(subnet.to_string()) != 0;
+}
 
 bool BanList::is_banned(const std::string& ip, uint64_t now) const {
-    for (const auto& [key, e] : m_bans)
-        if (e.ban.until > now && e.subnet.contains(ip)) return true;
+    auto single = Subnet::parse(ip);
+    if (!single) return false;
+    if (auto it = m_bans.find(single->to_string()); it != m_bans.end() && it->second.ban.until > now) return true;
+    for (const auto& [key, subnet] : m_wide)
+        if (subnet.contains(ip) && m_bans.at(key).ban.until > now) return true;
     return false;
 }
 
@@ -115,6 +127,7 @@ std::vector<Ban> BanList::list(uint64_t now) {
     std::vector<Ban> out;
     for (auto it = m_bans.begin(); it != m_bans.end();) {
         if (it->second.ban.until <= now) {
+            m_wide.erase(it->first);
             it = m_bans.erase(it);
             continue;
         }
@@ -124,30 +137,38 @@ std::vector<Ban> BanList::list(uint64_t now) {
     return out;
 }
 
+// Version 2 lists start with this byte (a version 1 list starts with its entry count, whose
+// compact size never begins with 0xff below 2^32 entries) and carry a manual flag per entry.
+constexpr uint8_t kBanListV2 = 0xff;
+
 Bytes BanList::serialize() const {
     Writer w;
+    w.u8(kBanListV2);
     w.compact_size(m_bans.size());
     for (const auto& [key, e] : m_bans) {
         w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
         w.u64(e.ban.created);
         w.u64(e.ban.until);
         w.var_bytes(ByteSpan(reinterpret_cast<const uint8_t*>(e.ban.reason.data()), e.ban.reason.size()));
+        w.u8(e.ban.manual ? 1 : 0);
     }
     return w.take();
 }
 
 BanList BanList::deserialize(ByteSpan bytes) {
     BanList list;
-    Reader r(bytes);
+    const bool v2 = !bytes.empty() && bytes[0] == kBanListV2;
+    Reader r(v2 ? bytes.subspan(1) : bytes);
     uint64_t n = r.compact_size(kMaxEntries);
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
         Bytes key = r.var_bytes(64);
         uint64_t created = r.u64(), until = r.u64();
-        Bytes reason = r.var_bytes(256);
+        Bytes reason = r.var_bytes(kMaxReason);
+        const bool manual = v2 && r.u8() == 1;
         if (!r.ok()) break;
         auto subnet = Subnet::parse(std::string(key.begin(), key.end()));
         if (!subnet) continue;
-        list.ban(*subnet, created, until, std::string(reason.begin(), reason.end()));
+        list.ban(*subnet, created, until, std::string(reason.begin(), reason.end()), manual);
     }
     return list;
 }

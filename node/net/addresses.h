@@ -67,7 +67,8 @@ struct Ban {
     std::string address;  // the subnet, canonical ("1.2.3.4/32", "10.0.0.0/8"); every port
     uint64_t created = 0;
     uint64_t until = 0;
-    std::string reason;
+    std::string reason;  // at most kMaxReason bytes
+    bool manual = false;  // setban: never pushed out by automatic bans
 };
 
 // Bans by subnet, bounded (the one ending first is dropped past the limit), persisted.
@@ -75,10 +76,18 @@ class BanList {
 public:
     static constexpr size_t kMaxEntries = 10'000;
 
-    void ban(const Subnet& subnet, uint64_t now, uint64_t until, const std::string& reason);
+    static constexpr size_t kMaxReason = 256;
+
+    // Past the limit the automatic ban that ends first makes room (a manual one only when
+    // every ban is manual), so peers that get themselves banned cannot flush the operator's.
+    void ban(const Subnet& subnet, uint64_t now, uint64_t until, const std::string& reason, bool manual = false);
     bool unban(const Subnet& subnet);
-    void clear() { m_bans.clear(); }
-    // Whether a ban still in force covers the address.
+    void clear() {
+        m_bans.clear();
+        m_wide.clear();
+    }
+    // Whether a ban still in force covers the address: one lookup for single-address bans,
+    // a scan of the (few, manual) wider subnets.
     bool is_banned(const std::string& ip, uint64_t now) const;
     // Whether this very subnet is banned (for "already banned").
     bool has(const Subnet& subnet, uint64_t now) const;
@@ -95,6 +104,7 @@ private:
         Ban ban;
     };
     std::map<std::string, Entry> m_bans;  // by canonical subnet
+    std::map<std::string, Subnet> m_wide;  // the entries wider than one address
 };
 
 }  // namespace finch::net

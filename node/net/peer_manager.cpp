@@ -234,9 +234,9 @@ size_t PeerManager::inbound_limit() const {
 }
 
 std::optional<std::string> PeerManager::inbound_refusal(const std::string& ip) const {
+    if (inbound_count() >= inbound_limit()) return "connection limit";  // the cheap check first
     const bool exempt = whitelisted(ip);
     if (m_bans.is_banned(ip, now_seconds()) && !exempt) return "banned";
-    if (inbound_count() >= inbound_limit()) return "connection limit";
     if (exempt) return std::nullopt;
     // One host, or one network's block of addresses, cannot take every inbound slot.
     const std::string group = netgroup(ip);
@@ -267,13 +267,16 @@ bool PeerManager::whitelisted(const std::string& ip) const {
 }
 
 void PeerManager::ban_ip(const std::string& ip, uint64_t seconds, const std::string& reason) {
-    auto subnet = Subnet::parse(ip);
-    if (!subnet) return;  // our own peer's address: always numeric
-    const uint64_t now = now_seconds();
-    m_bans.ban(*subnet, now, now + seconds, reason);
+    // An IPv6 host holds a whole /64: banning one address of it would ban nothing.
+    auto single = Subnet::parse(ip);
+    auto subnet = single && !single->is_ipv4() ? Subnet::parse(ip.substr(0, ip.find('%')) + "/64") : single;
+    if (subnet) {
+        const uint64_t now = now_seconds();
+        m_bans.ban(*subnet, now, now + seconds, reason);
+        persist();
+    }
     for (auto& [id, p] : m_peers)
-        if (p->ip == ip) p->conn->close("banned: " + reason);
-    persist();
+        if (p->ip == ip || (subnet && subnet->contains(p->ip))) p->conn->close("banned: " + reason);
 }
 
 void PeerManager::misbehaving(Peer& p, Misbehavior kind, const std::string& detail) {

@@ -141,7 +141,7 @@ Status PeerManager::set_ban(const std::string& text, const std::string& command,
             const uint64_t span = seconds ? seconds : m_options.ban_seconds;
             // A huge relative time saturates (bans "forever") instead of wrapping into the past.
             const uint64_t until = absolute ? seconds : (span > UINT64_MAX - now ? UINT64_MAX : now + span);
-            m_bans.ban(subnet, now, until, "manually added");
+            m_bans.ban(subnet, now, until, "manually added", true);
             for (auto& [id, p] : m_peers)
                 if (subnet.contains(p->ip)) p->conn->close("banned");
         } else if (command == "remove") {

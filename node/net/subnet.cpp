@@ -11,7 +11,9 @@ namespace finch::net {
 namespace {
 
 // The address as 16 bytes (IPv4 mapped into ::ffff:0:0/96); false when it is not numeric.
-bool to_bytes(const std::string& ip, std::array<uint8_t, 16>& out, bool& v4) {
+bool to_bytes(const std::string& text, std::array<uint8_t, 16>& out, bool& v4) {
+    // A scoped IPv6 address ("fe80::1%eth0", as asio prints link-local peers) is the address.
+    const std::string ip = text.substr(0, text.find('%'));
     in_addr a4{};
     if (inet_pton(AF_INET, ip.c_str(), &a4) == 1) {
         out = {};

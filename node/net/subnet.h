@@ -20,6 +20,9 @@ public:
     bool contains(const std::string& ip) const;
     // "10.0.0.0/8", "1.2.3.4/32", "::1/128".
     std::string to_string() const;
+    // One address (/32 or /128), rather than a wider subnet.
+    bool single_address() const { return m_prefix == 128; }
+    bool is_ipv4() const { return m_v4; }
     bool operator==(const Subnet&) const = default;
 
 private:

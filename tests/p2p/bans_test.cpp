@@ -92,6 +92,33 @@ TEST(BanList, IsBoundedDroppingTheBanThatEndsFirst) {
     EXPECT_TRUE(bans.is_banned("192.168.0.1", 500));
 }
 
+TEST(BanList, ManualBansAreNeverPushedOutByAutomaticOnes) {
+    BanList bans;
+    bans.ban(subnet("192.168.0.0/16"), 0, 10, "manually added", true);  // ends first of all
+    for (size_t i = 0; i < BanList::kMaxEntries + 5; ++i)
+        bans.ban(subnet("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256)), 0, 1'000 + i, "flood");
+    EXPECT_TRUE(bans.is_banned("192.168.7.7", 5));
+    EXPECT_EQ(bans.list(0).size(), BanList::kMaxEntries);
+    BanList back = BanList::deserialize(bans.serialize());  // the flag persists
+    for (size_t i = 0; i < 10; ++i) back.ban(subnet("172.16.0." + std::to_string(i)), 0, 2'000, "flood");
+    EXPECT_TRUE(back.is_banned("192.168.7.7", 5));
+}
+
+TEST(BanList, ReasonsAreBoundedSoTheStoredListAlwaysLoads) {
+    BanList bans;
+    bans.ban(subnet("1.2.3.4"), 0, 100, std::string(5'000, 'r'));
+    bans.ban(subnet("1.2.3.5"), 0, 100, "second");
+    BanList back = BanList::deserialize(bans.serialize());
+    auto listed = back.list(0);
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].reason.size(), BanList::kMaxReason);
+}
+
+TEST(Subnet, AScopedIpv6AddressIsTheAddress) {
+    EXPECT_EQ(subnet("fe80::1%eth0").to_string(), "fe80::1/128");
+    EXPECT_TRUE(subnet("fe80::/64").contains("fe80::1%eth0"));
+}
+
 TEST(Netgroup, SlashSixteenForIpv4SlashThirtyTwoForIpv6LoopbackExempt) {
     EXPECT_EQ(netgroup("10.1.2.3"), "10.1.0.0/16");
     EXPECT_EQ(netgroup("10.1.200.9"), "10.1.0.0/16");
