@@ -34,9 +34,11 @@ constexpr Option kOptions[] = {
     {"port", Kind::Value, "N", "p2p listening port (default: 9333 main, 19333 test, 19444 regtest)"},
     {"bind", Kind::Value, "ADDR", "p2p listening address (default 0.0.0.0)"},
     {"listen", Kind::Flag, "0|1", "accept inbound p2p connections (default 1)"},
-    {"connect", Kind::List, "HOST:PORT", "connect only to these peers (repeatable)"},
-    {"addnode", Kind::List, "HOST:PORT", "also connect to this peer and keep reconnecting (repeatable)"},
+    {"connect", Kind::List, "[ID@]HOST[:PORT]", "connect only to these peers; ID@ pins the identity (repeatable)"},
+    {"addnode", Kind::List, "[ID@]HOST[:PORT]", "also connect to this peer and keep reconnecting; ID@ pins the identity (repeatable)"},
     {"whitelist", Kind::List, "IP[/BITS]", "never ban peers from this address or subnet (repeatable)"},
+    {"peerallow", Kind::List, "IDENTITY",
+     "private network: only peers proving one of these identities may connect, either way (repeatable)"},
     {"maxconnections", Kind::Value, "N", "maximum peer connections (default 125)"},
     {"bantime", Kind::Value, "SECONDS", "how long a misbehaving peer is banned (default 86400)"},
     {"maxinboundperip", Kind::Value, "N", "inbound connections from one address (default 8; whitelisted exempt)"},
@@ -51,6 +53,7 @@ constexpr Option kOptions[] = {
     {"miner-address", Kind::Value, "ADDR", "address that receives mined rewards (required with --mine)"},
     {"miner-threads", Kind::Value, "N", "mining threads (default 1)"},
     {"maxmempool", Kind::Value, "MB", "mempool size limit in megabytes (default 300)"},
+    {"persistmempool", Kind::Flag, "0|1", "save the mempool to mempool.dat at shutdown and load it at start (default 1)"},
     {"mempoolexpiry", Kind::Value, "HOURS", "drop mempool transactions older than this (default 336)"},
     {"minrelayfee", Kind::Value, "N", "minimum fee rate in base units per byte (default 1)"},
     {"printtoconsole", Kind::Flag, "", "print the log to the console too (default on unless --daemon; --printtoconsole=0 or -noprinttoconsole turns it off)"},
@@ -85,6 +88,7 @@ constexpr NumberRule kNumbers[] = {
     {"rpcthreads", 1, 64, "expected 1-64"},
     {"miner-threads", 1, 256, "expected 1-256"},
     {"maxmempool", 1, 1'000'000, "expected megabytes 1-1000000"},
+    {"persistmempool", Kind::Flag, "0|1", "save the mempool to mempool.dat at shutdown and load it at start (default 1)"},
     {"mempoolexpiry", 1, 100'000, "expected hours"},
     {"minrelayfee", 0, kMaxMoney, "expected base units per byte"},
 };
@@ -291,6 +295,7 @@ std::optional<uint64_t> parse_number(const std::string& s, uint64_t max) {
 
 bool* flag_field(Config& c, const std::string& key) {
     if (key == "listen") return &c.listen;
+    if (key == "persistmempool") return &c.persistmempool;
     if (key == "mine") return &c.mine;
     if (key == "printtoconsole") return &c.printtoconsole;
     if (key == "reindex") return &c.reindex;
@@ -320,6 +325,7 @@ std::vector<std::string>* list_field(Config& c, const std::string& key) {
     if (key == "connect") return &c.connect;
     if (key == "addnode") return &c.addnode;
     if (key == "whitelist") return &c.whitelist;
+    if (key == "peerallow") return &c.peerallow;
     if (key == "debug") return &c.debug;
     return nullptr;
 }

@@ -21,6 +21,7 @@ struct Config {
     std::vector<std::string> connect;
     std::vector<std::string> addnode;
     std::vector<std::string> whitelist;
+    std::vector<std::string> peerallow;  // identities (validated by the p2p layer at start)
     size_t maxconnections = 125;
     uint64_t bantime = 24 * 60 * 60;
     size_t maxinboundperip = 8;
@@ -38,6 +39,7 @@ struct Config {
 
     size_t maxmempool_mb = 300;
     uint64_t mempoolexpiry_hours = 336;
+    bool persistmempool = true;
     Amount minrelayfee = 1;  // base units per byte
 
     bool printtoconsole = true;  // as bitcoind: on unless --daemon or --printtoconsole=0

@@ -39,6 +39,7 @@ struct NetOptions {
     std::vector<std::string> connect;  // if set: only these peers
     std::vector<std::string> addnode;
     std::vector<std::string> whitelist;  // IPs or subnets (CIDR) never banned
+    std::vector<std::string> peerallow;  // identities; when non-empty, the only ones allowed either way
     size_t max_connections = 125;
     size_t max_outbound = 8;
     size_t max_inbound_per_ip = 8;         // whitelisted addresses exempt
