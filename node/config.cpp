@@ -88,7 +88,6 @@ constexpr NumberRule kNumbers[] = {
     {"rpcthreads", 1, 64, "expected 1-64"},
     {"miner-threads", 1, 256, "expected 1-256"},
     {"maxmempool", 1, 1'000'000, "expected megabytes 1-1000000"},
-    {"persistmempool", Kind::Flag, "0|1", "save the mempool to mempool.dat at shutdown and load it at start (default 1)"},
     {"mempoolexpiry", 1, 100'000, "expected hours"},
     {"minrelayfee", 0, kMaxMoney, "expected base units per byte"},
 };
