@@ -259,7 +259,7 @@ MempoolLimits mempool_limits(const Config& config) {
 
 net::NetOptions net_options(const Config& config, const net::NodeIdentity& identity) {
     net::NetOptions o;
-    o.identity = identity.identity();
+    o.key = &identity;
     o.bind = config.bind;
     o.port = config.port;
     o.listen = config.listen;

@@ -325,6 +325,9 @@ std::vector<rpc::PeerInfo> RpcAdapter::peers() {
         i.synced_headers = s.synced_headers;
         i.synced_blocks = s.synced_blocks;
         i.whitelisted = s.whitelisted;
+        i.identity = s.identity;
+        i.transport = s.transport;
+        i.cipher = s.cipher;
         i.bip152_hb_to = s.high_bandwidth_to;
         i.bip152_hb_from = s.high_bandwidth_from;
         out.push_back(std::move(i));

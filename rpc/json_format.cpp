@@ -129,6 +129,9 @@ Json peer_json(const PeerInfo& p) {
     out["id"] = p.id;
     out["addr"] = p.addr;
     out["addrlocal"] = p.addr_local;
+    out["identity"] = p.identity;
+    out["transport"] = p.transport;
+    out["cipher"] = p.cipher;
     out["inbound"] = p.inbound;
     out["conntime"] = p.conn_time;
     out["lastsend"] = p.last_send;

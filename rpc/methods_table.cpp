@@ -104,7 +104,8 @@ verbose true: { "txid": { mempool entry }, ... })",
 
         // ---- Network
         {"getpeerinfo", "Network", {}, "Returns one object per connected peer.",
-         R"([ { "id", "addr", "addrlocal", "inbound", "conntime", "lastsend", "lastrecv", "bytessent",
+         R"([ { "id", "addr", "addrlocal", "identity" (64 hex, proven by TLS), "transport" ("tls1.3"),
+    "cipher", "inbound", "conntime", "lastsend", "lastrecv", "bytessent",
     "bytesrecv", "pingtime", "version", "subver", "startingheight", "synced_headers", "synced_blocks",
     "bip152_hb_to", "bip152_hb_from", "whitelisted", "misbehavior",
     "bytessent_per_msg": { "<msg>": n }, "bytesrecv_per_msg": { "<msg>": n } } ])",

@@ -169,6 +169,9 @@ struct PeerInfo {
     uint64_t starting_height = 0;
     uint64_t synced_blocks = 0;
     bool whitelisted = false;
+    std::string identity;   // proven by the TLS handshake, 64 hex; empty while it runs
+    std::string transport;  // "tls1.3"; empty while the handshake runs
+    std::string cipher;     // the negotiated TLS cipher suite
     int misbehavior = 0;
     int64_t synced_headers = -1;
     bool bip152_hb_to = false;

@@ -50,6 +50,7 @@ void AddressBook::mark_success(const NetAddress& addr, uint64_t now) {
     it->second.failures = 0;
     it->second.next_try = 0;
     it->second.addr.last_seen = now;
+    if (addr.has_identity()) it->second.addr.identity = addr.identity;  // proven by the handshake
 }
 
 std::vector<NetAddress> AddressBook::sample(size_t n) const {
@@ -60,28 +61,40 @@ std::vector<NetAddress> AddressBook::sample(size_t n) const {
     return out;
 }
 
+// Version 2 lists (marked 0xff 0x02, which an old list's compact size cannot begin with)
+// carry each address's identity; an old list loads with identities unknown.
+constexpr uint8_t kAddressBookMarker = 0xff;
+constexpr uint8_t kAddressBookV2 = 2;
+
 Bytes AddressBook::serialize() const {
     Writer w;
+    w.u8(kAddressBookMarker);
+    w.u8(kAddressBookV2);
     w.compact_size(m_entries.size());
-    for (const auto& [key, e] : m_entries) {
-        w.bytes(e.addr.ip);
-        w.u16(e.addr.port);
-        w.u64(e.addr.last_seen);
-    }
+    for (const auto& [key, e] : m_entries) e.addr.encode(w);
     return w.take();
 }
 
 AddressBook AddressBook::deserialize(ByteSpan bytes) {
     AddressBook book;
     Reader r(bytes);
+    const bool v2 = bytes.size() >= 2 && bytes[0] == kAddressBookMarker && bytes[1] == kAddressBookV2;
+    if (v2) {
+        r.u8();
+        r.u8();
+    }
     uint64_t n = r.compact_size(kMaxEntries);
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
         NetAddress a;
-        ByteSpan ip = r.bytes(16);
-        if (!r.ok()) break;
-        std::copy(ip.begin(), ip.end(), a.ip.begin());
-        a.port = r.u16();
-        a.last_seen = r.u64();
+        if (v2) {
+            a = NetAddress::decode(r);
+        } else {
+            ByteSpan ip = r.bytes(16);
+            if (!r.ok()) break;
+            std::copy(ip.begin(), ip.end(), a.ip.begin());
+            a.port = r.u16();
+            a.last_seen = r.u64();
+        }
         if (r.ok()) book.add(a, a.last_seen);
     }
     return book;

@@ -19,12 +19,14 @@ class AddressBook {
 public:
     static constexpr size_t kMaxEntries = 10'000;
 
-    // Returns true when the address is new.
+    // Returns true when the address is new. An entry already there keeps its identity: only
+    // a completed handshake (mark_success) replaces it, so gossip cannot re-pin a known node.
     bool add(const NetAddress& addr, uint64_t now);
     void remove(const std::string& key);
     // A random address to try now, not in `exclude` (keys "ip:port"), not backing off.
     std::optional<NetAddress> select(const std::set<std::string>& exclude, uint64_t now, std::mt19937_64& rng) const;
     void mark_attempt(const NetAddress& addr, uint64_t now);
+    // A handshake completed: back-off reset, and `addr.identity` (the proven one) recorded.
     void mark_success(const NetAddress& addr, uint64_t now);
     // Up to n addresses, most recently seen first.
     std::vector<NetAddress> sample(size_t n) const;

@@ -1,10 +1,14 @@
-// One peer connection: length-prefixed frames over TCP with a size limit, a checksum, a
-// deadline on every read and a bounded send queue. Runs on the network thread only.
+// One peer connection: a TLS 1.3 session (node/net/tls.h) over TCP, and inside it
+// length-prefixed frames with a size limit, a checksum, a deadline on every read and a
+// bounded send queue. Nothing is read or written as a frame before the handshake proved the
+// peer's identity and the handler accepted it. Runs on the network thread only.
 #pragma once
 
 #include "node/net/messages.h"
+#include "node/net/tls.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -26,7 +30,53 @@ struct SocketCounters {
 // Frame bytes (header + payload) by message command, indexed by the command's number.
 using BytesPerCommand = std::array<uint64_t, 256>;
 
+// A TCP socket that counts the bytes it carries (TLS records included) as the next layer
+// of the TLS stream: what getnettotals and getpeerinfo's bytessent/bytesrecv report.
+class CountingSocket {
+public:
+    using executor_type = tcp::socket::executor_type;
+    using lowest_layer_type = tcp::socket::lowest_layer_type;
+
+    struct Counts {
+        uint64_t sent = 0;
+        uint64_t received = 0;
+    };
+
+    CountingSocket(tcp::socket socket, std::shared_ptr<SocketCounters> totals)
+        : m_socket(std::move(socket)), m_totals(std::move(totals)) {}
+
+    executor_type get_executor() { return m_socket.get_executor(); }
+    lowest_layer_type& lowest_layer() { return m_socket.lowest_layer(); }
+    const lowest_layer_type& lowest_layer() const { return m_socket.lowest_layer(); }
+    const Counts& counts() const { return *m_counts; }
+
+    template <typename Buffers, typename Handler>
+    void async_read_some(const Buffers& buffers, Handler&& handler) {
+        m_socket.async_read_some(buffers, [counts = m_counts, totals = m_totals, h = std::forward<Handler>(handler)](
+                                              const boost::system::error_code& ec, size_t n) mutable {
+            counts->received += n;
+            totals->bytes_recv += n;
+            std::move(h)(ec, n);
+        });
+    }
+    template <typename Buffers, typename Handler>
+    void async_write_some(const Buffers& buffers, Handler&& handler) {
+        m_socket.async_write_some(buffers, [counts = m_counts, totals = m_totals, h = std::forward<Handler>(handler)](
+                                               const boost::system::error_code& ec, size_t n) mutable {
+            counts->sent += n;
+            totals->bytes_sent += n;
+            std::move(h)(ec, n);
+        });
+    }
+
+private:
+    tcp::socket m_socket;
+    std::shared_ptr<SocketCounters> m_totals;
+    std::shared_ptr<Counts> m_counts = std::make_shared<Counts>();
+};
+
 struct ConnectionLimits {
+    std::chrono::milliseconds handshake_deadline{std::chrono::seconds(10)};  // the TLS handshake
     std::chrono::milliseconds read_deadline{std::chrono::seconds(120)};
     size_t max_send_queue_bytes = 32'000'000;
 };
@@ -36,17 +86,23 @@ class Connection;
 class ConnectionHandler {
 public:
     virtual ~ConnectionHandler() = default;
+    // The TLS handshake is done: c->peer() holds the proven identity. The handler may close
+    // the connection here (pins, --peerallow, duplicates); otherwise frames start flowing.
+    virtual void on_secured(const std::shared_ptr<Connection>& c) = 0;
     virtual void on_message(const std::shared_ptr<Connection>& c, Message&& m, size_t wire_bytes) = 0;
-    // Bytes that are not a valid frame or payload: the peer misbehaved.
+    // Bytes inside the authenticated session that are not a valid frame or payload: the
+    // peer misbehaved. Transport failures (TLS alerts, bad records, a failed handshake) only
+    // close the connection: on the path, anyone could have caused them.
     virtual void on_bad_data(const std::shared_ptr<Connection>& c, const Rejection& why) = 0;
     virtual void on_closed(const std::shared_ptr<Connection>& c, const std::string& reason) = 0;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Connection(tcp::socket socket, uint64_t id, bool inbound, const std::array<uint8_t, 4>& magic,
+    Connection(tcp::socket socket, TlsContext& tls, uint64_t id, bool inbound, const std::array<uint8_t, 4>& magic,
                ConnectionHandler& handler, ConnectionLimits limits, std::shared_ptr<SocketCounters> counters);
 
+    // Starts the TLS handshake; frames sent before it completes wait in the queue.
     void start();
     void send(const Message& m);
     void close(const std::string& reason);
@@ -57,20 +113,24 @@ public:
     bool closed() const { return m_closed; }
     const tcp::endpoint& remote() const { return m_remote; }
     const tcp::endpoint& local() const { return m_local; }
-    uint64_t bytes_sent() const { return m_bytes_sent; }
-    uint64_t bytes_received() const { return m_bytes_received; }
+    bool secured() const { return m_secured; }
+    const TlsPeer& peer() const { return m_peer; }  // empty until secured
+    // Bytes on the socket, TLS included.
+    uint64_t bytes_sent() const { return m_stream.next_layer().counts().sent; }
+    uint64_t bytes_received() const { return m_stream.next_layer().counts().received; }
     uint64_t last_send() const { return m_last_send; }
     uint64_t last_receive() const { return m_last_receive; }
     const BytesPerCommand& sent_per_command() const { return m_sent_per_command; }
     const BytesPerCommand& received_per_command() const { return m_received_per_command; }
 
 private:
+    void handshake_done(const boost::system::error_code& ec);
     void read_header();
     void read_payload(FrameHeader header);
-    void arm_deadline();
+    void arm_deadline(std::chrono::milliseconds d);
     void write_next();
 
-    tcp::socket m_socket;
+    asio::ssl::stream<CountingSocket> m_stream;
     asio::steady_timer m_deadline;
     uint64_t m_id;
     bool m_inbound;
@@ -85,8 +145,9 @@ private:
     size_t m_queued_bytes = 0;
     bool m_writing = false;
     bool m_closed = false;
-    uint64_t m_bytes_sent = 0, m_bytes_received = 0, m_last_send = 0, m_last_receive = 0;
-    std::shared_ptr<SocketCounters> m_counters;
+    bool m_secured = false;
+    TlsPeer m_peer;
+    uint64_t m_last_send = 0, m_last_receive = 0;
     BytesPerCommand m_sent_per_command{}, m_received_per_command{};
 };
 

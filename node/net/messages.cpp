@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -277,11 +278,7 @@ Bytes encode_payload(const Message& m) {
                    [&](const GetAddrMsg&) {},
                    [&](const AddrMsg& a) {
                        w.compact_size(a.addresses.size());
-                       for (const auto& addr : a.addresses) {
-                           w.bytes(addr.ip);
-                           w.u16(addr.port);
-                           w.u64(addr.last_seen);
-                       }
+                       for (const auto& addr : a.addresses) addr.encode(w);
                    },
                    [&](const SendCmpctMsg& s) {
                        w.u8(s.high_bandwidth ? 1 : 0);
@@ -365,14 +362,7 @@ Message decode_body(Command c, Reader& r) {
         case Command::Addr: {
             AddrMsg a;
             uint64_t n = r.compact_size(kMaxAddrEntries);
-            for (uint64_t i = 0; i < n && r.ok(); ++i) {
-                NetAddress addr;
-                ByteSpan ip = r.bytes(16);
-                if (r.ok()) std::memcpy(addr.ip.data(), ip.data(), 16);
-                addr.port = r.u16();
-                addr.last_seen = r.u64();
-                a.addresses.push_back(addr);
-            }
+            for (uint64_t i = 0; i < n && r.ok(); ++i) a.addresses.push_back(NetAddress::decode(r));
             return a;
         }
         case Command::SendCmpct: return decode_sendcmpct(r);
@@ -392,6 +382,41 @@ Result<Message> decode_payload(Command command, ByteSpan payload) {
     r.expect_end();
     if (!r.ok()) return r.error();
     return m;
+}
+
+bool NetAddress::has_identity() const {
+    return std::any_of(identity.begin(), identity.end(), [](uint8_t b) { return b != 0; });
+}
+
+std::string NetAddress::identity_hex() const { return has_identity() ? to_hex(identity) : std::string(); }
+
+bool NetAddress::set_identity(std::string_view hex) {
+    if (hex.empty()) {
+        identity = {};
+        return true;
+    }
+    auto bytes = hex.size() == 64 ? from_hex(hex) : std::nullopt;
+    if (!bytes || bytes->size() != identity.size()) return false;
+    std::copy(bytes->begin(), bytes->end(), identity.begin());
+    return true;
+}
+
+void NetAddress::encode(Writer& w) const {
+    w.bytes(ip);
+    w.u16(port);
+    w.u64(last_seen);
+    w.bytes(identity);
+}
+
+NetAddress NetAddress::decode(Reader& r) {
+    NetAddress a;
+    ByteSpan ip_bytes = r.bytes(16);
+    if (r.ok()) std::memcpy(a.ip.data(), ip_bytes.data(), 16);
+    a.port = r.u16();
+    a.last_seen = r.u64();
+    ByteSpan id = r.bytes(32);
+    if (r.ok()) std::memcpy(a.identity.data(), id.data(), 32);
+    return a;
 }
 
 std::string NetAddress::ip_string() const {

@@ -14,9 +14,11 @@
 namespace finch::net {
 
 // 2: compact blocks (sendcmpct, cmpctblock, getblocktxn, blocktxn, getdata type 3).
-inline constexpr uint32_t kProtocolVersion = 2;
+// 3: every connection is TLS 1.3 and addr entries carry the node's identity. Nodes of
+// versions 1-2 spoke plaintext, so they can no longer reach us at all.
+inline constexpr uint32_t kProtocolVersion = 3;
 inline constexpr uint32_t kCompactBlocksVersion = 2;  // the first version that speaks them
-inline constexpr uint32_t kMinProtocolVersion = 1;
+inline constexpr uint32_t kMinProtocolVersion = 3;
 inline constexpr size_t kFrameHeaderSize = 4 + 1 + 4 + 4;  // magic, command, length, checksum
 inline constexpr size_t kMaxPayloadBytes = 2'000'000;      // a full block plus room
 inline constexpr size_t kMaxInvEntries = 50'000;
@@ -131,7 +133,16 @@ struct NetAddress {
     std::array<uint8_t, 16> ip{};  // IPv6, or IPv4-mapped (::ffff:a.b.c.d)
     uint16_t port = 0;
     uint64_t last_seen = 0;
+    // The node's identity (SHA-256 of its Ed25519 public key) when known; all zero when not.
+    // Dialing an address with an identity pins it: a node proving another one is dropped.
+    std::array<uint8_t, 32> identity{};
     bool operator==(const NetAddress&) const = default;
+    bool has_identity() const;
+    std::string identity_hex() const;  // 64 lowercase hex, empty when unknown
+    // Sets the identity from 64 hex digits (empty clears it); false if `hex` is malformed.
+    bool set_identity(std::string_view hex);
+    void encode(Writer& w) const;
+    static NetAddress decode(Reader& r);
     std::string to_string() const;  // "a.b.c.d:port" or "[v6]:port"
     std::string ip_string() const;
     static std::optional<NetAddress> parse(const std::string& host_port);  // numeric IPs only

@@ -33,6 +33,9 @@ struct PeerStats {
     int64_t synced_headers = -1;  // height of the peer's best block we know of, -1 if none
     uint64_t synced_blocks = 0;   // blocks it delivered that we accepted
     bool whitelisted = false;
+    std::string identity;   // proven by the TLS handshake; empty while it runs
+    std::string transport;  // "tls1.3" once the handshake is done
+    std::string cipher;     // OpenSSL's name of the negotiated cipher suite
     bool high_bandwidth_to = false;    // we chose it to send us compact blocks unasked
     bool high_bandwidth_from = false;  // it chose us to send it compact blocks unasked
 };

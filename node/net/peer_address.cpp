@@ -10,10 +10,6 @@ namespace finch::net {
 
 namespace {
 
-bool is_hex_identity(std::string_view s) {
-    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-}
-
 std::string lowercase(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -56,6 +52,10 @@ std::string PeerAddress::to_string() const {
     return identity ? *identity + "@" + endpoint() : endpoint();
 }
 
+bool is_identity_text(std::string_view s) {
+    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
 Result<PeerAddress> parse_peer_address(std::string_view text, uint16_t default_port) {
     if (text.empty()) return bad("bad-peer-address", text, "empty peer address");
     if (std::any_of(text.begin(), text.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }))
@@ -63,12 +63,12 @@ Result<PeerAddress> parse_peer_address(std::string_view text, uint16_t default_p
     PeerAddress out;
     std::string_view rest = text;
     if (auto at = rest.find('@'); at != std::string_view::npos) {
-        if (!is_hex_identity(rest.substr(0, at)))
+        if (!is_identity_text(rest.substr(0, at)))
             return bad("bad-peer-identity", text, "the identity before '@' must be 64 hex digits");
         out.identity = lowercase(rest.substr(0, at));
         rest = rest.substr(at + 1);
         if (rest.empty()) return bad("bad-peer-address", text, "a host must follow '@'");
-    } else if (is_hex_identity(rest)) {
+    } else if (is_identity_text(rest)) {
         out.identity = lowercase(rest);  // a bare identity: found through discovery
         return out;
     }

@@ -30,4 +30,7 @@ struct PeerAddress {
 // localhost: host names are not resolved), bad-peer-port (not 1-65535).
 Result<PeerAddress> parse_peer_address(std::string_view text, uint16_t default_port);
 
+// Whether `s` is an identity as written anywhere: 64 hex digits (either case).
+bool is_identity_text(std::string_view s);
+
 }  // namespace finch::net

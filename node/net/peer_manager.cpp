@@ -59,6 +59,7 @@ PeerManager::PeerManager(node::Chainstate& chain, node::Mempool& mempool, const 
       m_tree(chain),
       m_blocks(m_tree, m_options.blocks),
       m_txs(m_options.txs) {
+    m_key = m_options.key;
     m_local_nonce = m_rng();
     if (auto b = m_chain.store().get_meta(kAddrBookKey)) m_addrbook = AddressBook::deserialize(*b);
     if (auto b = m_chain.store().get_meta(kBanListKey)) m_bans = BanList::deserialize(*b);
@@ -66,30 +67,8 @@ PeerManager::PeerManager(node::Chainstate& chain, node::Mempool& mempool, const 
 
 PeerManager::~PeerManager() { stop(); }
 
-// A peer named by the operator (--connect, --addnode, RPC addnode) as the endpoint string
-// the address book uses. Identities are parsed, but pinning and discovery by identity come
-// with the authenticated transport: until then they are refused rather than ignored.
-Result<std::string> PeerManager::operator_peer(const std::string& text) const {
-    auto a = parse_peer_address(text, m_params.default_port);
-    if (!a) return a.error();
-    if (a->identity)
-        return reject("invalid-address", "'" + text + "': peers named by identity need the authenticated transport, "
-                      "which this version does not have yet", Fault::Policy);
-    return a->endpoint();
-}
-
 Status PeerManager::start() {
-    for (auto* list : {&m_options.connect, &m_options.addnode}) {
-        for (std::string& entry : *list) {
-            auto endpoint = operator_peer(entry);
-            if (!endpoint)
-                return reject(endpoint.error().code,
-                              std::string(list == &m_options.connect ? "--connect " : "--addnode ") +
-                                  endpoint.error().detail,
-                              Fault::Decode);
-            entry = *endpoint;
-        }
-    }
+    if (auto rules = load_identity_rules(); !rules) return rules;
     for (const auto& a : m_options.addnode) m_addnodes.insert(a);
     for (const std::string& w : m_options.whitelist) {
         auto subnet = Subnet::parse(w);
@@ -184,8 +163,10 @@ void PeerManager::connect_to(const NetAddress& addr, bool addnode) {
 void PeerManager::add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode) {
     const uint64_t id = m_next_id++;
     ConnectionLimits limits;
+    limits.handshake_deadline = m_options.handshake_timeout;
     limits.read_deadline = m_options.handshake_timeout;
-    auto conn = std::make_shared<Connection>(std::move(socket), id, inbound, m_params.magic, *this, limits, m_counters);
+    auto conn =
+        std::make_shared<Connection>(std::move(socket), *m_tls, id, inbound, m_params.magic, *this, limits, m_counters);
     auto peer = std::make_unique<Peer>(m_options.known_inventory_per_peer, steady_seconds());
     peer->conn = conn;
     peer->ip = conn->remote().address().to_string();
@@ -197,8 +178,7 @@ void PeerManager::add_peer(tcp::socket socket, bool inbound, std::optional<NetAd
     m_peers.emplace(id, std::move(peer));
     FINCH_DEBUG(Net, std::string(inbound ? "inbound" : "outbound") + " connection " + std::to_string(id) + " with " +
                          endpoint_string(conn->remote()));
-    conn->start();
-    if (!inbound) conn->send(our_version());
+    conn->start();  // TLS first: on_secured decides whether the protocol's handshake follows
 }
 
 void PeerManager::on_closed(const std::shared_ptr<Connection>& c, const std::string& reason) {
@@ -351,6 +331,7 @@ void PeerManager::handle(Peer& p, VersionMsg&& m) {
     if (p.conn->inbound()) {
         if (m.listen_port != 0) {
             p.addr = address_of(p.conn->remote(), m.listen_port);
+            p.addr.set_identity(p.identity);  // proven: shared with the address when gossiped
             m_addrbook.add(p.addr, now_seconds());
         }
         p.conn->send(our_version());
@@ -371,7 +352,7 @@ void PeerManager::on_handshake(Peer& p) {
     p.conn->set_read_deadline(m_options.idle_timeout);
     FINCH_LOG("p2p: connected to peer " + std::to_string(p.conn->id()) + " " + p.ip + " (" +
               (p.conn->inbound() ? "inbound" : "outbound") + ", " + p.version->user_agent + ", height " +
-              std::to_string(p.version->best_height) + ")");
+              std::to_string(p.version->best_height) + ", identity " + p.identity + ")");
     m_blocks.add_peer(p.conn->id());
     m_txs.add_peer(p.conn->id());
     if (!p.conn->inbound()) {
@@ -417,9 +398,13 @@ void PeerManager::fill_outbound() {
         connected.insert(p->addr.to_string());
         if (!p->conn->inbound()) ++outbound;
     }
+    std::set<std::string> identities;
+    for (auto& [id, p] : m_peers)
+        if (!p->identity.empty()) identities.insert(p->identity);
     auto ensure = [&](const std::string& target) {
-        auto addr = NetAddress::parse(target);
+        auto addr = operator_target(target);
         if (!addr || connected.count(addr->to_string()) || m_connecting.count(addr->to_string())) return;
+        if (addr->has_identity() && identities.count(addr->identity_hex())) return;  // reached another way
         uint64_t& next = m_addnode_next_try[target];
         if (next > now) return;
         next = now + 5;  // retry a dropped manual peer every 5 s
@@ -439,6 +424,7 @@ void PeerManager::fill_outbound() {
             m_addrbook.mark_attempt(*addr, now);
             continue;
         }
+        if (addr->has_identity() && identities.count(addr->identity_hex())) continue;  // already connected
         connect_to(*addr, false);
     }
 }

@@ -5,10 +5,11 @@
 // (compact blocks). The header tree is the chainstate's. All network state lives on one
 // thread (the io thread); RPC calls and chain notifications are posted to it.
 //
-// The member functions are defined in four files by concern: peer_manager.cpp
-// (connections, handshake, timers), peer_manager_sync.cpp (headers, blocks, compact blocks),
-// peer_manager_relay.cpp (transactions and addresses) and peer_manager_control.cpp (the
-// NetworkControl interface).
+// The member functions are defined in five files by concern: peer_manager.cpp
+// (connections, handshake, timers), peer_manager_identity.cpp (pins, --peerallow and
+// duplicate identities once TLS proved who a peer is), peer_manager_sync.cpp (headers,
+// blocks, compact blocks), peer_manager_relay.cpp (transactions and addresses) and
+// peer_manager_control.cpp (the NetworkControl interface).
 #pragma once
 
 #include "node/chainstate.h"
@@ -17,6 +18,7 @@
 #include "node/net/block_download.h"
 #include "node/net/compact_block.h"
 #include "node/net/connection.h"
+#include "node/net/identity.h"
 #include "node/net/known_inventory.h"
 #include "node/net/net_types.h"
 #include "node/net/peer_address.h"
@@ -46,7 +48,8 @@ struct NetOptions {
     size_t max_inbound_per_netgroup = 16;  // per /16 or /32; loopback exempt
     uint64_t ban_seconds = 24 * 60 * 60;
     std::string user_agent = "/finchd/";
-    std::string identity;  // 64 hex (node/net/identity.h), reported by stats(); empty in tests
+    // The node's identity key (outlives the PeerManager); nullptr: a fresh key for this run (tests).
+    const NodeIdentity* key = nullptr;
 
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(180)};
@@ -85,6 +88,7 @@ public:
     void tip_changed(const node::TipInfo& tip, bool initial_download) override;
 
     // ConnectionHandler (io thread).
+    void on_secured(const std::shared_ptr<Connection>& c) override;
     void on_message(const std::shared_ptr<Connection>& c, Message&& m, size_t wire_bytes) override;
     void on_bad_data(const std::shared_ptr<Connection>& c, const Rejection& why) override;
     void on_closed(const std::shared_ptr<Connection>& c, const std::string& reason) override;
@@ -99,6 +103,7 @@ private:
         std::shared_ptr<Connection> conn;
         std::string ip;
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
+        std::string identity;  // proven by the TLS handshake; empty until then
         bool addnode = false;
         bool whitelisted = false;
         std::optional<VersionMsg> version;
@@ -141,8 +146,15 @@ private:
     template <typename F>
     auto run_on_io(F f) -> decltype(f());
 
+    // peer_manager_identity.cpp: who may hold a connection once TLS proved an identity.
+    // A peer named by the operator: endpoint required (discovery by identity alone comes
+    // with the DHT), identity optional (a pin).
+    Result<PeerAddress> operator_peer(const std::string& text) const;
+    // The address to dial for an operator's peer ("ip:port"), with its pin if there is one.
+    std::optional<NetAddress> operator_target(const std::string& endpoint) const;
+    Status load_identity_rules();
+
     // peer_manager.cpp: connections, handshake, timers.
-    Result<std::string> operator_peer(const std::string& text) const;
     void accept_next();
     void connect_to(const NetAddress& addr, bool addnode);
     void add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode);
@@ -220,12 +232,17 @@ private:
     std::mt19937_64 m_rng;
     std::atomic<bool> m_stopping{false};
     std::shared_ptr<SocketCounters> m_counters = std::make_shared<SocketCounters>();
+    std::optional<NodeIdentity> m_own_key;  // when NetOptions::key is null
+    const NodeIdentity* m_key = nullptr;
+    std::shared_ptr<TlsContext> m_tls;
 
     // io thread state
     uint64_t m_next_id = 1;
     std::map<uint64_t, std::unique_ptr<Peer>> m_peers;
     std::set<std::string> m_connecting;  // outbound attempts in progress ("ip:port")
     std::set<std::string> m_addnodes;
+    std::map<std::string, std::string> m_pins;  // operator-named endpoint -> identity it must prove
+    std::set<std::string> m_peerallow;           // identities; empty: everyone
     std::map<std::string, uint64_t> m_addnode_next_try;
     AddressBook m_addrbook;
     BanList m_bans;

@@ -2,6 +2,7 @@
 // totals), each call run on the io thread; see peer_manager.h.
 #include "node/net/peer_manager.h"
 
+#include <algorithm>
 #include <future>
 
 namespace finch::net {
@@ -68,6 +69,11 @@ std::vector<PeerStats> PeerManager::peers() {
             if (auto best = m_blocks.best_known(id)) i.synced_headers = static_cast<int64_t>(best->height);
             i.synced_blocks = p->synced_blocks;
             i.whitelisted = p->whitelisted;
+            i.identity = p->identity;
+            if (p->conn->secured()) {
+                i.transport = kTransportName;
+                i.cipher = p->conn->peer().cipher;
+            }
             i.high_bandwidth_to = p->compact_from;  // Bitcoin Core: we chose it
             i.high_bandwidth_from = p->compact_to;  // it chose us
             out.push_back(std::move(i));
@@ -81,7 +87,7 @@ NetStats PeerManager::stats() {
         NetStats s;
         s.protocol_version = kProtocolVersion;
         s.user_agent = m_options.user_agent;
-        s.identity = m_options.identity;
+        s.identity = m_tls ? m_tls->identity() : std::string();
         for (auto& [id, p] : m_peers) {
             if (!p->ready) continue;
             (p->conn->inbound() ? s.connections_in : s.connections_out)++;
@@ -97,18 +103,22 @@ NetStats PeerManager::stats() {
 NetTotals PeerManager::totals() { return {m_counters->bytes_recv.load(), m_counters->bytes_sent.load()}; }
 
 Status PeerManager::add_node(const std::string& text, const std::string& command) {
-    auto endpoint = operator_peer(text);
-    if (!endpoint) return reject("invalid-address", endpoint.error().detail, Fault::Decode);
-    auto addr = NetAddress::parse(*endpoint);
+    auto peer = operator_peer(text);
+    if (!peer) return reject("invalid-address", peer.error().detail, Fault::Decode);
+    auto addr = NetAddress::parse(peer->endpoint());
     if (!addr) return reject("invalid-address", "'" + text + "' is not a peer address", Fault::Decode);
-    return run_on_io([this, address = *endpoint, command, a = *addr]() -> Status {
+    if (peer->identity) addr->set_identity(*peer->identity);
+    return run_on_io([this, address = peer->endpoint(), pin = peer->identity, command, a = *addr]() -> Status {
         if (command == "add") {
             if (!m_addnodes.insert(address).second)
                 return reject("node-already-added", "node already added", Fault::Policy);
+            if (pin) m_pins[address] = *pin;
             m_addnode_next_try[address] = 0;
             fill_outbound();
         } else if (command == "remove") {
             if (!m_addnodes.erase(address)) return reject("node-not-added", "node has not been added", Fault::Policy);
+            if (std::find(m_options.connect.begin(), m_options.connect.end(), address) == m_options.connect.end())
+                m_pins.erase(address);
         } else if (command == "onetry") {
             connect_to(a, false);
         } else {

@@ -2,8 +2,12 @@
 following docs/protocol.md. Standard library only."""
 
 import hashlib
+import os
 import socket
+import ssl
 import struct
+import subprocess
+import tempfile
 import time
 
 REGTEST_MAGIC = bytes([0xF1, 0x9C, 0xA1, 0x03])
@@ -38,7 +42,7 @@ def frame(command, payload, magic=REGTEST_MAGIC, length=None):
     return magic + bytes([CMD[command]]) + struct.pack("<I", length) + sha256(payload)[:4] + payload
 
 
-def version_payload(genesis_hex=REGTEST_GENESIS, nonce=12345, height=0, version=2):
+def version_payload(genesis_hex=REGTEST_GENESIS, nonce=12345, height=0, version=3):
     genesis = bytes.fromhex(genesis_hex)[::-1]
     ua = b"/raw-test/"
     return (struct.pack("<I", version) + genesis + struct.pack("<Q", height) + bytes(32) +
@@ -281,12 +285,73 @@ def parse_block(raw):
     assert r.end()
     return header, coinbase, txs
 
+# ---- TLS (docs/protocol.md "Transport"): a self-signed Ed25519 certificate per identity ----
+
+_IDENTITIES = {}
+_FRESH = [0]
+
+
+def make_identity(name=None):
+    """(cert_path, key_path, identity) of a fresh Ed25519 key and self-signed certificate made
+    by the openssl command, cached per name for the life of the test process (name None: a
+    new identity each call, as a node allows one connection per identity)."""
+    if name is None:
+        _FRESH[0] += 1
+        name = f"fresh-{_FRESH[0]}"
+    if name in _IDENTITIES:
+        return _IDENTITIES[name]
+    folder = tempfile.mkdtemp(prefix="finch-raw-tls-")
+    key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ed25519", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=raw-test"], check=True, capture_output=True, timeout=30)
+    der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"], check=True,
+                         capture_output=True, timeout=30).stdout
+    _IDENTITIES[name] = (cert, key, hashlib.sha256(der[-32:]).hexdigest())
+    return _IDENTITIES[name]
+
+
+def tls_client_context(cert, key):
+    """TLS 1.3 only, presenting our certificate; the node's certificate is not checked here
+    (a test that cares compares the identity it reports)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def certificate_identity(der_cert):
+    """The identity a DER certificate proves: SHA-256 of its raw Ed25519 key (the key is the
+    last 32 bytes of the SubjectPublicKeyInfo, which openssl extracts)."""
+    spki = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-pubkey"], input=der_cert,
+                          check=True, capture_output=True, timeout=30).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=spki, check=True,
+                         capture_output=True, timeout=30).stdout
+    return hashlib.sha256(der[-32:]).hexdigest()
+
+
 class RawPeer:
-    def __init__(self, port, source_ip="127.0.0.1", timeout=10):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.bind((source_ip, 0))
-        self.sock.connect(("127.0.0.1", port))
+    """One connection to a node from `source_ip`. With tls=True (the default) it completes a
+    TLS 1.3 handshake first, as every peer must; tls=False speaks to the bare socket, as an
+    old plaintext peer or an attacker would."""
+
+    def __init__(self, port, source_ip="127.0.0.1", timeout=10, tls=True, name=None):
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.settimeout(timeout)
+        raw.bind((source_ip, 0))
+        raw.connect(("127.0.0.1", port))
+        self.sock = raw
+        self.identity = None
+        self.refused = False  # the node closed the connection during the TLS handshake
+        if tls:
+            cert, key, identity = make_identity(name)
+            try:
+                self.sock = tls_client_context(cert, key).wrap_socket(raw)
+            except (ssl.SSLError, ConnectionResetError, BrokenPipeError, socket.timeout):
+                self.refused = True
+                return
+            self.identity = identity
 
     def send(self, data):
         self.sock.sendall(data)
@@ -362,6 +427,8 @@ class RawPeer:
 
     def closed_by_peer(self, timeout=10):
         """True when the node closes the connection within the timeout."""
+        if self.refused:
+            return True
         self.sock.settimeout(timeout)
         deadline = time.monotonic() + timeout
         try:
@@ -369,7 +436,7 @@ class RawPeer:
                 data = self.sock.recv(65536)
                 if not data:
                     return True
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
             return True
         except socket.timeout:
             return False
@@ -377,3 +444,7 @@ class RawPeer:
 
     def close(self):
         self.sock.close()
+
+    def peer_identity(self):
+        """The identity the node proved in the TLS handshake."""
+        return certificate_identity(self.sock.getpeercert(binary_form=True))

@@ -271,7 +271,10 @@ std::vector<PeerInfo> FakeNode::peers() {
     p.id = 7;
     p.addr = "127.0.0.1:19444";
     p.addr_local = "127.0.0.1:50000";
-    p.version = 1;
+    p.identity = "3f1c2a9d5e7b8c6f0a4d2e1b9c8a7f6e5d4c3b2a190817263544536271809aab";
+    p.transport = "tls1.3";
+    p.cipher = "TLS_AES_256_GCM_SHA384";
+    p.version = 3;
     p.user_agent = "/finchd:0.1.0/";
     p.starting_height = 2;
     return {p};
@@ -281,7 +284,7 @@ NetworkInfo FakeNode::network_info() {
     NetworkInfo n;
     n.version = 100;
     n.subversion = "/finchd:0.1.0/";
-    n.protocol_version = 1;
+    n.protocol_version = 3;
     n.identity = "6bf908b75eee6189e1d82d3e03ac338fbe43f67d3b347690e98e2e9d659ee310";
     n.connections = 1;
     n.connections_out = 1;

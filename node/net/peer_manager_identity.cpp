@@ -1,0 +1,115 @@
+// PeerManager: who may hold a connection once TLS proved an identity (pins, --peerallow,
+// one connection per identity), and the operator's names for peers; see peer_manager.h
+// and docs/protocol.md ("Transport").
+#include "node/net/peer_manager.h"
+
+#include "node/log.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace finch::net {
+
+namespace {
+
+std::string lowercase(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+// A peer named by the operator (--connect, --addnode, RPC addnode). A bare identity needs
+// discovery by identity, which comes with the DHT: until then it is refused, not ignored.
+Result<PeerAddress> PeerManager::operator_peer(const std::string& text) const {
+    auto a = parse_peer_address(text, m_params.default_port);
+    if (!a) return a.error();
+    if (!a->has_endpoint())
+        return reject("invalid-address", "'" + text + "': a peer named by identity alone needs discovery (the DHT), "
+                      "which this version does not have yet: give IDENTITY@HOST:PORT", Fault::Policy);
+    return a;
+}
+
+std::optional<NetAddress> PeerManager::operator_target(const std::string& endpoint) const {
+    auto addr = NetAddress::parse(endpoint);
+    if (!addr) return std::nullopt;
+    if (auto pin = m_pins.find(endpoint); pin != m_pins.end()) addr->set_identity(pin->second);
+    return addr;
+}
+
+// Start-up: the operator's peers (endpoints, and pins where an identity is given), the
+// private network's identities, and the TLS context over our key.
+Status PeerManager::load_identity_rules() {
+    for (auto* list : {&m_options.connect, &m_options.addnode}) {
+        const std::string flag = list == &m_options.connect ? "--connect " : "--addnode ";
+        for (std::string& entry : *list) {
+            auto peer = operator_peer(entry);
+            if (!peer) return reject(peer.error().code, flag + peer.error().detail, Fault::Decode);
+            entry = peer->endpoint();
+            if (peer->identity) m_pins[entry] = *peer->identity;
+        }
+    }
+    for (const std::string& id : m_options.peerallow) {
+        if (!is_identity_text(id))
+            return reject("bad-peer-identity", "--peerallow '" + id + "': an identity is 64 hex digits", Fault::Decode);
+        m_peerallow.insert(lowercase(id));
+    }
+    if (!m_key) {
+        auto fresh = NodeIdentity::generate();
+        if (!fresh) return fresh.error();
+        m_own_key.emplace(std::move(*fresh));
+        m_key = &*m_own_key;
+    }
+    auto tls = TlsContext::create(*m_key);
+    if (!tls) return reject(tls.error().code, "p2p transport: " + tls.error().detail, Fault::Policy);
+    m_tls = *tls;
+    return Status::accepted();
+}
+
+// The TLS handshake proved who the peer is. Before any protocol message: drop it if it is
+// ourselves, not the node a pin names, outside --peerallow, or a second connection to a node
+// we already hold. None of these is misbehaviour (no ban): a pin mismatch may be a
+// man in the middle, and the pinned address is tried again later.
+void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
+    Peer* p = peer_of(c);
+    if (!p) return c->close("unknown connection");
+    const std::string& id = c->peer().identity;
+    const std::string who = "peer " + std::to_string(c->id()) + " " + endpoint_string(c->remote());
+    if (id == m_tls->identity()) {
+        FINCH_DEBUG(Net, who + " is this node, dropping " + (c->inbound() ? "it" : "the address " + p->addr.to_string()));
+        if (!c->inbound()) m_addrbook.remove(p->addr.to_string());
+        return c->close("connection to self");
+    }
+    if (!c->inbound() && p->addr.has_identity() && p->addr.identity_hex() != id) {
+        FINCH_LOG("p2p: pin mismatch at " + p->addr.to_string() + ": expected identity " + p->addr.identity_hex() +
+                  ", the peer proved " + id + "; dropped before any message, will retry later");
+        return c->close("pin mismatch");
+    }
+    if (!m_peerallow.empty() && !m_peerallow.count(id)) {
+        FINCH_LOG("p2p: refused " + who + ": identity " + id + " is not in --peerallow");
+        return c->close("identity not in --peerallow");
+    }
+    for (auto& [other_id, other] : m_peers) {
+        if (other_id == c->id() || other->identity != id || other->conn->closed()) continue;
+        // Two connections to one node: both sides keep the same one, the outbound connection
+        // of the side whose identity is lower; of two in one direction, the older.
+        bool keep_new = false;
+        if (other->conn->inbound() != c->inbound()) {
+            const bool ours_is_lower = m_tls->identity() < id;
+            keep_new = ours_is_lower ? !c->inbound() : c->inbound();
+        }
+        Peer& dropped = keep_new ? *other : *p;
+        FINCH_DEBUG(Net, "two connections to " + id + ": keeping peer " +
+                             std::to_string(keep_new ? c->id() : other_id) + ", closing peer " +
+                             std::to_string(dropped.conn->id()));
+        dropped.conn->close("duplicate connection to the same identity");
+        if (!keep_new) return;
+        break;
+    }
+    p->identity = id;
+    p->addr.set_identity(id);
+    FINCH_DEBUG(Net, who + " proved identity " + id + " (" + kTransportName + ", " + c->peer().cipher + ")");
+    if (!c->inbound()) c->send(our_version());
+}
+
+}  // namespace finch::net
