@@ -39,6 +39,8 @@ std::vector<Message> samples() {
     v.timestamp = 1'800'000'000;
     NetAddress a = *NetAddress::parse("127.0.0.1:19444");
     a.last_seen = 42;
+    NetAddress pinned = *NetAddress::parse("[::1]:19445");
+    EXPECT_TRUE(pinned.set_identity("6bf908b75eee6189e1d82d3e03ac338fbe43f67d3b347690e98e2e9d659ee310"));
     Transaction tx2 = tx;
     tx2.nonce = 10;
     CmpctBlockMsg cmpct;
@@ -61,7 +63,7 @@ std::vector<Message> samples() {
             GetHeadersMsg{{h(6), h(7)}, h(0)},
             HeadersMsg{{g.header, g.header}},
             GetAddrMsg{},
-            AddrMsg{{a}},
+            AddrMsg{{a, pinned}},
             GetDataMsg{{{InvType::CompactBlock, h(8)}, {InvType::Tx, h(9)}}},
             NotFoundMsg{{{InvType::CompactBlock, h(8)}}},
             SendCmpctMsg{true, 1},
@@ -390,6 +392,52 @@ TEST(NetAddress, ParsesAndPrints) {
     EXPECT_FALSE(NetAddress::parse("127.0.0.1:0"));
     EXPECT_FALSE(NetAddress::parse("127.0.0.1:70000"));
     EXPECT_FALSE(NetAddress::parse("example.com:1"));
+}
+
+TEST(NetAddress, CarriesAnIdentity) {
+    auto a = *NetAddress::parse("127.0.0.1:1");
+    EXPECT_FALSE(a.has_identity());
+    EXPECT_EQ(a.identity_hex(), "");
+    const std::string id = "6bf908b75eee6189e1d82d3e03ac338fbe43f67d3b347690e98e2e9d659ee310";
+    EXPECT_TRUE(a.set_identity(id));
+    EXPECT_TRUE(a.has_identity());
+    EXPECT_EQ(a.identity_hex(), id);
+    EXPECT_FALSE(a.set_identity("abc"));            // too short
+    EXPECT_FALSE(a.set_identity(std::string(64, 'g')));  // not hex
+    EXPECT_EQ(a.identity_hex(), id);                 // unchanged by a refused value
+    EXPECT_TRUE(a.set_identity(""));
+    EXPECT_FALSE(a.has_identity());
+}
+
+TEST(AddressBook, KeepsProvenIdentitiesAcrossRestartsAndGossipCannotRepin) {
+    const std::string proven = "6bf908b75eee6189e1d82d3e03ac338fbe43f67d3b347690e98e2e9d659ee310";
+    const std::string forged = std::string(64, 'a');
+    AddressBook book;
+    auto a = *NetAddress::parse("10.0.0.1:1");
+    EXPECT_TRUE(book.add(a, 100));
+    auto handshake = a;
+    handshake.set_identity(proven);
+    book.mark_success(handshake, 100);
+    auto gossip = a;
+    gossip.set_identity(forged);
+    EXPECT_FALSE(book.add(gossip, 101));  // known: a gossiped identity does not replace the proven one
+    AddressBook reloaded = AddressBook::deserialize(book.serialize());
+    ASSERT_EQ(reloaded.sample(10).size(), 1u);
+    EXPECT_EQ(reloaded.sample(10)[0].identity_hex(), proven);
+}
+
+TEST(AddressBook, LoadsAListWrittenBeforeIdentities) {
+    // Version 1: count, then ip(16) port(2) last_seen(8) per entry.
+    Writer w;
+    w.compact_size(1);
+    auto a = *NetAddress::parse("10.0.0.2:3");
+    w.bytes(a.ip);
+    w.u16(a.port);
+    w.u64(77);
+    AddressBook book = AddressBook::deserialize(w.take());
+    ASSERT_EQ(book.sample(10).size(), 1u);
+    EXPECT_EQ(book.sample(10)[0].to_string(), "10.0.0.2:3");
+    EXPECT_FALSE(book.sample(10)[0].has_identity());
 }
 
 TEST(AddressBook, BacksOffAndPersists) {
