@@ -27,6 +27,9 @@ if [ "${FINCH_SKIP_FUZZ:-0}" != "1" ]; then
   seconds="${FINCH_FUZZ_SECONDS:-15}"
   for target in build-fuzz/bin/fuzz_*; do
     corpus=$(mktemp -d)
+    # Seeds committed under tests/fuzz/corpus/<target>/ start the run where they exist.
+    seeds="tests/fuzz/corpus/$(basename "$target")"
+    if [ -d "$seeds" ]; then cp "$seeds"/* "$corpus"/; fi
     log=$(mktemp)
     if ! "$target" -max_total_time="$seconds" "$corpus" >"$log" 2>&1; then
       tail -n 40 "$log" >&2
