@@ -6,6 +6,7 @@ connects and the right one does (also through RPC addnode); --peerallow refuses 
 else, inbound and outbound; an old plaintext peer and garbage before the handshake are
 refused without a ban; two nodes that dial each other keep one connection."""
 
+import subprocess
 import time
 
 from framework import main, wait_until, assert_equal
@@ -111,6 +112,13 @@ def test_peerallow(h, a, b):
     assert_equal(d.rpc("listbanned"), [])
     assert_equal(b.rpc("listbanned"), [])
     assert_equal(d.stop(), 0)
+    # Malformed identities stop finchd at start with the flag named; so does a bare identity
+    # (discovery by identity needs the DHT).
+    for flag, expect in ((f"--peerallow={'z' * 64}", "--peerallow"),
+                         (f"--connect={identity(a)}", "--connect"),
+                         (f"--addnode=xyz@127.0.0.1:{a.port}", "--addnode")):
+        bad = subprocess.run(d.args([flag]), capture_output=True, text=True, timeout=60)
+        assert bad.returncode != 0 and expect in bad.stderr, (flag, bad.returncode, bad.stderr)
 
 
 def test_plaintext_peers(a):
