@@ -1,13 +1,16 @@
 // finchd: opens the ledger, runs the chainstate, mempool, miner, network and JSON-RPC server;
-// SIGTERM/SIGINT/SIGQUIT or `stop` shut it down cleanly, SIGHUP reopens debug.log, --daemon forks.
+// SIGTERM/SIGINT/SIGQUIT or `stop` shut it down cleanly, SIGHUP reopens debug.log, --daemon forks;
+// systemd hears READY/STATUS/STOPPING through $NOTIFY_SOCKET; the mempool persists in mempool.dat.
 #include "node/chainstate.h"
 #include "node/config.h"
 #include "node/log.h"
 #include "node/mempool.h"
+#include "node/mempool_file.h"
 #include "node/net/identity.h"
 #include "node/net/peer_manager.h"
 #include "node/miner.h"
 #include "node/rpc_adapter.h"
+#include "node/sd_notify.h"
 #include "rpc/cookie.h"
 #include "rpc/server.h"
 
@@ -298,16 +301,55 @@ bool rpc_options(const Config& config, rpc::ServerOptions& o, std::string& error
     return true;
 }
 
-// Waits for a shutdown request, expiring old mempool entries every 30 seconds meanwhile.
-void wait_for_shutdown(Mempool& mempool) {
+// systemd's STATUS= line: the chain height and the peers.
+std::string node_status(RpcAdapter& adapter, const Chainstate& chain) {
+    const rpc::NetworkInfo net = adapter.network_info();
+    return "height " + std::to_string(chain.tip().height) + ", " + std::to_string(net.connections) + " peers (" +
+           std::to_string(net.connections_in) + " in, " + std::to_string(net.connections_out) + " out)";
+}
+
+// Waits for a shutdown request, expiring old mempool entries every 30 seconds meanwhile. Under
+// systemd it also looks at the tip and peers once a second and sends STATUS= when they changed:
+// every new tip is reported, at most one line per second.
+void wait_for_shutdown(Mempool& mempool, const SystemdNotifier& notifier, RpcAdapter& adapter,
+                       const Chainstate& chain) {
+    using Clock = std::chrono::steady_clock;
+    const auto tick = notifier.active() ? std::chrono::seconds(1) : std::chrono::seconds(30);
+    auto next_expiry = Clock::now() + std::chrono::seconds(30);
+    std::string last_status = notifier.active() ? node_status(adapter, chain) : std::string();
     std::unique_lock lk(g_shutdown_mutex);
     while (!g_shutdown) {
-        g_shutdown_cv.wait_for(lk, std::chrono::seconds(30));
+        g_shutdown_cv.wait_for(lk, tick);
         if (g_shutdown) break;
         lk.unlock();
-        if (size_t n = mempool.expire(unix_now())) FINCH_DEBUG(Mempool, "expired " + std::to_string(n) + " transactions");
+        if (Clock::now() >= next_expiry) {
+            next_expiry = Clock::now() + std::chrono::seconds(30);
+            if (size_t n = mempool.expire(unix_now())) FINCH_DEBUG(Mempool, "expired " + std::to_string(n) + " transactions");
+        }
+        if (notifier.active()) {
+            std::string status = node_status(adapter, chain);
+            if (status != last_status) (void)notifier.status(status);
+            last_status = std::move(status);
+        }
         lk.lock();
     }
+}
+
+void load_saved_mempool(const Config& config, Mempool& mempool, const ChainParams& params, const Chainstate& chain) {
+    if (!config.persistmempool) return;
+    const auto report =
+        load_mempool(mempool, params, config.network_dir() / kMempoolFileName, unix_now(), chain.tip().height);
+    if (report.fault != MempoolFileFault::Missing) FINCH_LOG(describe(report));
+}
+
+// At a clean shutdown, once nothing else changes the mempool.
+void save_mempool(const Config& config, const Mempool& mempool, const ChainParams& params) {
+    if (!config.persistmempool) return;
+    const auto entries = mempool_snapshot(mempool);
+    std::string error;
+    if (write_mempool_file(config.network_dir() / kMempoolFileName, encode_mempool_file(params, entries), error))
+        FINCH_LOG("mempool.dat: saved " + std::to_string(entries.size()) + " transactions");
+    else FINCH_LOG("mempool.dat not saved: " + error);
 }
 
 int run(const Config& config) {
@@ -342,6 +384,7 @@ int run(const Config& config) {
 
     Mempool mempool(**store, params, &sigcache, mempool_limits(config));
     chain.subscribe(&mempool);
+    load_saved_mempool(config, mempool, params, chain);
 
     Miner miner(chain, mempool);
     RpcAdapter adapter(chain, mempool, miner, ledger_dir, request_shutdown);
@@ -368,13 +411,22 @@ int run(const Config& config) {
 
     if (config.mine) miner.start(*decode_address(config.miner_address, params), config.miner_threads);
     report_ready();
+    const SystemdNotifier notifier = SystemdNotifier::from_environment();
+    if (notifier.fault() != NotifyFault::NotConfigured) {
+        // The RPC server is listening, so a request made after READY=1 is answered.
+        const NotifyFault sent = notifier.ready(node_status(adapter, chain));
+        FINCH_LOG("sd_notify to " + notifier.address() + ": " +
+                  (sent == NotifyFault::None ? std::string("READY=1 sent") : std::string(notify_fault_name(sent))));
+    }
 
-    wait_for_shutdown(mempool);
+    wait_for_shutdown(mempool, notifier, adapter, chain);
 
+    (void)notifier.stopping("shutting down");
     FINCH_LOG("shutdown: stopping RPC, miner, network");
     server.stop();
     miner.stop();
     network.stop();
+    save_mempool(config, mempool, params);
     if (use_cookie) (void)rpc::remove_cookie(cookie_path);
     FINCH_LOG("shutdown: done");
     Logger::instance().close();

@@ -73,6 +73,11 @@ def test_sighup_reopens_log(node):
     wait_until(lambda: "received SIGHUP, reopened debug.log" in read(log), 10, what="a new debug.log")
     assert "SIGHUP" not in read(rotated), "the moved file got lines after SIGHUP"
     assert node.process.poll() is None
+    # Later lines go to the new file too: a new tip's line.
+    new_tip_lines = read(rotated).count("chain: new tip")
+    node.rpc("generatetoaddress", 1, node.harness.keygen()["address"])
+    wait_until(lambda: "chain: new tip" in read(log), 10, what="a new tip line in the new debug.log")
+    assert_equal(read(rotated).count("chain: new tip"), new_tip_lines, "a new tip line went to the moved file")
     assert_equal(node.rpc("getblockchaininfo")["chain"], "regtest")
     node.process.send_signal(signal.SIGHUP)  # a second SIGHUP without a move keeps appending
     wait_until(lambda: read(log).count("reopened debug.log") == 2, 10, what="a second reopen")
