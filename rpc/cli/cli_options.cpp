@@ -15,7 +15,8 @@ namespace finch::cli {
 namespace {
 
 const std::vector<std::string> kFlags = {"named",   "stdin",   "stdinrpcpass", "stdinsecret", "rpcwait", "help",
-                                         "version", "regtest", "testnet",      "h",           "?"};
+                                         "version", "regtest", "testnet",      "h",           "?",       "getinfo",
+                                         "netinfo", "json"};
 const std::vector<std::string> kValues = {"datadir",     "conf",           "network",          "chain",
                                           "rpcconnect",  "rpcport",        "rpcuser",          "rpcpassword",
                                           "rpcwaittimeout", "rpcclienttimeout"};
@@ -58,6 +59,9 @@ Status set_flag(CliOptions& o, const std::string& name, bool on, NetworkChoices&
     else if (name == "rpcwait") o.rpcwait = on;
     else if (name == "help" || name == "h" || name == "?") o.help = on;
     else if (name == "version") o.version = on;
+    else if (name == "getinfo") o.getinfo = on;
+    else if (name == "netinfo") o.netinfo = on;
+    else if (name == "json") o.json = on;
     else if ((name == "regtest" || name == "testnet") && on) {
         o.network = name == "regtest" ? "regtest" : "test";
         networks.emplace_back("--" + name, *o.network);
@@ -423,6 +427,13 @@ Local commands (no node needed; `finch-cli help COMMAND` describes each):
   keygen                         print a new key as JSON: secret, pubkey, address
   signtx (--secret HEX | --stdinsecret) --to ADDR --amount N --fee N --nonce N
                                  print a signed raw transaction (hex)
+Dashboards (options instead of a command, as bitcoin-cli's):
+  -getinfo [--json]              chain, blocks, headers, verification progress, difficulty,
+                                 connections in/out, mempool, version, warnings
+  -netinfo [LEVEL] [--json]      peers by direction and address family; LEVEL 1-4 adds a
+                                 table of the peers: direction, id, identity prefix, ping,
+                                 KB sent/received, minutes connected, score (2: and the
+                                 address; 3 and 4: and synced blocks and version)
 Node commands:
   send (--secret HEX | --stdinsecret) --to ADDR --amount N [--fee N]
                                  sign a transfer with the sender's next nonce, submit it,

@@ -31,6 +31,9 @@ struct CliOptions {
     bool stdin_secret = false;    // --stdinsecret: the next line is send's/signtx's secret key
     bool help = false;
     bool version = false;
+    bool getinfo = false;  // -getinfo: the node's summary instead of a command
+    bool netinfo = false;  // -netinfo [LEVEL]: the peers' summary
+    bool json = false;     // --json: -getinfo and -netinfo print a JSON object
 
     std::vector<std::string> command;  // the command and its arguments
 

@@ -1,6 +1,7 @@
 // finch-cli: the command-line client. Local commands (keygen, signtx) need no node;
 // `send` and every other command talk to a node over JSON-RPC.
 #include "rpc/cli/cli_options.h"
+#include "rpc/cli/dashboards.h"
 #include "rpc/cli/local_commands.h"
 #include "rpc/cli/rpc_commands.h"
 
@@ -62,8 +63,14 @@ int main(int argc, char** argv) {
         if (finch::Status s = read_stdin_inputs(options, std::cin); !s) return fail(s.error().detail);
     }
     if (finch::Status s = apply_config_file(options); !s) return fail(s.error().detail);
-    if (options.command.empty()) return fail("no command given (see --help)");
     const finch::ChainParams* params = network_params(options);
+    if (options.getinfo && options.netinfo) return fail("give one of -getinfo and -netinfo");
+    if ((options.getinfo || options.netinfo) && !params)
+        return fail("unknown network '" + options.network.value_or("") + "' (main, test or regtest)");
+    if (options.getinfo) return print(getinfo(options, *params, options.command));
+    if (options.netinfo) return print(netinfo(options, *params, options.command));
+    if (options.json) return fail("--json is for -getinfo and -netinfo");
+    if (options.command.empty()) return fail("no command given (see --help)");
     if (!params) return fail("unknown network '" + options.network.value_or("") + "' (main, test or regtest)");
 
     const std::string command = options.command.front();
