@@ -37,6 +37,11 @@ SKIPPED = {
     ("README.md", "scripts/start.sh"):
         "installs packages with apt-get, builds, and runs a mining node in the foreground until Ctrl-C; "
         "scripts/test.sh runs every test, this one included",
+    ("README.md", "scripts/devnet up"):
+        "starts its own nodes in a folder of its own; tests/functional/devnet.py runs it (up, a transfer, down)",
+    ("docs/rpc.md", "$ finch-cli -regtest -netinfo 2"):
+        "a sample table: identities, ports and traffic differ in every run; tests/functional/cli_dashboards.py "
+        "asserts every column",
 }
 
 # Fenced blocks that are not examples: (file, start of the first line) -> what they are. In the
