@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <tuple>
 
 namespace finch::node {
@@ -51,6 +50,7 @@ std::string_view mempool_file_fault_name(MempoolFileFault f) {
         case MempoolFileFault::None: return "ok";
         case MempoolFileFault::Missing: return "missing";
         case MempoolFileFault::Unreadable: return "unreadable";
+        case MempoolFileFault::TooLarge: return "too large";
         case MempoolFileFault::Truncated: return "truncated";
         case MempoolFileFault::NotMempoolFile: return "not a mempool file";
         case MempoolFileFault::UnknownVersion: return "unknown version";
@@ -162,10 +162,22 @@ bool write_mempool_file(const std::filesystem::path& file, const Bytes& data, st
 
 MempoolFileContents read_mempool_file(const std::filesystem::path& file, const ChainParams& params) {
     std::error_code ec;
-    if (!std::filesystem::exists(file, ec)) return fault(MempoolFileFault::Missing, "no " + file.string());
+    const auto status = std::filesystem::status(file, ec);
+    if (!std::filesystem::exists(status)) return fault(MempoolFileFault::Missing, "no " + file.string());
+    // A FIFO would block the start; a directory cannot be read.
+    if (!std::filesystem::is_regular_file(status))
+        return fault(MempoolFileFault::Unreadable, file.string() + " is not a regular file");
+    const uintmax_t size = std::filesystem::file_size(file, ec);
+    if (ec) return fault(MempoolFileFault::Unreadable, "cannot read " + file.string() + ": " + ec.message());
+    constexpr uintmax_t kMaxSize = kHeaderSize + kMaxMempoolFileEntries * kEntrySize + kChecksumSize;
+    if (size > kMaxSize)
+        return fault(MempoolFileFault::TooLarge, std::to_string(size) + " bytes, at most " + std::to_string(kMaxSize));
     std::ifstream in(file, std::ios::binary);
-    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad() || !in.is_open()) return fault(MempoolFileFault::Unreadable, "cannot read " + file.string());
+    if (!in.is_open()) return fault(MempoolFileFault::Unreadable, "cannot open " + file.string());
+    Bytes data(static_cast<size_t>(size));
+    in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    data.resize(static_cast<size_t>(in.gcount()));  // a file cut meanwhile decodes as truncated
+    if (in.bad()) return fault(MempoolFileFault::Unreadable, "cannot read " + file.string());
     return decode_mempool_file(data, params);
 }
 

@@ -32,7 +32,8 @@ inline constexpr uint64_t kMaxMempoolFileEntries = 5'000'000;
 enum class MempoolFileFault {
     None,
     Missing,         // no file (a first start, or --persistmempool=0 last time): not reported
-    Unreadable,      // it exists but cannot be read
+    Unreadable,      // it exists but is not a regular file, or cannot be read
+    TooLarge,        // larger than a file of kMaxMempoolFileEntries entries: not read at all
     Truncated,       // shorter than its header, its count or its checksum say
     NotMempoolFile,  // the file tag is wrong
     UnknownVersion,  // a version this finchd does not read

@@ -4,6 +4,8 @@
 #include "node/mempool_file.h"
 #include "tests/ledger/ledger_test_util.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 namespace finch::test {
@@ -144,6 +146,21 @@ TEST(MempoolFile, AMissingFileIsMissingAndAnUnwritableFolderAnError) {
     std::string error;
     EXPECT_FALSE(node::write_mempool_file(dir.path() / "no" / "such" / "mempool.dat", {}, error));
     EXPECT_NE(error.find("cannot create"), std::string::npos) << error;
+}
+
+TEST(MempoolFile, RefusesANonRegularFileAndAnOversizeOneWithoutReadingIt) {
+    TempDir dir;
+    const auto folder = dir.path() / "mempool.dat";
+    std::filesystem::create_directories(folder);
+    EXPECT_EQ(node::read_mempool_file(folder, regtest_params()).fault, MempoolFileFault::Unreadable);
+    const auto fifo = dir.path() / "fifo.dat";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_EQ(node::read_mempool_file(fifo, regtest_params()).fault, MempoolFileFault::Unreadable);  // no block
+    const auto huge = dir.path() / "huge.dat";
+    { std::ofstream(huge) << "x"; }
+    std::filesystem::resize_file(huge, 1ull << 40);  // sparse: costs no disk
+    auto c = node::read_mempool_file(huge, regtest_params());
+    EXPECT_EQ(c.fault, MempoolFileFault::TooLarge) << c.detail;
 }
 
 // Reloading through a real mempool on a regtest ledger where alice mined one block.
