@@ -433,7 +433,8 @@ Dashboards (options instead of a command, as bitcoin-cli's):
   -netinfo [LEVEL] [--json]      peers by direction and address family; LEVEL 1-4 adds a
                                  table of the peers: direction, id, identity prefix, ping,
                                  KB sent/received, minutes connected, score (2: and the
-                                 address; 3 and 4: and synced blocks and version)
+                                 address; 3 and 4: and synced blocks and version);
+                                 `-netinfo help` explains the columns
 Node commands:
   send (--secret HEX | --stdinsecret) --to ADDR --amount N [--fee N]
                                  sign a transfer with the sender's next nonce, submit it,

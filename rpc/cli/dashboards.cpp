@@ -75,7 +75,7 @@ struct PeerRow {
     std::optional<double> ping_ms;
     uint64_t sent = 0, recv = 0;
     uint64_t age = 0;  // seconds connected
-    std::optional<int64_t> score;
+    Json score;  // a number as the node sent it (integer or not), or null
     std::string subver;
     int64_t synced_blocks = -1;
 };
@@ -91,7 +91,7 @@ PeerRow peer_row(const Json& p, uint64_t now) {
     r.recv = field<uint64_t>(p, "bytesrecv", 0);
     const uint64_t since = field<uint64_t>(p, "conntime", 0);
     r.age = since && since <= now ? now - since : 0;
-    if (p.contains("score") && p["score"].is_number()) r.score = p["score"].get<int64_t>();
+    if (p.contains("score") && p["score"].is_number()) r.score = p["score"];
     r.subver = field<std::string>(p, "subver", "");
     r.synced_blocks = field<int64_t>(p, "synced_blocks", -1);
     return r;
@@ -122,7 +122,7 @@ Json netinfo_json(const Json& network, const std::vector<PeerRow>& rows, int lev
         p["bytessent"] = r.sent;
         p["bytesrecv"] = r.recv;
         p["age_seconds"] = r.age;
-        p["score"] = r.score ? Json(*r.score) : Json(nullptr);
+        p["score"] = r.score;
         if (level >= 2) p["address"] = r.address;
         if (level >= 3) {
             p["subver"] = r.subver;
@@ -146,7 +146,7 @@ std::string peer_table(const std::vector<PeerRow>& rows, int level) {
         t << pad_right(r.inbound ? "in" : "out", 4) << pad_left(std::to_string(r.id), 5) << "  "
           << pad_right(r.identity.empty() ? "-" : r.identity, 16) << pad_left(r.ping_ms ? fixed(*r.ping_ms, 1) : "-", 10)
           << pad_left(kilobytes(r.sent), 10) << pad_left(kilobytes(r.recv), 10) << pad_left(std::to_string(r.age / 60), 10)
-          << pad_left(r.score ? std::to_string(*r.score) : "-", 7);
+          << pad_left(r.score.is_null() ? "-" : rpc::dump_json(r.score), 7);
         if (level >= 2) t << "  " << r.address;
         if (level >= 3) t << "  " << pad_left(std::to_string(r.synced_blocks), 6) << "  " << r.subver;
         t << "\n";
@@ -241,8 +241,26 @@ Outcome getinfo(const CliOptions& o, const ChainParams& params, const std::vecto
     return {0, format_getinfo(chain, network, mempool, json), ""};
 }
 
+const char* const kNetinfoHelp = R"(-netinfo [LEVEL] [--json]: the node's peers (getnetworkinfo, getpeerinfo)
+
+LEVEL 0 (default): peers by direction (in, out, total) and address family (ipv4, ipv6),
+and the local addresses.
+LEVEL 1: also a row per peer:
+  <->       direction: in (inbound) or out (outbound)
+  id        the peer's id (getpeerinfo, disconnectnode)
+  identity  the first 16 hex digits of the identity the peer proved
+  ping(ms)  the last ping's round trip ('-' before the first pong)
+  send(KB)  KB sent to the peer; recv(KB) KB received from it
+  age(min)  minutes connected
+  score     the peer's score when getpeerinfo reports one, else '-'
+LEVEL 2: also the peer's address.
+LEVEL 3, 4: also the last block the peer is known to have and its user agent.
+--json: the same as a JSON object ("peers", and "peer_list" from level 1).
+)";
+
 Outcome netinfo(const CliOptions& o, const ChainParams& params, const std::vector<std::string>& given) {
     bool json = o.json;
+    if (given.size() == 1 && given[0] == "help") return {0, kNetinfoHelp, ""};
     auto level = parse_netinfo_level(without_json_flag(given, json));
     if (!level) return {1, "", "error: " + level.error().detail + "\n"};
     Json network, peers;

@@ -69,7 +69,7 @@ def test_netinfo(node, other):
         row = text[3].split()
         assert_equal(row[:3], ["out", str(peer["id"]), other_identity[:16]])
         assert re.fullmatch(r"-|\d+\.\d", row[3]), row
-        assert_equal(row[7], str(peer["score"]) if "score" in peer else "-")
+        assert_equal(row[7], json.dumps(peer["score"]) if "score" in peer else "-")
         if level >= 2:
             assert_equal(row[8], peer["addr"])
         if level >= 3:
@@ -95,6 +95,9 @@ def test_netinfo(node, other):
         r = node.cli("-netinfo", *bad, check=False)
         assert_equal(r.returncode, 1)
         assert r.stderr.startswith("error: -netinfo"), r.stderr
+    helped = node.cli("--rpcport=1", "-netinfo", "help")  # needs no node
+    assert helped.stdout.startswith("-netinfo [LEVEL] [--json]"), helped.stdout
+    assert "score     the peer's score when getpeerinfo reports one, else '-'" in helped.stdout
     r = node.cli("-getinfo", "-netinfo", check=False)
     assert_equal((r.returncode, r.stderr), (1, "error: give one of -getinfo and -netinfo\n"))
 

@@ -27,7 +27,7 @@ Json peers() {
         {"id": 5, "addr": "[::1]:6000", "identity": "cccccccccccccccc", "inbound": true,
          "conntime": 1799999990, "bytessent": 0, "bytesrecv": 100},
         {"id": 6, "addr": "10.0.0.2:7000", "identity": "dddddddddddddddd", "inbound": true,
-         "conntime": 1799999000, "bytessent": 1, "bytesrecv": 1, "pingtime": 1.5}])");
+         "conntime": 1799999000, "bytessent": 1, "bytesrecv": 1, "pingtime": 1.5, "score": 2.5}])");
 }
 
 TEST(Netinfo, LevelIsNothingOrOneDigitUpToFour) {
@@ -56,7 +56,7 @@ TEST(Netinfo, PeerTableHasScoreOrDash) {
         << out;
     EXPECT_NE(out.find("in      5  cccccccccccccccc         -         0         0         0      -\n"), std::string::npos)
         << out;
-    EXPECT_NE(out.find("in      6  dddddddddddddddd    1500.0         0         0        16      -\n"), std::string::npos)
+    EXPECT_NE(out.find("in      6  dddddddddddddddd    1500.0         0         0        16    2.5\n"), std::string::npos)
         << out;
     EXPECT_EQ(out.find("score  address"), std::string::npos);
 }
