@@ -328,6 +328,8 @@ std::vector<rpc::PeerInfo> RpcAdapter::peers() {
         i.identity = s.identity;
         i.transport = s.transport;
         i.cipher = s.cipher;
+        i.score = s.score;
+        i.discouraged = s.discouraged;
         i.bip152_hb_to = s.high_bandwidth_to;
         i.bip152_hb_from = s.high_bandwidth_from;
         out.push_back(std::move(i));

@@ -1,6 +1,7 @@
 // JSON shapes of transactions, blocks, headers, mempool entries and peers.
 #include "rpc/json_format.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace finch::rpc {
@@ -147,6 +148,8 @@ Json peer_json(const PeerInfo& p) {
     out["bip152_hb_to"] = p.bip152_hb_to;
     out["bip152_hb_from"] = p.bip152_hb_from;
     out["whitelisted"] = p.whitelisted;
+    out["score"] = std::round(p.score * 100) / 100;
+    out["discouraged"] = p.discouraged;
     out["misbehavior"] = p.misbehavior;
     out["bytessent_per_msg"] = p.bytes_sent_per_msg;
     out["bytesrecv_per_msg"] = p.bytes_recv_per_msg;

@@ -172,6 +172,8 @@ struct PeerInfo {
     std::string identity;   // proven by the TLS handshake, 64 hex; empty while it runs
     std::string transport;  // "tls1.3"; empty while the handshake runs
     std::string cipher;     // the negotiated TLS cipher suite
+    double score = 0;          // nuisance score, decaying (100 disconnects)
+    bool discouraged = false;  // its address is discouraged (misbehaved before)
     int misbehavior = 0;
     int64_t synced_headers = -1;
     bool bip152_hb_to = false;

@@ -50,12 +50,18 @@ void AddressBook::mark_success(const NetAddress& addr, uint64_t now) {
     it->second.failures = 0;
     it->second.next_try = 0;
     it->second.addr.last_seen = now;
-    if (addr.has_identity()) it->second.addr.identity = addr.identity;  // proven by the handshake
+    if (addr.has_identity()) {
+        it->second.addr.identity = addr.identity;  // proven by the handshake
+        it->second.proven = true;
+    }
 }
 
 std::vector<NetAddress> AddressBook::sample(size_t n) const {
     std::vector<NetAddress> out;
-    for (const auto& [key, e] : m_entries) out.push_back(e.addr);
+    for (const auto& [key, e] : m_entries) {
+        out.push_back(e.addr);
+        if (!e.proven) out.back().identity = {};
+    }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.last_seen > b.last_seen; });
     if (out.size() > n) out.resize(n);
     return out;
@@ -71,7 +77,10 @@ Bytes AddressBook::serialize() const {
     w.u8(kAddressBookMarker);
     w.u8(kAddressBookV2);
     w.compact_size(m_entries.size());
-    for (const auto& [key, e] : m_entries) e.addr.encode(w);
+    for (const auto& [key, e] : m_entries) {
+        e.addr.encode(w);
+        w.u8(e.proven ? 1 : 0);
+    }
     return w.take();
 }
 
@@ -86,8 +95,10 @@ AddressBook AddressBook::deserialize(ByteSpan bytes) {
     uint64_t n = r.compact_size(kMaxEntries);
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
         NetAddress a;
+        bool proven = false;
         if (v2) {
             a = NetAddress::decode(r);
+            proven = r.u8() == 1;
         } else {
             ByteSpan ip = r.bytes(16);
             if (!r.ok()) break;
@@ -95,7 +106,9 @@ AddressBook AddressBook::deserialize(ByteSpan bytes) {
             a.port = r.u16();
             a.last_seen = r.u64();
         }
-        if (r.ok()) book.add(a, a.last_seen);
+        if (!r.ok()) break;
+        book.add(a, a.last_seen);
+        if (proven) book.m_entries[a.to_string()].proven = true;
     }
     return book;
 }

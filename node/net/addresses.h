@@ -19,8 +19,10 @@ class AddressBook {
 public:
     static constexpr size_t kMaxEntries = 10'000;
 
-    // Returns true when the address is new. An entry already there keeps its identity: only
-    // a completed handshake (mark_success) replaces it, so gossip cannot re-pin a known node.
+    // Returns true when the address is new. A gossiped identity is only a hint (it never
+    // pins: a node at that address proving another identity is simply recorded as that);
+    // an entry already there keeps what it has, and only a completed handshake
+    // (mark_success) makes an identity proven. Only proven identities are passed on.
     bool add(const NetAddress& addr, uint64_t now);
     void remove(const std::string& key);
     // A random address to try now, not in `exclude` (keys "ip:port"), not backing off.
@@ -28,7 +30,7 @@ public:
     void mark_attempt(const NetAddress& addr, uint64_t now);
     // A handshake completed: back-off reset, and `addr.identity` (the proven one) recorded.
     void mark_success(const NetAddress& addr, uint64_t now);
-    // Up to n addresses, most recently seen first.
+    // Up to n addresses, most recently seen first, with identities only where proven.
     std::vector<NetAddress> sample(size_t n) const;
     size_t size() const { return m_entries.size(); }
 
@@ -40,6 +42,7 @@ private:
         NetAddress addr;
         uint64_t next_try = 0;
         uint32_t failures = 0;
+        bool proven = false;  // addr.identity came from our own handshake with it
     };
     std::map<std::string, Entry> m_entries;
 };

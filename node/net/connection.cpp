@@ -70,10 +70,14 @@ void Connection::handshake_done(const boost::system::error_code& ec) {
     if (!m_writing) write_next();
 }
 
+// A wait that already completed cannot be cancelled by re-arming: its handler may be queued
+// with success. The generation tells a stale expiry from the current one.
 void Connection::arm_deadline(std::chrono::milliseconds d) {
+    const uint64_t generation = ++m_deadline_generation;
     m_deadline.expires_after(d);
-    m_deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-        if (!ec) self->close(self->m_secured ? "read deadline passed" : "TLS handshake deadline passed");
+    m_deadline.async_wait([self = shared_from_this(), generation](const boost::system::error_code& ec) {
+        if (ec || generation != self->m_deadline_generation) return;
+        self->close(self->m_secured ? "read deadline passed" : "TLS handshake deadline passed");
     });
 }
 

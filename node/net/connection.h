@@ -132,6 +132,7 @@ private:
 
     asio::ssl::stream<CountingSocket> m_stream;
     asio::steady_timer m_deadline;
+    uint64_t m_deadline_generation = 0;
     uint64_t m_id;
     bool m_inbound;
     std::array<uint8_t, 4> m_magic;

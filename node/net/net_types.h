@@ -36,6 +36,8 @@ struct PeerStats {
     std::string identity;   // proven by the TLS handshake; empty while it runs
     std::string transport;  // "tls1.3" once the handshake is done
     std::string cipher;     // OpenSSL's name of the negotiated cipher suite
+    double score = 0;          // nuisance score now (decaying; 100 disconnects)
+    bool discouraged = false;  // its address was discouraged when it connected
     bool high_bandwidth_to = false;    // we chose it to send us compact blocks unasked
     bool high_bandwidth_from = false;  // it chose us to send it compact blocks unasked
 };

@@ -3,6 +3,7 @@
 #include "node/net/peer_manager.h"
 
 #include "node/log.h"
+#include "node/net/eviction.h"
 
 namespace finch::net {
 
@@ -10,6 +11,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+constexpr size_t kMaxPendingOverLimit = 16;  // TLS handshakes allowed to run beyond a full inbound
 constexpr const char* kAddrBookKey = "p2p-addrbook";
 constexpr const char* kBanListKey = "p2p-banlist";
 
@@ -41,7 +43,6 @@ const char* PeerManager::misbehavior_name(Misbehavior m) {
         case Misbehavior::InvalidTransaction: return "invalid transaction";
         case Misbehavior::InvalidCompactBlock: return "invalid compact block message";
         case Misbehavior::UnconnectingHeaders: return "headers that never connect";
-        case Misbehavior::UnrequestedFlood: return "unrequested data flood";
     }
     return "misbehavior";
 }
@@ -61,6 +62,7 @@ PeerManager::PeerManager(node::Chainstate& chain, node::Mempool& mempool, const 
       m_txs(m_options.txs) {
     m_key = m_options.key;
     m_local_nonce = m_rng();
+    m_eviction_key = m_rng();
     if (auto b = m_chain.store().get_meta(kAddrBookKey)) m_addrbook = AddressBook::deserialize(*b);
     if (auto b = m_chain.store().get_meta(kBanListKey)) m_bans = BanList::deserialize(*b);
 }
@@ -124,17 +126,21 @@ void PeerManager::accept_next() {
         }
         boost::system::error_code e2;
         const std::string ip = socket.remote_endpoint(e2).address().to_string();
-        if (auto why = inbound_refusal(ip)) {
+        auto why = inbound_refusal(ip);
+        // Past the limit a few handshakes may still run: whether one of them takes a slot
+        // (evicting somebody) is decided once it proved an identity (on_secured).
+        if (!why && inbound_count() >= inbound_limit() + kMaxPendingOverLimit) why = "connection limit";
+        if (why) {
             FINCH_DEBUG(Net, "refused inbound connection from " + ip + ": " + *why);
             socket.close(e2);
         } else {
-            add_peer(std::move(socket), true, std::nullopt, false);
+            add_peer(std::move(socket), true, std::nullopt, false, false);
         }
         accept_next();
     });
 }
 
-void PeerManager::connect_to(const NetAddress& addr, bool addnode) {
+void PeerManager::connect_to(const NetAddress& addr, bool addnode, bool pinned) {
     const std::string key = addr.to_string();
     if (m_connecting.count(key)) return;
     m_connecting.insert(key);
@@ -149,18 +155,19 @@ void PeerManager::connect_to(const NetAddress& addr, bool addnode) {
     });
     boost::system::error_code ec;
     tcp::endpoint ep(asio::ip::make_address(addr.ip_string(), ec), addr.port);
-    socket->async_connect(ep, [this, socket, timer, addr, addnode, key](const boost::system::error_code& err) {
+    socket->async_connect(ep, [this, socket, timer, addr, addnode, pinned, key](const boost::system::error_code& err) {
         timer->cancel();
         m_connecting.erase(key);
         if (err || m_stopping) {
             FINCH_DEBUG(Net, "connect to " + key + " failed: " + err.message());
             return;
         }
-        add_peer(std::move(*socket), false, addr, addnode);
+        add_peer(std::move(*socket), false, addr, addnode, pinned);
     });
 }
 
-void PeerManager::add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode) {
+void PeerManager::add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode,
+                           bool pinned) {
     const uint64_t id = m_next_id++;
     ConnectionLimits limits;
     limits.handshake_deadline = m_options.handshake_timeout;
@@ -172,9 +179,10 @@ void PeerManager::add_peer(tcp::socket socket, bool inbound, std::optional<NetAd
     peer->ip = conn->remote().address().to_string();
     peer->addr = target ? *target : address_of(conn->remote(), 0);
     peer->addnode = addnode;
+    peer->pinned = pinned && peer->addr.has_identity();
     peer->whitelisted = whitelisted(peer->ip);
+    peer->discouraged = !peer->whitelisted && m_discouraged.is_discouraged(peer->ip);
     peer->conn_time = now_seconds();
-    peer->unrequested_window_start = peer->conn_time;
     m_peers.emplace(id, std::move(peer));
     FINCH_DEBUG(Net, std::string(inbound ? "inbound" : "outbound") + " connection " + std::to_string(id) + " with " +
                          endpoint_string(conn->remote()));
@@ -207,17 +215,26 @@ size_t PeerManager::inbound_count() const {
     return n;
 }
 
+size_t PeerManager::secured_inbound_count(uint64_t except) const {
+    size_t n = 0;
+    for (const auto& [id, p] : m_peers) n += id != except && p->conn->inbound() && !p->conn->closed() && p->conn->secured();
+    return n;
+}
+
 // Outbound slots are reserved, so inbound connections can never crowd them out.
 size_t PeerManager::inbound_limit() const {
     const size_t max = m_options.max_connections;
     return max > m_options.max_outbound ? max - m_options.max_outbound : max / 2;
 }
 
-std::optional<std::string> PeerManager::inbound_refusal(const std::string& ip) const {
-    if (inbound_count() >= inbound_limit()) return "connection limit";  // the cheap check first
+// Why an address may not connect now, before counting slots (a full node may evict).
+std::optional<std::string> PeerManager::inbound_refusal(const std::string& ip) {
     const bool exempt = whitelisted(ip);
-    if (m_bans.is_banned(ip, now_seconds()) && !exempt) return "banned";
     if (exempt) return std::nullopt;
+    if (!m_connection_rate.allow(ip, steady_seconds())) return "too many new connections from this address";
+    const uint64_t now = now_seconds();
+    if (m_bans.is_banned(ip, now)) return "banned";
+    if (m_exclusions.is_excluded(ip, now)) return "excluded for a while after being a nuisance";
     // One host, or one network's block of addresses, cannot take every inbound slot.
     const std::string group = netgroup(ip);
     size_t same_ip = 0, same_group = 0;
@@ -246,38 +263,51 @@ bool PeerManager::whitelisted(const std::string& ip) const {
     return false;
 }
 
-void PeerManager::ban_ip(const std::string& ip, uint64_t seconds, const std::string& reason) {
-    // An IPv6 host holds a whole /64: banning one address of it would ban nothing.
-    auto single = Subnet::parse(ip);
-    auto subnet = single && !single->is_ipv4() ? Subnet::parse(ip.substr(0, ip.find('%')) + "/64") : single;
-    if (subnet) {
-        const uint64_t now = now_seconds();
-        m_bans.ban(*subnet, now, now + seconds, reason);
-        persist();
-    }
-    for (auto& [id, p] : m_peers)
-        if (p->ip == ip || (subnet && subnet->contains(p->ip))) p->conn->close("banned: " + reason);
-}
-
 void PeerManager::misbehaving(Peer& p, Misbehavior kind, const std::string& detail) {
     const std::string reason = std::string(misbehavior_name(kind)) + (detail.empty() ? "" : ": " + detail);
-    FINCH_LOG("p2p: peer " + std::to_string(p.conn->id()) + " (" + p.ip + ") misbehaved: " + reason);
-    if (!p.whitelisted) ban_ip(p.ip, m_options.ban_seconds, reason);
+    if (!p.whitelisted) m_discouraged.discourage(p.ip);
+    FINCH_LOG("p2p: peer " + std::to_string(p.conn->id()) + " (" + p.ip + ") misbehaved: " + reason +
+              (p.whitelisted ? " (whitelisted: not discouraged)" : "; its address is discouraged"));
     p.conn->close("misbehaved: " + reason);
+}
+
+bool PeerManager::nuisance(Peer& p, Nuisance kind, double count) {
+    if (p.conn->closed()) return true;
+    if (!p.score.add(kind, steady_seconds(), count)) return false;
+    std::string action = "disconnected";
+    if (!p.whitelisted)
+        action += ", its address excluded for " + std::to_string(m_exclusions.exclude(p.ip, now_seconds())) + " s";
+    FINCH_LOG("p2p: peer " + std::to_string(p.conn->id()) + " (" + p.ip + ") reached the nuisance limit (last: " +
+              nuisance_name(kind) + "): " + action);
+    p.conn->close(std::string("nuisance: ") + nuisance_name(kind));
+    return true;
+}
+
+bool PeerManager::evict_for_inbound() {
+    std::vector<EvictionCandidate> candidates;
+    for (const auto& [id, p] : m_peers) {
+        if (!p->conn->inbound() || p->conn->closed() || p->whitelisted || !p->ready) continue;
+        EvictionCandidate c;
+        c.id = id;
+        c.netgroup = netgroup(p->ip);
+        if (c.netgroup.empty()) c.netgroup = p->ip;  // loopback: each address its own group
+        c.connected_at = p->conn_time;
+        c.min_ping_seconds = p->min_ping_seconds;
+        c.last_novel_block = p->last_novel_block;
+        c.last_novel_tx = p->last_novel_tx;
+        c.discouraged = p->discouraged;
+        candidates.push_back(std::move(c));
+    }
+    auto victim = select_eviction(std::move(candidates), m_eviction_key);
+    if (!victim) return false;
+    Peer* p = peer_by_id(*victim);
+    FINCH_DEBUG(Net, "evicting inbound peer " + std::to_string(*victim) + " " + p->ip + " to make room");
+    p->conn->close("evicted to make room for a new inbound peer");
+    return true;
 }
 
 void PeerManager::on_bad_data(const std::shared_ptr<Connection>& c, const Rejection& why) {
     if (Peer* p = peer_of(c)) misbehaving(*p, Misbehavior::MalformedMessage, why.to_string());
-}
-
-// Counts data the peer sent without being asked; true once it passes the per-minute limit.
-bool PeerManager::unrequested(Peer& p) {
-    const uint64_t now = now_seconds();
-    if (now >= p.unrequested_window_start + 60) {
-        p.unrequested_window_start = now;
-        p.unrequested_count = 0;
-    }
-    return ++p.unrequested_count > m_options.max_unrequested_per_minute;
 }
 
 // ---- handshake -----------------------------------------------------------------------
@@ -373,6 +403,7 @@ void PeerManager::handle(Peer& p, PingMsg&& m) { p.conn->send(PongMsg{m.nonce});
 void PeerManager::handle(Peer& p, PongMsg&& m) {
     if (m.nonce != p.ping_nonce || p.ping_nonce == 0) return;
     p.ping_seconds = std::chrono::duration<double>(Clock::now() - p.ping_sent).count();
+    if (p.min_ping_seconds == 0 || p.ping_seconds < p.min_ping_seconds) p.min_ping_seconds = p.ping_seconds;
     p.ping_nonce = 0;
 }
 
@@ -408,7 +439,7 @@ void PeerManager::fill_outbound() {
         uint64_t& next = m_addnode_next_try[target];
         if (next > now) return;
         next = now + 5;  // retry a dropped manual peer every 5 s
-        connect_to(*addr, true);
+        connect_to(*addr, true, addr->has_identity());
     };
     if (!m_options.connect.empty()) {
         for (const auto& c : m_options.connect) ensure(c);
@@ -420,7 +451,8 @@ void PeerManager::fill_outbound() {
         exclude.insert(m_connecting.begin(), m_connecting.end());
         auto addr = m_addrbook.select(exclude, now, m_rng);
         if (!addr) break;
-        if (m_bans.is_banned(addr->ip_string(), now)) {
+        if (m_bans.is_banned(addr->ip_string(), now) || m_discouraged.is_discouraged(addr->ip_string()) ||
+            m_exclusions.is_excluded(addr->ip_string(), now)) {
             m_addrbook.mark_attempt(*addr, now);
             continue;
         }
@@ -432,8 +464,11 @@ void PeerManager::fill_outbound() {
 void PeerManager::check_stalls() {
     const auto now = Clock::now();
     for (uint64_t id : m_blocks.check_stalls(now))
-        if (Peer* p = peer_by_id(id)) p->conn->close("stalled block download");
-    send_tx_requests(m_txs.expire(now));
+        if (Peer* p = peer_by_id(id); p && !nuisance(*p, Nuisance::StalledDownload)) p->conn->close("stalled block download");
+    std::vector<PeerId> unanswered;
+    send_tx_requests(m_txs.expire(now, &unanswered));
+    for (auto id : unanswered)
+        if (Peer* p = peer_by_id(id)) nuisance(*p, Nuisance::UnansweredRequest);
     schedule_downloads();
     log_sync_progress();
 }

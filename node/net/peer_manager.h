@@ -22,6 +22,7 @@
 #include "node/net/known_inventory.h"
 #include "node/net/net_types.h"
 #include "node/net/peer_address.h"
+#include "node/net/reputation.h"
 #include "node/net/tx_download.h"
 
 #include <boost/asio.hpp>
@@ -56,7 +57,6 @@ struct NetOptions {
     std::chrono::milliseconds ping_interval{std::chrono::seconds(30)};
     std::chrono::milliseconds tx_trickle{std::chrono::milliseconds(100)};
     size_t known_inventory_per_peer = 20'000;  // ~1.6 MB per peer at most
-    size_t max_unrequested_per_minute = 200;
     size_t max_high_bandwidth_peers = 3;  // peers that send us compact blocks unasked
     BlockDownload::Options blocks;
     TxDownload::Options txs;
@@ -104,6 +104,7 @@ private:
         std::string ip;
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
         std::string identity;  // proven by the TLS handshake; empty until then
+        bool pinned = false;   // outbound to an operator's IDENTITY@HOST:PORT
         bool addnode = false;
         bool whitelisted = false;
         std::optional<VersionMsg> version;
@@ -118,8 +119,11 @@ private:
         double ping_seconds = 0;
         bool answered_getaddr = false;
         AddrRateLimit addr_limit;
-        uint64_t unrequested_window_start = 0;
-        size_t unrequested_count = 0;
+        NuisanceScore score;             // decaying; past its limit: disconnected and excluded
+        bool discouraged = false;        // its address was discouraged when it connected
+        uint64_t last_novel_block = 0;   // seconds: it gave us a block that extended our chain
+        uint64_t last_novel_tx = 0;      // seconds: it gave us a transfer our mempool took
+        double min_ping_seconds = 0;
         size_t unconnecting_headers = 0;
         uint64_t synced_blocks = 0;
         bool compact_supported = false;  // it sent sendcmpct
@@ -139,7 +143,6 @@ private:
         InvalidTransaction,
         InvalidCompactBlock,
         UnconnectingHeaders,
-        UnrequestedFlood,
     };
     static const char* misbehavior_name(Misbehavior m);
 
@@ -156,8 +159,10 @@ private:
 
     // peer_manager.cpp: connections, handshake, timers.
     void accept_next();
-    void connect_to(const NetAddress& addr, bool addnode);
-    void add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode);
+    // `pinned`: addr.identity is the operator's pin, which the peer must prove; otherwise an
+    // identity the address book holds is only a hint.
+    void connect_to(const NetAddress& addr, bool addnode, bool pinned = false);
+    void add_peer(tcp::socket socket, bool inbound, std::optional<NetAddress> target, bool addnode, bool pinned);
     void maintenance();
     void fill_outbound();
     void check_stalls();
@@ -166,14 +171,21 @@ private:
     void persist();
     Peer* peer_of(const std::shared_ptr<Connection>& c);
     Peer* peer_by_id(uint64_t id);
+    // Invalid data or malformed frames: disconnected, and its address discouraged.
     void misbehaving(Peer& p, Misbehavior kind, const std::string& detail);
-    void ban_ip(const std::string& ip, uint64_t seconds, const std::string& reason);
+    // Adds to the peer's nuisance score; true when that disconnected it (its address is
+    // excluded for a while, longer each time).
+    bool nuisance(Peer& p, Nuisance kind, double count = 1);
+    bool unrequested(Peer& p) { return nuisance(p, Nuisance::UnrequestedData); }
     bool whitelisted(const std::string& ip) const;
-    bool unrequested(Peer& p);
-    size_t inbound_count() const;
+    // Inbound is full: evicts one inbound peer by the protection categories (eviction.h);
+    // false when every candidate is protected.
+    bool evict_for_inbound();
+    size_t inbound_count() const;  // inbound connections, handshakes in progress included
+    size_t secured_inbound_count(uint64_t except) const;
     size_t inbound_limit() const;
     // Why an inbound connection from `ip` is refused now, if it is.
-    std::optional<std::string> inbound_refusal(const std::string& ip) const;
+    std::optional<std::string> inbound_refusal(const std::string& ip);
     VersionMsg our_version() const;
     void on_handshake(Peer& p);
     void handle(Peer& p, VersionMsg&& m);
@@ -246,6 +258,10 @@ private:
     std::map<std::string, uint64_t> m_addnode_next_try;
     AddressBook m_addrbook;
     BanList m_bans;
+    DiscouragementFilter m_discouraged;
+    Exclusions m_exclusions;
+    ConnectionRateLimit m_connection_rate;
+    uint64_t m_eviction_key = 0;  // keys the netgroup hash that protects peers from eviction
     std::vector<Subnet> m_whitelist;
     ChainstateTreeView m_tree;
     BlockDownload m_blocks;

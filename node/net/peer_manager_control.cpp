@@ -70,6 +70,8 @@ std::vector<PeerStats> PeerManager::peers() {
             i.synced_blocks = p->synced_blocks;
             i.whitelisted = p->whitelisted;
             i.identity = p->identity;
+            i.score = p->score.value(steady_seconds());
+            i.discouraged = p->discouraged;
             if (p->conn->secured()) {
                 i.transport = kTransportName;
                 i.cipher = p->conn->peer().cipher;
@@ -120,7 +122,7 @@ Status PeerManager::add_node(const std::string& text, const std::string& command
             if (std::find(m_options.connect.begin(), m_options.connect.end(), address) == m_options.connect.end())
                 m_pins.erase(address);
         } else if (command == "onetry") {
-            connect_to(a, false);
+            connect_to(a, false, a.has_identity());
         } else {
             return reject("bad-command", "command must be add, remove or onetry", Fault::Decode);
         }

@@ -80,23 +80,34 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
         if (!c->inbound()) m_addrbook.remove(p->addr.to_string());
         return c->close("connection to self");
     }
-    if (!c->inbound() && p->addr.has_identity() && p->addr.identity_hex() != id) {
+    if (p->pinned && p->addr.identity_hex() != id) {
         FINCH_LOG("p2p: pin mismatch at " + p->addr.to_string() + ": expected identity " + p->addr.identity_hex() +
                   ", the peer proved " + id + "; dropped before any message, will retry later");
         return c->close("pin mismatch");
     }
+    // An identity the address book only heard of (gossip) is a hint, not a pin: whoever
+    // answers is recorded as what it proved, so a liar cannot lock us out of an address.
+    if (!c->inbound() && p->addr.has_identity() && p->addr.identity_hex() != id)
+        FINCH_DEBUG(Net, p->addr.to_string() + " was said to be " + p->addr.identity_hex() + " and proved " + id);
     if (!m_peerallow.empty() && !m_peerallow.count(id)) {
         FINCH_LOG("p2p: refused " + who + ": identity " + id + " is not in --peerallow");
         return c->close("identity not in --peerallow");
     }
     for (auto& [other_id, other] : m_peers) {
         if (other_id == c->id() || other->identity != id || other->conn->closed()) continue;
-        // Two connections to one node: both sides keep the same one, the outbound connection
-        // of the side whose identity is lower; of two in one direction, the older.
+        // Two connections to one node: both sides must keep the same one. An established
+        // connection (version handshake done) is never replaced by a new one, so a relay
+        // someone slips into the path cannot take over a working link. Of two new ones: the
+        // outbound connection of the side whose identity is lower; of two in one direction,
+        // the one whose session tag is lower (both ends compute the same tags).
         bool keep_new = false;
-        if (other->conn->inbound() != c->inbound()) {
+        if (other->ready) {
+            keep_new = false;
+        } else if (other->conn->inbound() != c->inbound()) {
             const bool ours_is_lower = m_tls->identity() < id;
             keep_new = ours_is_lower ? !c->inbound() : c->inbound();
+        } else {
+            keep_new = c->peer().session_tag < other->conn->peer().session_tag;
         }
         Peer& dropped = keep_new ? *other : *p;
         FINCH_DEBUG(Net, "two connections to " + id + ": keeping peer " +
@@ -106,6 +117,10 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
         if (!keep_new) return;
         break;
     }
+    // Inbound is full: this newcomer, proven and allowed, takes a slot only if somebody may be
+    // evicted (eviction.h); otherwise it goes.
+    if (c->inbound() && !p->whitelisted && secured_inbound_count(c->id()) >= inbound_limit() && !evict_for_inbound())
+        return c->close("connection limit (every inbound peer is protected from eviction)");
     p->identity = id;
     p->addr.set_identity(id);
     FINCH_DEBUG(Net, who + " proved identity " + id + " (" + kTransportName + ", " + c->peer().cipher + ")");

@@ -74,11 +74,12 @@ void PeerManager::handle(Peer& p, TxMsg&& m) {
     p.known.insert(txid);
     // Asked of this peer recently (perhaps timed out since): a late answer is not a flood.
     const bool requested = m_txs.received(p.conn->id(), txid);
-    if (!requested && unrequested(p)) return misbehaving(p, Misbehavior::UnrequestedFlood, "transactions");
+    if (!requested && unrequested(p)) return;
     if (m_mempool.contains(txid)) return;
     node::AdmitResult r = m_mempool.accept(m.tx, now_seconds(), m_chain.tip().height);
     if (r.ok()) {
         FINCH_DEBUG(Mempool, "accepted " + txid.to_hex() + " from peer " + std::to_string(p.conn->id()));
+        p.last_novel_tx = now_seconds();  // protects it from eviction
         for (auto& [id, other] : m_peers)
             if (other->ready && !other->known.contains(txid)) other->tx_to_announce.push_back(txid);
         return;
@@ -126,17 +127,25 @@ void PeerManager::relay_transaction(const Transaction& tx) {
 void PeerManager::handle(Peer& p, GetAddrMsg&&) {
     if (p.answered_getaddr || !p.conn->inbound()) return;
     p.answered_getaddr = true;
-    p.conn->send(AddrMsg{m_addrbook.sample(kMaxAddrEntries)});
+    // Discouraged addresses are not passed on.
+    std::vector<NetAddress> sample = m_addrbook.sample(kMaxAddrEntries);
+    std::erase_if(sample, [&](const NetAddress& a) { return m_discouraged.is_discouraged(a.ip_string()); });
+    p.conn->send(AddrMsg{std::move(sample)});
 }
 
 void PeerManager::handle(Peer& p, AddrMsg&& m) {
     const double now = steady_seconds();
     std::vector<NetAddress> fresh;
+    size_t taken = 0;
     for (const auto& a : m.addresses) {
         if (!p.addr_limit.take(now)) break;
-        if (a.port == 0) continue;
+        ++taken;
+        if (a.port == 0 || m_discouraged.is_discouraged(a.ip_string())) continue;
         if (m_addrbook.add(a, now_seconds())) fresh.push_back(a);
     }
+    // Past the rate: dropped, and a nuisance.
+    if (taken < m.addresses.size() && nuisance(p, Nuisance::AddressFlood, static_cast<double>(m.addresses.size() - taken)))
+        return;
     // Relay a few new addresses to two other peers (small messages only: not getaddr replies).
     if (fresh.empty() || m.addresses.size() > 10) return;
     std::vector<Peer*> others;

@@ -81,7 +81,7 @@ void PeerManager::handle(Peer& p, HeadersMsg&& m) {
             // Headers of a block already known invalid: no news, perhaps relayed honestly
             // before validation; repeated, a nuisance.
             if (r.rejection->fault == Fault::KnownInvalid && unrequested(p))
-                return misbehaving(p, Misbehavior::UnrequestedFlood, "headers of invalid blocks");
+                return;
             FINCH_DEBUG(Net, "headers from peer " + std::to_string(p.conn->id()) +
                                  " not accepted: " + r.rejection->to_string());
             break;
@@ -122,7 +122,7 @@ void PeerManager::handle(Peer& p, BlockMsg&& m) {
     const Hash256 hash = m.block.hash();
     p.known.insert(hash);
     const bool requested = m_blocks.received(p.conn->id(), hash) || p.requested_blocks.contains(hash);
-    if (!requested && unrequested(p)) return misbehaving(p, Misbehavior::UnrequestedFlood, "blocks");
+    if (!requested && unrequested(p)) return;
     process_block(p, m.block);
 }
 
@@ -135,7 +135,10 @@ void PeerManager::process_block(Peer& p, const Block& block, bool via_compact) {
         case node::BlockOutcome::Stored:
             ++p.synced_blocks;
             m_blocks.peer_has(p.conn->id(), hash);
-            if (r.outcome == node::BlockOutcome::Connected) select_high_bandwidth(p);
+            if (r.outcome == node::BlockOutcome::Connected) {
+                p.last_novel_block = now_seconds();  // protects it from eviction
+                select_high_bandwidth(p);
+            }
             break;
         case node::BlockOutcome::Orphan:
             // Only when we do not know its parent's header either: otherwise it is just early.
@@ -150,7 +153,7 @@ void PeerManager::process_block(Peer& p, const Block& block, bool via_compact) {
             if (why.fault == Fault::Consensus && !via_compact)
                 return misbehaving(p, Misbehavior::InvalidBlock, hash.to_hex() + ": " + why.to_string());
             if (why.fault == Fault::KnownInvalid && unrequested(p))
-                return misbehaving(p, Misbehavior::UnrequestedFlood, "blocks known invalid");
+                return;
             // A far-future time may be our clock's fault; a mutated body, corruption in
             // transit: fetch the block again elsewhere, and drop a peer that mutates blocks.
             FINCH_DEBUG(Net, "block " + hash.to_hex() + " from peer " + std::to_string(p.conn->id()) +
@@ -216,7 +219,7 @@ void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
     p.known.insert(hash);
     // Unasked compact blocks come only from peers we chose for high bandwidth.
     if (!p.compact_from && !p.requested_blocks.contains(hash) && unrequested(p))
-        return misbehaving(p, Misbehavior::UnrequestedFlood, "compact blocks");
+        return;
     // The header first: its proof of work and place, as if announced in a headers message.
     const node::HeadersAcceptance hr = m_chain.accept_headers(std::span<const BlockHeader>(&m.header, 1));
     if (hr.outcome == node::HeadersOutcome::UnknownParent) {
@@ -299,7 +302,7 @@ void PeerManager::handle(Peer& p, GetBlockTxnMsg&& m) {
 
 void PeerManager::handle(Peer& p, BlockTxnMsg&& m) {
     if (!p.pending_compact || p.pending_compact->hash != m.block_hash) {
-        if (unrequested(p)) return misbehaving(p, Misbehavior::UnrequestedFlood, "blocktxn");
+        if (unrequested(p)) return;
         return;
     }
     PendingCompact pending = std::move(*p.pending_compact);

@@ -121,4 +121,25 @@ bool Exclusions::is_excluded(const std::string& ip, uint64_t now) const {
     return it != m_entries.end() && now < it->second.until;
 }
 
+// ---- ConnectionRateLimit --------------------------------------------------------------
+
+bool ConnectionRateLimit::allow(const std::string& ip, double now_seconds) {
+    const std::string key = reputation_key(ip);
+    auto it = m_buckets.find(key);
+    if (it == m_buckets.end()) {
+        if (m_buckets.size() >= kMaxEntries) {
+            auto stalest = std::min_element(m_buckets.begin(), m_buckets.end(),
+                                            [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
+            m_buckets.erase(stalest);
+        }
+        it = m_buckets.emplace(key, Bucket{kBurst, now_seconds}).first;
+    }
+    Bucket& b = it->second;
+    b.tokens = std::min(kBurst, b.tokens + std::max(0.0, now_seconds - b.last) * kPerSecond);
+    b.last = now_seconds;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+}
+
 }  // namespace finch::net

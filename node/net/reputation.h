@@ -88,4 +88,26 @@ private:
     std::map<std::string, Entry> m_entries;
 };
 
+// New inbound connections per address (IPv6 by /64): a token bucket, so one host that
+// connects and hangs up in a loop cannot keep the network thread busy with TLS handshakes
+// (failed handshakes are never punished, so this is the only brake). Rate limiting, not a
+// ban. Bounded: past kMaxEntries the least recently used address is forgotten.
+class ConnectionRateLimit {
+public:
+    static constexpr size_t kMaxEntries = 10'000;
+    static constexpr double kBurst = 32;
+    static constexpr double kPerSecond = 2;
+
+    // Takes a token for `ip`; false when it has none left.
+    bool allow(const std::string& ip, double now_seconds);
+    size_t size() const { return m_buckets.size(); }
+
+private:
+    struct Bucket {
+        double tokens = kBurst;
+        double last = 0;
+    };
+    std::map<std::string, Bucket> m_buckets;
+};
+
 }  // namespace finch::net

@@ -31,7 +31,7 @@ struct ClearErrors {
 
 void CertificateFree::operator()(X509* cert) const { X509_free(cert); }
 
-Result<CertificatePtr> make_certificate(const NodeIdentity& key, int64_t now, long validity_days) {
+Result<CertificatePtr> make_certificate(const NodeIdentity& key, int64_t not_before, int64_t not_after) {
     ClearErrors clear;
     CertificatePtr cert(X509_new());
     if (!cert) return cert_error("tls-cert-create", "out of memory");
@@ -41,12 +41,11 @@ Result<CertificatePtr> make_certificate(const NodeIdentity& key, int64_t now, lo
     BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
     const bool serial_ok = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get())) != nullptr;
     BN_free(bn);
-    time_t t = static_cast<time_t>(now);
     X509_NAME* name = X509_get_subject_name(cert.get());
     const auto* cn = reinterpret_cast<const unsigned char*>(key.identity().c_str());
     const bool ok = serial_ok && X509_set_version(cert.get(), 2) == 1 &&
-                    X509_time_adj_ex(X509_getm_notBefore(cert.get()), -1, 0, &t) != nullptr &&
-                    X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(validity_days), 0, &t) != nullptr &&
+                    ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(not_before)) != nullptr &&
+                    ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(not_after)) != nullptr &&
                     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0) == 1 &&
                     X509_set_issuer_name(cert.get(), name) == 1 && X509_set_pubkey(cert.get(), key.key()) == 1 &&
                     X509_sign(cert.get(), key.key(), nullptr) > 0;  // Ed25519 takes no digest
@@ -91,7 +90,8 @@ TlsContext::TlsContext(std::string identity)
 
 Result<std::shared_ptr<TlsContext>> TlsContext::create(const NodeIdentity& key) {
     ClearErrors clear;
-    auto cert = make_certificate(key, static_cast<int64_t>(std::time(nullptr)));
+    const auto now = static_cast<int64_t>(std::time(nullptr));
+    auto cert = make_certificate(key, kCertificateNotBefore, now + kCertificateYears * 365 * 86400);
     if (!cert) return cert.error();
     std::shared_ptr<TlsContext> tls(new TlsContext(key.identity()));
     SSL_CTX* ctx = tls->m_context.native_handle();
@@ -127,7 +127,13 @@ Result<TlsPeer> tls_peer_of(SSL* ssl, int64_t now) {
     auto identity = check_peer_certificate(SSL_get0_peer_certificate(ssl), now);
     if (!identity) return identity.error();
     const char* cipher = SSL_get_cipher_name(ssl);
-    return TlsPeer{*identity, cipher ? cipher : "unknown"};
+    static constexpr char kLabel[] = "finchain duplicate connection";
+    uint8_t tag[8] = {};
+    if (SSL_export_keying_material(ssl, tag, sizeof tag, kLabel, sizeof kLabel - 1, nullptr, 0, 0) != 1)
+        return cert_error("tls-export", "the session's keying material cannot be exported");
+    uint64_t session_tag = 0;
+    for (uint8_t b : tag) session_tag = (session_tag << 8) | b;
+    return TlsPeer{*identity, cipher ? cipher : "unknown", session_tag};
 }
 
 }  // namespace finch::net

@@ -26,10 +26,13 @@ struct CertificateFree {
 using CertificatePtr = std::unique_ptr<X509, CertificateFree>;
 
 // A self-signed X.509 v3 certificate over `key` (Ed25519): subject and issuer CN = the
-// identity, a random serial, valid from one day before `now` (clock skew) for
-// `validity_days` after `now` (100 years by default: the identity is the key, not the
-// certificate; tests make expired ones).
-Result<CertificatePtr> make_certificate(const NodeIdentity& key, int64_t now, long validity_days = 36'500);
+// identity, a random serial, valid from `not_before` to `not_after` (seconds since 1970).
+Result<CertificatePtr> make_certificate(const NodeIdentity& key, int64_t not_before, int64_t not_after);
+// The validity of the certificates nodes make: from a fixed date in the past (so no clock
+// skew, however large, makes it "not yet valid") to 100 years after `now`. The identity is the
+// key, not the certificate: its dates protect nothing and only have to be well-formed.
+inline constexpr int64_t kCertificateNotBefore = 1'704'067'200;  // 2024-01-01T00:00:00Z
+inline constexpr int64_t kCertificateYears = 100;
 
 // Parses a DER certificate (tests and the fuzz target); the whole input must be one certificate.
 Result<CertificatePtr> certificate_from_der(ByteSpan der);
@@ -62,6 +65,10 @@ private:
 struct TlsPeer {
     std::string identity;
     std::string cipher;
+    // A number both ends of one session derive alike (exported keying material), and two
+    // sessions almost surely do not: it breaks ties between two connections to one node the
+    // same way on both sides.
+    uint64_t session_tag = 0;
 };
 Result<TlsPeer> tls_peer_of(SSL* ssl, int64_t now);
 

@@ -96,7 +96,7 @@ std::vector<TxDownload::Request> TxDownload::remove_peer(PeerId peer, SteadyCloc
     return out;
 }
 
-std::vector<TxDownload::Request> TxDownload::expire(SteadyClock::time_point now) {
+std::vector<TxDownload::Request> TxDownload::expire(SteadyClock::time_point now, std::vector<PeerId>* unanswered) {
     std::vector<Request> out;
     std::vector<std::pair<PeerId, Hash256>> timed_out;
     for (auto& [id, s] : m_peers)
@@ -108,7 +108,10 @@ std::vector<TxDownload::Request> TxDownload::expire(SteadyClock::time_point now)
             timed_out.emplace_back(id, it->first);
             it = s.in_flight.erase(it);
         }
-    for (const auto& [id, txid] : timed_out) hand_over(txid, id, now, out);
+    for (const auto& [id, txid] : timed_out) {
+        if (unanswered) unanswered->push_back(id);
+        hand_over(txid, id, now, out);
+    }
     // Announced while every announcer had its requests full: ask now, or give up.
     std::vector<Hash256> stale;
     for (auto& [txid, a] : m_announcers) {

@@ -44,8 +44,9 @@ public:
     // The peer does not have it: the request moves on.
     std::vector<Request> not_found(PeerId peer, const Hash256& txid, SteadyClock::time_point now);
     // Requests older than the timeout move on; transactions nobody could be asked for yet
-    // (every announcer was busy) are asked now, or forgotten after the timeout.
-    std::vector<Request> expire(SteadyClock::time_point now);
+    // (every announcer was busy) are asked now, or forgotten after the timeout. The peers
+    // that let a request time out are added to `unanswered` (once per request) if given.
+    std::vector<Request> expire(SteadyClock::time_point now, std::vector<PeerId>* unanswered = nullptr);
 
     void rejected(const Hash256& txid);
     bool recently_rejected(const Hash256& txid) const { return m_recent_rejects.count(txid) != 0; }

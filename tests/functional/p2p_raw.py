@@ -448,3 +448,17 @@ class RawPeer:
     def peer_identity(self):
         """The identity the node proved in the TLS handshake."""
         return certificate_identity(self.sock.getpeercert(binary_form=True))
+
+
+def discouraged(node, ip):
+    """Whether `node` holds address `ip` discouraged (misbehaviour's mark, listed nowhere): a
+    fresh TLS peer from that address completes the handshake and getpeerinfo shows its flag."""
+    p = RawPeer(node.port, ip)
+    try:
+        p.handshake()
+        for entry in node.rpc("getpeerinfo"):
+            if entry["identity"] == p.identity:
+                return entry["discouraged"]
+        raise AssertionError(f"the probe from {ip} is not in getpeerinfo")
+    finally:
+        p.close()

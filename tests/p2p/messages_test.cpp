@@ -426,6 +426,22 @@ TEST(AddressBook, KeepsProvenIdentitiesAcrossRestartsAndGossipCannotRepin) {
     EXPECT_EQ(reloaded.sample(10)[0].identity_hex(), proven);
 }
 
+TEST(AddressBook, GossipedIdentitiesAreHintsNeverPassedOn) {
+    AddressBook book;
+    auto a = *NetAddress::parse("10.0.0.3:1");
+    a.set_identity(std::string(64, 'b'));
+    EXPECT_TRUE(book.add(a, 100));
+    std::mt19937_64 rng(1);
+    EXPECT_EQ(book.select({}, 100, rng)->identity_hex(), std::string(64, 'b'));  // kept as a hint
+    EXPECT_FALSE(book.sample(10)[0].has_identity());                           // not gossiped
+    EXPECT_FALSE(AddressBook::deserialize(book.serialize()).sample(10)[0].has_identity());
+    // A handshake proves another identity at that address: that one is recorded and shared.
+    auto proven = a;
+    proven.set_identity(std::string(64, 'c'));
+    book.mark_success(proven, 101);
+    EXPECT_EQ(book.sample(10)[0].identity_hex(), std::string(64, 'c'));
+}
+
 TEST(AddressBook, LoadsAListWrittenBeforeIdentities) {
     // Version 1: count, then ip(16) port(2) last_seen(8) per entry.
     Writer w;

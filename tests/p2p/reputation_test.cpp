@@ -100,6 +100,25 @@ TEST(Exclusions, AreBounded) {
     EXPECT_EQ(e.size(), Exclusions::kMaxEntries);
 }
 
+TEST(ConnectionRateLimit, BurstThenTwoASecondPerAddress) {
+    ConnectionRateLimit r;
+    for (int i = 0; i < 32; ++i) EXPECT_TRUE(r.allow("10.0.0.1", 100)) << i;
+    EXPECT_FALSE(r.allow("10.0.0.1", 100));
+    EXPECT_TRUE(r.allow("10.0.0.2", 100));  // another address has its own bucket
+    EXPECT_TRUE(r.allow("10.0.0.1", 100.5));  // one token back after half a second
+    EXPECT_FALSE(r.allow("10.0.0.1", 100.5));
+    for (int i = 0; i < 32; ++i) r.allow("2001:db8::" + std::to_string(i + 2), 100);  // one /64: one bucket
+    EXPECT_FALSE(r.allow("2001:db8::99", 100));
+}
+
+TEST(ConnectionRateLimit, IsBounded) {
+    ConnectionRateLimit r;
+    for (size_t i = 0; i < ConnectionRateLimit::kMaxEntries + 100; ++i)
+        r.allow("10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." + std::to_string(i % 256),
+                static_cast<double>(i));
+    EXPECT_EQ(r.size(), ConnectionRateLimit::kMaxEntries);
+}
+
 // ---- eviction ----------------------------------------------------------------------------
 
 EvictionCandidate honest(uint64_t id) {

@@ -20,6 +20,11 @@ namespace {
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
+// What a node makes (TlsContext::create's dates).
+Result<CertificatePtr> node_certificate(const NodeIdentity& key) {
+    return make_certificate(key, kCertificateNotBefore, now() + kCertificateYears * 365 * 86400);
+}
+
 NodeIdentity fresh_key() {
     auto key = NodeIdentity::generate();
     EXPECT_TRUE(key);
@@ -56,7 +61,7 @@ Bytes der_of(X509* cert) {
 
 TEST(TlsCertificate, OwnCertificateProvesTheKeysIdentity) {
     NodeIdentity key = fresh_key();
-    auto cert = make_certificate(key, now());
+    auto cert = node_certificate(key);
     ASSERT_TRUE(cert);
     auto proven = check_peer_certificate(cert->get(), now());
     ASSERT_TRUE(proven) << proven.error().to_string();
@@ -67,12 +72,13 @@ TEST(TlsCertificate, OwnCertificateProvesTheKeysIdentity) {
     EXPECT_EQ(*check_peer_certificate(parsed->get(), now()), key.identity());
 }
 
-TEST(TlsCertificate, ValidFromADayBackForAHundredYears) {
+TEST(TlsCertificate, ValidFromAFixedPastDateForAHundredYears) {
     NodeIdentity key = fresh_key();
-    auto cert = make_certificate(key, now());
+    auto cert = node_certificate(key);
     ASSERT_TRUE(cert);
-    // Clock skew: a peer whose clock is 23 hours behind still accepts it.
-    EXPECT_TRUE(check_peer_certificate(cert->get(), now() - 23 * 3600));
+    // Clock skew: a peer whose clock is a year behind still accepts it.
+    EXPECT_TRUE(check_peer_certificate(cert->get(), now() - 365 * 86400));
+    EXPECT_FALSE(check_peer_certificate(cert->get(), kCertificateNotBefore - 1));
     EXPECT_TRUE(check_peer_certificate(cert->get(), now() + 99LL * 365 * 86400));
 }
 
@@ -84,7 +90,7 @@ TEST(TlsCertificate, MissingIsRefused) {
 
 TEST(TlsCertificate, ExpiredIsRefused) {
     NodeIdentity key = fresh_key();
-    auto cert = make_certificate(key, now() - 10 * 86400, 1);  // valid for a day, ten days ago
+    auto cert = make_certificate(key, now() - 10 * 86400, now() - 9 * 86400);  // a day, ten days ago
     ASSERT_TRUE(cert);
     auto r = check_peer_certificate(cert->get(), now());
     ASSERT_FALSE(r);
@@ -93,7 +99,7 @@ TEST(TlsCertificate, ExpiredIsRefused) {
 
 TEST(TlsCertificate, NotYetValidIsRefused) {
     NodeIdentity key = fresh_key();
-    auto cert = make_certificate(key, now() + 10 * 86400);  // starts in nine days
+    auto cert = make_certificate(key, now() + 9 * 86400, now() + 20 * 86400);  // starts in nine days
     ASSERT_TRUE(cert);
     auto r = check_peer_certificate(cert->get(), now());
     ASSERT_FALSE(r);
@@ -123,7 +129,7 @@ TEST(TlsCertificate, GarbageDerIsRefused) {
     EXPECT_EQ(certificate_from_der(Bytes{}).error().code, "tls-cert-decode");
     EXPECT_EQ(certificate_from_der(Bytes{0x30, 0x82, 0x01}).error().code, "tls-cert-decode");
     NodeIdentity key = fresh_key();
-    Bytes der = der_of(make_certificate(key, now())->get());
+    Bytes der = der_of(node_certificate(key)->get());
     der.push_back(0);  // one certificate and then something
     EXPECT_EQ(certificate_from_der(der).error().code, "tls-cert-decode");
 }
@@ -209,7 +215,7 @@ TEST(TlsHandshake, Tls12IsRefused) {
     ASSERT_TRUE(server_ctx);
     CtxPtr old(SSL_CTX_new(TLS_client_method()));
     SSL_CTX_set_max_proto_version(old.get(), TLS1_2_VERSION);
-    auto cert = make_certificate(ck, now());
+    auto cert = node_certificate(ck);
     SSL_CTX_use_certificate(old.get(), cert->get());
     SSL_CTX_use_PrivateKey(old.get(), ck.key());
     SslPtr client(SSL_new(old.get()));
@@ -230,7 +236,7 @@ TEST(TlsHandshake, ExpiredOrForeignCertificatesAreRefused) {
         EVP_PKEY* key;
     };
     Case cases[] = {
-        {"expired", std::move(*make_certificate(ck, now() - 10 * 86400, 1)), ck.key()},
+        {"expired", std::move(*make_certificate(ck, now() - 10 * 86400, now() - 9 * 86400)), ck.key()},
         {"P-256", odd_certificate(ec.get(), ec.get(), EVP_sha256()), ec.get()},
         {"signed by another key", odd_certificate(ck.key(), other.key(), nullptr), ck.key()},
     };
