@@ -215,6 +215,8 @@ void Dht::set_endpoint(const Endpoint& endpoint) {
     if (endpoint == m_record.endpoint) return;
     const uint64_t seq = std::max(m_record.seq + 1, m_options.unix_time());
     m_record = m_key.sign(endpoint, seq, m_magic);
+    // Others proved our old endpoint, not this one: prove ourselves again before FINDNODE.
+    m_pinged_by.clear();
 }
 
 void Dht::set_allowed(std::set<NodeId> allowed) {
