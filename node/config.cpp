@@ -37,6 +37,7 @@ constexpr Option kOptions[] = {
     {"connect", Kind::List, "[ID@]HOST[:PORT]", "connect only to these peers; ID@ pins the identity (repeatable)"},
     {"addnode", Kind::List, "[ID@]HOST[:PORT]", "also connect to this peer and keep reconnecting; ID@ pins the identity (repeatable)"},
     {"whitelist", Kind::List, "IP[/BITS]", "never ban peers from this address or subnet (repeatable)"},
+    {"dhtbootstrap", Kind::List, "[ID@]HOST:PORT", "a DHT node to join the structured network through (repeatable)"},
     {"peerallow", Kind::List, "IDENTITY",
      "private network: only peers proving one of these identities may connect, either way (repeatable)"},
     {"maxconnections", Kind::Value, "N", "maximum peer connections (default 125)"},
@@ -325,6 +326,7 @@ std::vector<std::string>* list_field(Config& c, const std::string& key) {
     if (key == "addnode") return &c.addnode;
     if (key == "whitelist") return &c.whitelist;
     if (key == "peerallow") return &c.peerallow;
+    if (key == "dhtbootstrap") return &c.dhtbootstrap;
     if (key == "debug") return &c.debug;
     return nullptr;
 }

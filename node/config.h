@@ -22,6 +22,7 @@ struct Config {
     std::vector<std::string> addnode;
     std::vector<std::string> whitelist;
     std::vector<std::string> peerallow;  // identities (validated by the p2p layer at start)
+    std::vector<std::string> dhtbootstrap;  // [IDENTITY@]HOST:PORT
     size_t maxconnections = 125;
     uint64_t bantime = 24 * 60 * 60;
     size_t maxinboundperip = 8;

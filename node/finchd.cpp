@@ -270,6 +270,7 @@ net::NetOptions net_options(const Config& config, const net::NodeIdentity& ident
     o.addnode = config.addnode;
     o.whitelist = config.whitelist;
     o.peerallow = config.peerallow;
+    o.dht_bootstrap = config.dhtbootstrap;
     o.max_connections = config.maxconnections;
     o.ban_seconds = config.bantime;
     o.max_inbound_per_ip = config.maxinboundperip;

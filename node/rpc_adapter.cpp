@@ -366,6 +366,19 @@ rpc::NetTotals RpcAdapter::net_totals() {
     return {t.bytes_recv, t.bytes_sent};
 }
 
+rpc::DhtInfo RpcAdapter::dht_info() {
+    if (!m_net) return {};
+    const net::DhtStats d = m_net->dht_stats();
+    return {d.identity, d.endpoint, d.buckets, d.nodes, d.bytes_sent, d.bytes_received};
+}
+
+Result<rpc::DhtNode> RpcAdapter::dht_find(const std::string& identity) {
+    if (!m_net) return no_network().error();
+    auto found = m_net->dht_find(identity);
+    if (!found) return found.error();
+    return rpc::DhtNode{found->identity, found->endpoint, found->hops};
+}
+
 Status RpcAdapter::add_node(const std::string& address, const std::string& command) {
     return m_net ? m_net->add_node(address, command) : no_network();
 }

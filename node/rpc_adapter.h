@@ -45,6 +45,8 @@ public:
     std::vector<rpc::PeerInfo> peers() override;
     rpc::NetworkInfo network_info() override;
     rpc::NetTotals net_totals() override;
+    rpc::DhtInfo dht_info() override;
+    Result<rpc::DhtNode> dht_find(const std::string& identity) override;
     Status add_node(const std::string& address, const std::string& command) override;
     Status disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) override;
     Status set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds,

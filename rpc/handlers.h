@@ -37,6 +37,8 @@ FINCH_RPC_HANDLER(getpeerinfo);
 FINCH_RPC_HANDLER(getnetworkinfo);
 FINCH_RPC_HANDLER(getconnectioncount);
 FINCH_RPC_HANDLER(getnettotals);
+FINCH_RPC_HANDLER(getdhtinfo);
+FINCH_RPC_HANDLER(dhtfind);
 FINCH_RPC_HANDLER(addnode);
 FINCH_RPC_HANDLER(disconnectnode);
 FINCH_RPC_HANDLER(setban);

@@ -21,7 +21,8 @@ int network_error_code(const std::string& reason) {
     if (reason == "invalid-ip-or-subnet" || reason == "invalid-address" || reason == "bad-subnet" ||
         reason == "not-banned")
         return code::kClientInvalidIpOrSubnet;
-    if (reason == "bad-command") return code::kInvalidParameter;
+    if (reason == "bad-command" || reason == "bad-peer-identity") return code::kInvalidParameter;
+    if (reason == "dht-not-found") return code::kInvalidAddressOrKey;
     if (reason == "network-disabled" || reason == "p2p-disabled") return code::kClientP2pDisabled;
     return code::kMiscError;
 }
@@ -85,6 +86,28 @@ CallResult getnettotals(NodeInterface& node, const Args&) {
     out["totalbytesrecv"] = t.total_bytes_recv;
     out["totalbytessent"] = t.total_bytes_sent;
     out["timemillis"] = static_cast<uint64_t>(millis.count());
+    return out;
+}
+
+CallResult getdhtinfo(NodeInterface& node, const Args&) {
+    const DhtInfo d = node.dht_info();
+    Json out = Json::object();
+    out["identity"] = d.identity;
+    out["endpoint"] = d.endpoint;
+    out["buckets"] = d.buckets;
+    out["nodes"] = d.nodes;
+    out["bytes_sent"] = d.bytes_sent;
+    out["bytes_received"] = d.bytes_received;
+    return out;
+}
+
+CallResult dhtfind(NodeInterface& node, const Args& args) {
+    auto found = node.dht_find(args.string(0));
+    if (!found) return status_result(found.error());
+    Json out = Json::object();
+    out["identity"] = found->identity;
+    out["endpoint"] = found->endpoint;
+    out["hops"] = found->hops;
     return out;
 }
 

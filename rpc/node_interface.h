@@ -187,6 +187,21 @@ struct NetTotals {
     uint64_t total_bytes_sent = 0;
 };
 
+// The DHT (design.md section 6, "Structured discovery").
+struct DhtInfo {
+    std::string identity;  // our node id
+    std::string endpoint;  // where our record says we are ("" until known)
+    uint64_t buckets = 0;  // non-empty buckets
+    uint64_t nodes = 0;    // entries in the routing table
+    uint64_t bytes_sent = 0;
+    uint64_t bytes_received = 0;
+};
+struct DhtNode {
+    std::string identity;
+    std::string endpoint;  // from its signed record
+    int hops = 0;          // rounds of queries the lookup took (at least 1)
+};
+
 struct NetworkInfo {
     uint64_t version = 0;
     std::string subversion;
@@ -254,6 +269,9 @@ public:
     virtual std::vector<PeerInfo> peers() = 0;
     virtual NetworkInfo network_info() = 0;
     virtual NetTotals net_totals() = 0;
+    virtual DhtInfo dht_info() = 0;
+    // Rejections: bad-peer-identity (not 64 hex), dht-not-found, p2p-disabled.
+    virtual Result<DhtNode> dht_find(const std::string& identity) = 0;
     // command: "add", "remove", "onetry"
     virtual Status add_node(const std::string& address, const std::string& command) = 0;
     virtual Status disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) = 0;

@@ -68,6 +68,21 @@ struct NetTotals {
     uint64_t bytes_sent = 0;
 };
 
+struct DhtStats {
+    std::string identity;
+    std::string endpoint;  // our record's, "" until known
+    uint64_t buckets = 0;
+    uint64_t nodes = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t bytes_received = 0;
+};
+
+struct DhtFound {
+    std::string identity;
+    std::string endpoint;
+    int hops = 0;
+};
+
 struct BanInfo {
     std::string subnet;
     uint64_t created = 0;
@@ -87,6 +102,10 @@ public:
     virtual Status set_ban(const std::string& subnet, const std::string& command, uint64_t seconds, bool absolute) = 0;
     virtual std::vector<BanInfo> banned() = 0;
     virtual void clear_banned() = 0;
+    virtual DhtStats dht_stats() = 0;
+    // A lookup on the network (waits for it, up to about 20 s). Rejections: bad-peer-identity,
+    // dht-not-found, network-busy.
+    virtual Result<DhtFound> dht_find(const std::string& identity) = 0;
     // A transaction the mempool accepted from RPC, to announce to peers.
     virtual void relay_transaction(const Transaction& tx) = 0;
 };

@@ -56,6 +56,8 @@ PeerManager::PeerManager(node::Chainstate& chain, node::Mempool& mempool, const 
       m_acceptor(m_ioc),
       m_maintenance_timer(m_ioc),
       m_trickle_timer(m_ioc),
+      m_dht_timer(m_ioc),
+      m_udp(m_ioc),
       m_rng(std::random_device{}()),
       m_tree(chain),
       m_blocks(m_tree, m_options.blocks),
@@ -93,6 +95,8 @@ Status PeerManager::start() {
         m_listen_port = m_acceptor.local_endpoint().port();
         accept_next();
     }
+    if (m_options.dht)
+        if (auto dht = start_dht(); !dht) return dht;
     m_work.emplace(m_ioc.get_executor());
     asio::post(m_ioc, [this] { maintenance(); });
     asio::post(m_ioc, [this] { flush_tx_announcements(); });
@@ -109,6 +113,8 @@ void PeerManager::stop() {
         m_acceptor.close(ec);
         m_maintenance_timer.cancel();
         m_trickle_timer.cancel();
+        m_dht_timer.cancel();
+        m_udp.close(ec);
         for (auto& [id, p] : m_peers) p->conn->close("shutting down");
         persist();
         m_work.reset();
@@ -385,6 +391,7 @@ void PeerManager::on_handshake(Peer& p) {
               std::to_string(p.version->best_height) + ", identity " + p.identity + ")");
     m_blocks.add_peer(p.conn->id());
     m_txs.add_peer(p.conn->id());
+    dht_learn(p.addr, p.identity);  // a proven identity at a listening address may join the DHT
     if (!p.conn->inbound()) {
         m_addrbook.add(p.addr, now_seconds());  // a peer we reached is worth sharing
         m_addrbook.mark_success(p.addr, now_seconds());
@@ -433,6 +440,13 @@ void PeerManager::fill_outbound() {
     for (auto& [id, p] : m_peers)
         if (!p->identity.empty()) identities.insert(p->identity);
     auto ensure = [&](const std::string& target) {
+        if (is_identity_text(target)) {  // named by identity alone: found through the DHT
+            if (identities.count(target)) return;
+            uint64_t& next = m_addnode_next_try[target];
+            if (next > now) return;
+            next = now + (m_dht && m_dht->stats().nodes == 0 ? 1 : 5);  // soon while still joining
+            return resolve_and_connect(target, true);
+        }
         auto addr = operator_target(target);
         if (!addr || connected.count(addr->to_string()) || m_connecting.count(addr->to_string())) return;
         if (addr->has_identity() && identities.count(addr->identity_hex())) return;  // reached another way
@@ -459,6 +473,8 @@ void PeerManager::fill_outbound() {
         if (addr->has_identity() && identities.count(addr->identity_hex())) continue;  // already connected
         connect_to(*addr, false);
     }
+    // The DHT's signed records are candidates too (structured and unstructured discovery).
+    if (outbound + m_connecting.size() < m_options.max_outbound) dht_fill_outbound(connected, identities, outbound);
 }
 
 void PeerManager::check_stalls() {
@@ -519,6 +535,7 @@ void PeerManager::persist() {
     m_last_persist = Clock::now();
     (void)m_chain.store().put_meta(kAddrBookKey, m_addrbook.serialize());
     (void)m_chain.store().put_meta(kBanListKey, m_bans.serialize());
+    if (m_dht) (void)m_chain.store().put_meta("p2p-dht", m_dht->serialize());
 }
 
 }  // namespace finch::net

@@ -18,6 +18,7 @@
 #include "node/net/block_download.h"
 #include "node/net/compact_block.h"
 #include "node/net/connection.h"
+#include "node/net/dht/dht.h"
 #include "node/net/identity.h"
 #include "node/net/known_inventory.h"
 #include "node/net/net_types.h"
@@ -43,6 +44,8 @@ struct NetOptions {
     std::vector<std::string> addnode;
     std::vector<std::string> whitelist;  // IPs or subnets (CIDR) never banned
     std::vector<std::string> peerallow;  // identities; when non-empty, the only ones allowed either way
+    std::vector<std::string> dht_bootstrap;  // IDENTITY@HOST:PORT or HOST:PORT, pinged to join the DHT
+    bool dht = true;                         // run the DHT (UDP on the p2p port)
     size_t max_connections = 125;
     size_t max_outbound = 8;
     size_t max_inbound_per_ip = 8;         // whitelisted addresses exempt
@@ -76,6 +79,8 @@ public:
     std::vector<PeerStats> peers() override;
     NetStats stats() override;
     NetTotals totals() override;
+    DhtStats dht_stats() override;
+    Result<DhtFound> dht_find(const std::string& identity) override;
     Status add_node(const std::string& address, const std::string& command) override;
     Status disconnect(const std::string& address, std::optional<uint64_t> id) override;
     Status set_ban(const std::string& subnet, const std::string& command, uint64_t seconds, bool absolute) override;
@@ -157,6 +162,20 @@ private:
     std::optional<NetAddress> operator_target(const std::string& endpoint) const;
     Status load_identity_rules();
 
+    // peer_manager_dht.cpp: the DHT over UDP on the p2p port (node/net/dht/dht.h has the
+    // protocol; this is its socket, timer, persistence and uses).
+    Status start_dht();
+    void dht_receive();
+    void dht_send(const dht::Endpoint& to, Bytes datagram);
+    void dht_write_next();
+    void dht_tick();
+    // A peer proved its identity and listens at `addr`: it may join our table.
+    void dht_learn(const NetAddress& addr, const std::string& identity);
+    // Outbound candidates from the DHT's table (signed records: dialed pinned).
+    void dht_fill_outbound(std::set<std::string>& connected, const std::set<std::string>& identities, size_t& outbound);
+    // An operator's peer named by identity alone: found through the DHT, then dialed pinned.
+    void resolve_and_connect(const std::string& identity, bool addnode);
+
     // peer_manager.cpp: connections, handshake, timers.
     void accept_next();
     // `pinned`: addr.identity is the operator's pin, which the peer must prove; otherwise an
@@ -237,7 +256,13 @@ private:
     asio::io_context m_ioc;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
     tcp::acceptor m_acceptor;
-    asio::steady_timer m_maintenance_timer, m_trickle_timer;
+    asio::steady_timer m_maintenance_timer, m_trickle_timer, m_dht_timer;
+    asio::ip::udp::socket m_udp;
+    std::unique_ptr<dht::Dht> m_dht;
+    std::array<uint8_t, 2048> m_udp_buffer{};
+    asio::ip::udp::endpoint m_udp_from;
+    std::deque<std::pair<asio::ip::udp::endpoint, Bytes>> m_udp_queue;  // at most kMaxUdpQueue
+    bool m_udp_writing = false;
     std::thread m_thread;
     uint16_t m_listen_port = 0;
     uint64_t m_local_nonce;
@@ -254,6 +279,7 @@ private:
     std::set<std::string> m_connecting;  // outbound attempts in progress ("ip:port")
     std::set<std::string> m_addnodes;
     std::map<std::string, std::string> m_pins;  // operator-named endpoint -> identity it must prove
+    std::set<std::string> m_resolving;          // identities being looked up for the operator's peers
     std::set<std::string> m_peerallow;           // identities; empty: everyone
     std::map<std::string, uint64_t> m_addnode_next_try;
     AddressBook m_addrbook;

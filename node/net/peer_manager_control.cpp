@@ -104,9 +104,40 @@ NetStats PeerManager::stats() {
 
 NetTotals PeerManager::totals() { return {m_counters->bytes_recv.load(), m_counters->bytes_sent.load()}; }
 
+DhtStats PeerManager::dht_stats() {
+    return run_on_io([this] {
+        DhtStats out;
+        out.identity = m_tls ? m_tls->identity() : std::string();
+        if (!m_dht) return out;
+        const dht::Stats s = m_dht->stats();
+        out.buckets = s.buckets;
+        out.nodes = s.nodes;
+        out.bytes_sent = s.bytes_sent;
+        out.bytes_received = s.bytes_received;
+        if (m_dht->record().endpoint.usable()) out.endpoint = m_dht->record().endpoint.to_string();
+        return out;
+    });
+}
+
 Status PeerManager::add_node(const std::string& text, const std::string& command) {
     auto peer = operator_peer(text);
     if (!peer) return reject("invalid-address", peer.error().detail, Fault::Decode);
+    if (!peer->has_endpoint()) {  // an identity alone: found through the DHT
+        return run_on_io([this, id = *peer->identity, command]() -> Status {
+            if (command == "add") {
+                if (!m_addnodes.insert(id).second) return reject("node-already-added", "node already added", Fault::Policy);
+                m_addnode_next_try[id] = 0;
+                fill_outbound();
+            } else if (command == "remove") {
+                if (!m_addnodes.erase(id)) return reject("node-not-added", "node has not been added", Fault::Policy);
+            } else if (command == "onetry") {
+                resolve_and_connect(id, false);
+            } else {
+                return reject("bad-command", "command must be add, remove or onetry", Fault::Decode);
+            }
+            return Status::accepted();
+        });
+    }
     auto addr = NetAddress::parse(peer->endpoint());
     if (!addr) return reject("invalid-address", "'" + text + "' is not a peer address", Fault::Decode);
     if (peer->identity) addr->set_identity(*peer->identity);

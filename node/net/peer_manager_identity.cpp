@@ -19,14 +19,14 @@ std::string lowercase(std::string s) {
 
 }  // namespace
 
-// A peer named by the operator (--connect, --addnode, RPC addnode). A bare identity needs
-// discovery by identity, which comes with the DHT: until then it is refused, not ignored.
+// A peer named by the operator (--connect, --addnode, RPC addnode). A bare identity is found
+// through the DHT, so it needs the DHT running.
 Result<PeerAddress> PeerManager::operator_peer(const std::string& text) const {
     auto a = parse_peer_address(text, m_params.default_port);
     if (!a) return a.error();
-    if (!a->has_endpoint())
-        return reject("invalid-address", "'" + text + "': a peer named by identity alone needs discovery (the DHT), "
-                      "which this version does not have yet: give IDENTITY@HOST:PORT", Fault::Policy);
+    if (!a->has_endpoint() && !m_options.dht)
+        return reject("invalid-address", "'" + text + "': a peer named by identity alone is found through the DHT, "
+                      "which is off: give IDENTITY@HOST:PORT", Fault::Policy);
     return a;
 }
 
@@ -45,6 +45,10 @@ Status PeerManager::load_identity_rules() {
         for (std::string& entry : *list) {
             auto peer = operator_peer(entry);
             if (!peer) return reject(peer.error().code, flag + peer.error().detail, Fault::Decode);
+            if (!peer->has_endpoint()) {
+                entry = *peer->identity;  // resolved through the DHT when dialed
+                continue;
+            }
             entry = peer->endpoint();
             if (peer->identity) m_pins[entry] = *peer->identity;
         }

@@ -280,6 +280,17 @@ std::vector<PeerInfo> FakeNode::peers() {
     return {p};
 }
 
+DhtInfo FakeNode::dht_info() {
+    return {"6bf908b75eee6189e1d82d3e03ac338fbe43f67d3b347690e98e2e9d659ee310", "127.0.0.1:19444", 3, 21, 48'213, 51'907};
+}
+
+Result<DhtNode> FakeNode::dht_find(const std::string& identity) {
+    if (identity.size() != 64) return reject("bad-peer-identity", "an identity is 64 hex digits", Fault::Decode);
+    if (identity != "3f1c2a9d5e7b8c6f0a4d2e1b9c8a7f6e5d4c3b2a190817263544536271809aab")
+        return reject("dht-not-found", "no node with that identity was found", Fault::Policy);
+    return DhtNode{identity, "127.0.0.1:19445", 2};
+}
+
 NetworkInfo FakeNode::network_info() {
     NetworkInfo n;
     n.version = 100;

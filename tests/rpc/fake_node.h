@@ -63,6 +63,8 @@ public:
     std::vector<PeerInfo> peers() override;
     NetworkInfo network_info() override;
     NetTotals net_totals() override { return {1200, 3400}; }
+    DhtInfo dht_info() override;
+    Result<DhtNode> dht_find(const std::string& identity) override;
     Status add_node(const std::string& address, const std::string& command) override;
     Status disconnect_node(const std::string& address, std::optional<uint64_t> peer_id) override;
     Status set_ban(const std::string& subnet, const std::string& command, uint64_t ban_seconds, bool absolute) override;
