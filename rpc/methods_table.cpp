@@ -130,7 +130,7 @@ verbose true: { "txid": { mempool entry }, ... })",
          "Looks a node up in the DHT: always a lookup on the network, for its freshest signed record. An identity "
          "nobody knows: error -5.",
          R"({ "identity", "endpoint", "hops" (rounds of queries, at least 1) })",
-         "3f1c2a9d5e7b8c6f0a4d2e1b9c8a7f6e5d4c3b2a190817263544536271809aab", h::dhtfind},
+         "<identity>", h::dhtfind},
         {"addnode", "Network",
          {{"node", String, true, "", "the peer as [IDENTITY@]HOST[:PORT] (with IDENTITY@ it must prove that identity)"},
           {"command", String, true, "", "add to the list, remove from it, or try once", {"add", "remove", "onetry"}}},

@@ -451,6 +451,8 @@ class Context:
                 return self.node.rpc("getbestblockhash")
             if param == "txid":
                 return self.mempool_txid() if method == "getmempoolentry" else self.confirmed_txid
+            if param == "identity":  # a node the DHT can find: the home node's peer
+                return peer.rpc("getnetworkinfo")["identity"]
         if value.endswith("..."):
             if param == "hexstring":
                 return self.fresh_raw_tx()
@@ -664,6 +666,7 @@ def test(h):
     peer.start()
     node1.rpc("addnode", f"127.0.0.1:{peer.port}", "onetry")
     wait_until(lambda: node1.rpc("getconnectioncount") >= 1, 30, what="node1 connected to its peer")
+    wait_until(lambda: node1.rpc("getdhtinfo")["nodes"] >= 1, 30, what="node1's DHT to learn its peer")
     # node2: fixed credentials (README's -stdinrpcpass example), started by README's finchd
     # command, mining to the miner key whose secret the examples there spend.
     node2 = HomeNode(h, "home2", ["[regtest]", "port={port}", "rpcport={rpcport}", "bind=127.0.0.1",

@@ -59,6 +59,7 @@ def example_values(server):
         "<hex>": {"sendrawtransaction": server.result("gettransaction", [pending])["hex"],
                   "submitblock": server.result("getblock", [tip, 0])},
         "<mempool-txid>": pending,
+        "<identity>": server.result("getpeerinfo")[0]["identity"],
     }
 
 
