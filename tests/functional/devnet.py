@@ -2,7 +2,8 @@
 """scripts/devnet: `up 3` starts three connected regtest nodes and writes devnet.json in the
 design's shape; the funded key pays a transfer that every node sees confirmed; `down` stops
 exactly those processes and frees their ports and data. Ctrl-C (SIGINT) during `up` leaves
-no process and no data behind; a second `up` on a running devnet is refused."""
+no process and no data behind; a second `up` on a running devnet is refused, and neither `up`
+nor `down` removes a folder that is not a devnet's."""
 
 import json
 import os
@@ -130,8 +131,13 @@ def test_down_of_nothing(h):
     assert "stopped 0 nodes" in r.stderr, r.stderr
     plain = os.path.join(h.tmpdir, "not-a-devnet")
     os.makedirs(plain)
+    with open(os.path.join(plain, "keep.txt"), "w") as f:
+        f.write("not a devnet's\n")
     r = devnet(h, "down", "--dir", plain, check=False)
     assert r.returncode != 0 and os.path.isdir(plain), "devnet down removed a folder it did not create"
+    r = devnet(h, "up", "1", "--dir", plain, check=False)
+    assert r.returncode != 0 and "is not a devnet directory" in r.stderr, r.stderr
+    assert os.path.exists(os.path.join(plain, "keep.txt")), "devnet up replaced a folder it did not create"
 
 
 def test(h):
