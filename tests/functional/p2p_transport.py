@@ -114,10 +114,10 @@ def test_peerallow(h, a, b):
     assert_equal(d.rpc("listbanned"), [])
     assert_equal(b.rpc("listbanned"), [])
     assert_equal(d.stop(), 0)
-    # Malformed identities stop finchd at start with the flag named; so does a bare identity
-    # (discovery by identity needs the DHT).
+    # Malformed identities and peer names stop finchd at start with the flag named.
     for flag, expect in ((f"--peerallow={'z' * 64}", "--peerallow"),
-                         (f"--connect={identity(a)}", "--connect"),
+                         (f"--connect={identity(a)}@", "--connect"),
+                         ("--dhtbootstrap=nothost:1", "--dhtbootstrap"),
                          (f"--addnode=xyz@127.0.0.1:{a.port}", "--addnode")):
         bad = subprocess.run(d.args([flag]), capture_output=True, text=True, timeout=60)
         assert bad.returncode != 0 and expect in bad.stderr, (flag, bad.returncode, bad.stderr)

@@ -84,6 +84,9 @@ std::vector<MethodCase> method_cases(const test::FakeNode& node) {
              EXPECT_EQ(r["totalbytessent"], 3400);
              EXPECT_GT(r["timemillis"].get<uint64_t>(), 0u);
          }, {1}, -1},
+        {"getdhtinfo", Json::array(), [](const Json& r) { EXPECT_EQ(r["nodes"], 21); }, {1}, -1},
+        {"dhtfind", {"3f1c2a9d5e7b8c6f0a4d2e1b9c8a7f6e5d4c3b2a190817263544536271809aab"},
+         [](const Json& r) { EXPECT_EQ(r["hops"], 2); }, {1}, -3},
         {"addnode", {"1.2.3.4:19444", "add"}, [](const Json& r) { EXPECT_TRUE(r.is_null()); }, {"1.2.3.4:19444", "maybe"}, -8},
         {"disconnectnode", {"127.0.0.1:19444"}, [](const Json& r) { EXPECT_TRUE(r.is_null()); }, {"", "x"}, -3},
         {"setban", {"10.0.0.1", "add"}, [](const Json& r) { EXPECT_TRUE(r.is_null()); }, {"10.0.0.1", "add", "soon"}, -3},
