@@ -5,6 +5,8 @@
 #include "node/log.h"
 #include "node/net/eviction.h"
 
+#include <algorithm>
+
 namespace finch::net {
 
 using Clock = std::chrono::steady_clock;
@@ -12,6 +14,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr size_t kMaxPendingOverLimit = 16;  // TLS handshakes allowed to run beyond a full inbound
+constexpr size_t kMaxPendingPerGroup = 4;    // ... of them from one address or netgroup
 constexpr const char* kAddrBookKey = "p2p-addrbook";
 constexpr const char* kBanListKey = "p2p-banlist";
 
@@ -133,9 +136,9 @@ void PeerManager::accept_next() {
         boost::system::error_code e2;
         const std::string ip = socket.remote_endpoint(e2).address().to_string();
         auto why = inbound_refusal(ip);
-        // Past the limit a few handshakes may still run: whether one of them takes a slot
-        // (evicting somebody) is decided once it proved an identity (on_secured).
-        if (!why && inbound_count() >= inbound_limit() + kMaxPendingOverLimit) why = "connection limit";
+        // Inbound full: a few handshakes may still run; whether one takes a slot (evicting
+        // somebody) is decided once it proved an identity (on_secured).
+        if (!why && !whitelisted(ip) && inbound_count() >= inbound_limit()) why = make_room_for_handshake(ip);
         if (why) {
             FINCH_DEBUG(Net, "refused inbound connection from " + ip + ": " + *why);
             socket.close(e2);
@@ -221,6 +224,29 @@ size_t PeerManager::inbound_count() const {
     return n;
 }
 
+// Inbound is full and `ip` wants to start a handshake. One address or netgroup may have a few
+// running; past the pool's size the oldest pending one makes room, so connections that never
+// finish their handshake cannot keep honest newcomers out.
+std::optional<std::string> PeerManager::make_room_for_handshake(const std::string& ip) {
+    std::string group = netgroup(ip);
+    if (group.empty()) group = ip;
+    size_t pending = 0, from_group = 0;
+    Peer* oldest = nullptr;
+    for (auto& [id, p] : m_peers) {
+        if (!p->conn->inbound() || p->conn->closed() || p->conn->secured()) continue;
+        ++pending;
+        const std::string g = netgroup(p->ip).empty() ? p->ip : netgroup(p->ip);
+        from_group += g == group;
+        if (!p->whitelisted && (!oldest || p->conn_time < oldest->conn_time)) oldest = p.get();
+    }
+    if (from_group >= kMaxPendingPerGroup) return "inbound full and " + std::to_string(from_group) + " handshakes from " + group + " running";
+    if (pending >= kMaxPendingOverLimit) {
+        if (!oldest) return "connection limit";
+        oldest->conn->close("handshake pool full: the oldest pending handshake makes room");
+    }
+    return std::nullopt;
+}
+
 size_t PeerManager::secured_inbound_count(uint64_t except) const {
     size_t n = 0;
     for (const auto& [id, p] : m_peers) n += id != except && p->conn->inbound() && !p->conn->closed() && p->conn->secured();
@@ -238,6 +264,9 @@ std::optional<std::string> PeerManager::inbound_refusal(const std::string& ip) {
     const bool exempt = whitelisted(ip);
     if (exempt) return std::nullopt;
     if (!m_connection_rate.allow(ip, steady_seconds())) return "too many new connections from this address";
+    if (const std::string group = netgroup(ip);
+        !group.empty() && !m_netgroup_connection_rate.allow_key(group, steady_seconds()))
+        return "too many new connections from " + group;
     const uint64_t now = now_seconds();
     if (m_bans.is_banned(ip, now)) return "banned";
     if (m_exclusions.is_excluded(ip, now)) return "excluded for a while after being a nuisance";
@@ -289,7 +318,21 @@ bool PeerManager::nuisance(Peer& p, Nuisance kind, double count) {
     return true;
 }
 
-bool PeerManager::evict_for_inbound() {
+bool PeerManager::evict_for_inbound(uint64_t newcomer) {
+    // A connection that proved an identity but has not finished the version handshake gives
+    // nothing yet: the oldest such goes first (so silent TLS-only connections cannot push out
+    // honest peers one after another).
+    Peer* silent = nullptr;
+    for (auto& [id, p] : m_peers)
+        if (id != newcomer && p->conn->inbound() && !p->conn->closed() && p->conn->secured() && !p->ready &&
+            !p->whitelisted && (!silent || p->conn_time < silent->conn_time))
+            silent = p.get();
+    if (silent) {
+        FINCH_DEBUG(Net, "evicting inbound peer " + std::to_string(silent->conn->id()) + " " + silent->ip +
+                             " (no version handshake yet) to make room");
+        silent->conn->close("evicted to make room: no version handshake yet");
+        return true;
+    }
     std::vector<EvictionCandidate> candidates;
     for (const auto& [id, p] : m_peers) {
         if (!p->conn->inbound() || p->conn->closed() || p->whitelisted || !p->ready) continue;
@@ -392,6 +435,7 @@ void PeerManager::on_handshake(Peer& p) {
     m_blocks.add_peer(p.conn->id());
     m_txs.add_peer(p.conn->id());
     dht_learn(p.addr, p.identity);  // a proven identity at a listening address may join the DHT
+    m_dht_backoff.erase(p.addr.to_string());
     if (!p.conn->inbound()) {
         m_addrbook.add(p.addr, now_seconds());  // a peer we reached is worth sharing
         m_addrbook.mark_success(p.addr, now_seconds());
@@ -483,6 +527,9 @@ void PeerManager::check_stalls() {
         if (Peer* p = peer_by_id(id); p && !nuisance(*p, Nuisance::StalledDownload)) p->conn->close("stalled block download");
     std::vector<PeerId> unanswered;
     send_tx_requests(m_txs.expire(now, &unanswered));
+    // Once per peer per check, however many requests timed out: a slow link is not twenty faults.
+    std::sort(unanswered.begin(), unanswered.end());
+    unanswered.erase(std::unique(unanswered.begin(), unanswered.end()), unanswered.end());
     for (auto id : unanswered)
         if (Peer* p = peer_by_id(id)) nuisance(*p, Nuisance::UnansweredRequest);
     schedule_downloads();

@@ -199,7 +199,9 @@ private:
     bool whitelisted(const std::string& ip) const;
     // Inbound is full: evicts one inbound peer by the protection categories (eviction.h);
     // false when every candidate is protected.
-    bool evict_for_inbound();
+    bool evict_for_inbound(uint64_t newcomer);
+    // Inbound is full: may `ip` start a TLS handshake? (nullopt: yes; a pending one may be closed.)
+    std::optional<std::string> make_room_for_handshake(const std::string& ip);
     size_t inbound_count() const;  // inbound connections, handshakes in progress included
     size_t secured_inbound_count(uint64_t except) const;
     size_t inbound_limit() const;
@@ -263,6 +265,11 @@ private:
     asio::ip::udp::endpoint m_udp_from;
     std::deque<std::pair<asio::ip::udp::endpoint, Bytes>> m_udp_queue;  // at most kMaxUdpQueue
     bool m_udp_writing = false;
+    struct Backoff {
+        uint64_t next_try = 0;
+        uint32_t failures = 0;
+    };
+    std::map<std::string, Backoff> m_dht_backoff;  // "ip:port" of DHT records we dialed
     std::thread m_thread;
     uint16_t m_listen_port = 0;
     uint64_t m_local_nonce;
@@ -287,6 +294,7 @@ private:
     DiscouragementFilter m_discouraged;
     Exclusions m_exclusions;
     ConnectionRateLimit m_connection_rate;
+    ConnectionRateLimit m_netgroup_connection_rate{128, 16};  // a /16 or /32 (many /64s) together
     uint64_t m_eviction_key = 0;  // keys the netgroup hash that protects peers from eviction
     std::vector<Subnet> m_whitelist;
     ChainstateTreeView m_tree;

@@ -15,6 +15,7 @@ namespace {
 constexpr const char* kDhtTableKey = "p2p-dht";
 constexpr size_t kMaxUdpQueue = 1'000;  // datagrams waiting to be sent; more are dropped
 constexpr auto kDhtTick = std::chrono::milliseconds(250);
+constexpr size_t kMaxDhtBackoff = 4'096;  // DHT endpoints we remember dialing
 
 std::optional<dht::Endpoint> to_dht(const asio::ip::udp::endpoint& e) {
     return dht::Endpoint::from_ip(e.address().to_string(), e.port());
@@ -52,6 +53,8 @@ Status PeerManager::start_dht() {
         if (auto e = dht::Endpoint::from_ip(m_options.bind, m_listen_port)) endpoint = *e;
         options.endpoint_votes = 0;
     }
+    // Not listening: nothing to publish (nobody could dial the port PONGs would report).
+    if (!m_options.listen) options.endpoint_votes = 0;
     options.unix_time = [] { return now_seconds(); };
     m_dht = std::make_unique<dht::Dht>(std::move(*key), endpoint, now_seconds(), m_params.magic, options,
                                        [this](const dht::Endpoint& to, Bytes datagram) { dht_send(to, std::move(datagram)); });
@@ -101,8 +104,13 @@ void PeerManager::dht_receive() {
 void PeerManager::dht_send(const dht::Endpoint& to, Bytes datagram) {
     auto target = to_udp(to);
     if (!target || m_udp_queue.size() >= kMaxUdpQueue || m_stopping) return;
-    // An IPv4 socket cannot reach an IPv6 address (and the other way round): skip those.
-    if (target->address().is_v4() != m_udp.local_endpoint().address().is_v4()) return;
+    // A dual-stack (::) socket reaches IPv4 peers at their mapped address; an IPv4 socket
+    // cannot reach IPv6 ones.
+    const bool socket_v4 = m_udp.local_endpoint().address().is_v4();
+    if (!socket_v4 && target->address().is_v4())
+        target->address(asio::ip::make_address_v6(asio::ip::v4_mapped, target->address().to_v4()));
+    else if (socket_v4 && !target->address().is_v4())
+        return;
     m_udp_queue.emplace_back(*target, std::move(datagram));
     if (!m_udp_writing) dht_write_next();
 }
@@ -143,6 +151,11 @@ void PeerManager::dht_fill_outbound(std::set<std::string>& connected, const std:
                                     size_t& outbound) {
     if (!m_dht) return;
     const uint64_t now = now_seconds();
+    // One outbound peer per netgroup (an attacker's /16 full of records gets one slot at most).
+    std::set<std::string> groups;
+    for (const auto& [id, p] : m_peers)
+        if (!p->conn->inbound()) groups.insert(netgroup(p->ip));
+    groups.erase("");  // loopback: no group
     for (const dht::NodeRecord& r : m_dht->sample(8, m_rng)) {
         if (outbound + m_connecting.size() >= m_options.max_outbound) return;
         NetAddress a;
@@ -153,7 +166,17 @@ void PeerManager::dht_fill_outbound(std::set<std::string>& connected, const std:
         const std::string key = a.to_string(), ip = a.ip_string();
         if (connected.count(key) || m_connecting.count(key) || identities.count(a.identity_hex())) continue;
         if (m_bans.is_banned(ip, now) || m_discouraged.is_discouraged(ip) || m_exclusions.is_excluded(ip, now)) continue;
+        const std::string group = netgroup(ip);
+        if (!group.empty() && groups.count(group)) continue;
+        // Back-off per record's endpoint, as the address book has per address: 5 s doubling to
+        // an hour, forgotten once a handshake with it completes.
+        auto& backoff = m_dht_backoff[key];
+        if (backoff.next_try > now) continue;
+        backoff.failures = std::min<uint32_t>(backoff.failures + 1, 20);
+        backoff.next_try = now + std::min<uint64_t>(5ULL << (backoff.failures - 1), 3600);
+        if (m_dht_backoff.size() > kMaxDhtBackoff) m_dht_backoff.erase(m_dht_backoff.begin());
         connected.insert(key);
+        if (!group.empty()) groups.insert(group);
         connect_to(a, false, true);  // the record is signed by that identity: dial it pinned
     }
 }

@@ -123,8 +123,11 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
     }
     // Inbound is full: this newcomer, proven and allowed, takes a slot only if somebody may be
     // evicted (eviction.h); otherwise it goes.
-    if (c->inbound() && !p->whitelisted && secured_inbound_count(c->id()) >= inbound_limit() && !evict_for_inbound())
-        return c->close("connection limit (every inbound peer is protected from eviction)");
+    if (c->inbound() && !p->whitelisted && secured_inbound_count(c->id()) >= inbound_limit()) {
+        // A discouraged address gets a free slot, never somebody else's (as Bitcoin Core).
+        if (p->discouraged) return c->close("connection limit (a discouraged address does not evict)");
+        if (!evict_for_inbound(c->id())) return c->close("connection limit (every inbound peer is protected from eviction)");
+    }
     p->identity = id;
     p->addr.set_identity(id);
     FINCH_DEBUG(Net, who + " proved identity " + id + " (" + kTransportName + ", " + c->peer().cipher + ")");

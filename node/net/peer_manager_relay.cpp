@@ -143,9 +143,9 @@ void PeerManager::handle(Peer& p, AddrMsg&& m) {
         if (a.port == 0 || m_discouraged.is_discouraged(a.ip_string())) continue;
         if (m_addrbook.add(a, now_seconds())) fresh.push_back(a);
     }
-    // Past the rate: dropped, and a nuisance.
-    if (taken < m.addresses.size() && nuisance(p, Nuisance::AddressFlood, static_cast<double>(m.addresses.size() - taken)))
-        return;
+    // Past the rate: dropped without blame, as Bitcoin Core does (honest peers relay bursts
+    // they did not make, and scoring them would let one flooder set honest nodes against each other).
+    (void)taken;
     // Relay a few new addresses to two other peers (small messages only: not getaddr replies).
     if (fresh.empty() || m.addresses.size() > 10) return;
     std::vector<Peer*> others;

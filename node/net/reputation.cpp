@@ -69,7 +69,6 @@ const char* nuisance_name(Nuisance n) {
         case Nuisance::UnrequestedData: return "unrequested data";
         case Nuisance::StalledDownload: return "stalled download";
         case Nuisance::UnansweredRequest: return "unanswered request";
-        case Nuisance::AddressFlood: return "address flood";
     }
     return "nuisance";
 }
@@ -78,8 +77,7 @@ double NuisanceScore::points(Nuisance n) {
     switch (n) {
         case Nuisance::UnrequestedData: return 0.5;     // 200 items in a short while reach the limit
         case Nuisance::StalledDownload: return 30;      // four stalls in a row
-        case Nuisance::UnansweredRequest: return 5;     // twenty announced transfers never delivered
-        case Nuisance::AddressFlood: return 0.1;        // a thousand addresses past the rate
+        case Nuisance::UnansweredRequest: return 5;     // twenty checks in a row with requests timed out
     }
     return 1;
 }
@@ -123,8 +121,7 @@ bool Exclusions::is_excluded(const std::string& ip, uint64_t now) const {
 
 // ---- ConnectionRateLimit --------------------------------------------------------------
 
-bool ConnectionRateLimit::allow(const std::string& ip, double now_seconds) {
-    const std::string key = reputation_key(ip);
+bool ConnectionRateLimit::allow_key(const std::string& key, double now_seconds) {
     auto it = m_buckets.find(key);
     if (it == m_buckets.end()) {
         if (m_buckets.size() >= kMaxEntries) {
@@ -132,10 +129,10 @@ bool ConnectionRateLimit::allow(const std::string& ip, double now_seconds) {
                                             [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
             m_buckets.erase(stalest);
         }
-        it = m_buckets.emplace(key, Bucket{kBurst, now_seconds}).first;
+        it = m_buckets.emplace(key, Bucket{m_burst, now_seconds}).first;
     }
     Bucket& b = it->second;
-    b.tokens = std::min(kBurst, b.tokens + std::max(0.0, now_seconds - b.last) * kPerSecond);
+    b.tokens = std::min(m_burst, b.tokens + std::max(0.0, now_seconds - b.last) * m_per_second);
     b.last = now_seconds;
     if (b.tokens < 1) return false;
     b.tokens -= 1;

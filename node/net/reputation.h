@@ -46,8 +46,7 @@ private:
 enum class Nuisance {
     UnrequestedData,   // a block, transfer or headers nobody asked for (past a small allowance)
     StalledDownload,   // a block it was asked for did not come in time
-    UnansweredRequest, // a transfer it announced was not delivered when asked
-    AddressFlood,      // addr entries past the rate limit
+    UnansweredRequest, // transfers it announced were not delivered when asked (once per check)
 };
 const char* nuisance_name(Nuisance n);
 
@@ -98,15 +97,20 @@ public:
     static constexpr double kBurst = 32;
     static constexpr double kPerSecond = 2;
 
-    // Takes a token for `ip`; false when it has none left.
-    bool allow(const std::string& ip, double now_seconds);
+    explicit ConnectionRateLimit(double burst = kBurst, double per_second = kPerSecond)
+        : m_burst(burst), m_per_second(per_second) {}
+    // Takes a token for `ip` (its reputation_key); false when it has none left.
+    bool allow(const std::string& ip, double now_seconds) { return allow_key(reputation_key(ip), now_seconds); }
+    // The same for any key (a netgroup, for instance).
+    bool allow_key(const std::string& key, double now_seconds);
     size_t size() const { return m_buckets.size(); }
 
 private:
     struct Bucket {
-        double tokens = kBurst;
+        double tokens = 0;
         double last = 0;
     };
+    double m_burst, m_per_second;
     std::map<std::string, Bucket> m_buckets;
 };
 

@@ -111,6 +111,14 @@ TEST(ConnectionRateLimit, BurstThenTwoASecondPerAddress) {
     EXPECT_FALSE(r.allow("2001:db8::99", 100));
 }
 
+TEST(ConnectionRateLimit, AnyKeyWithItsOwnRate) {
+    ConnectionRateLimit groups(4, 1);
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(groups.allow_key("10.1.0.0/16", 0));
+    EXPECT_FALSE(groups.allow_key("10.1.0.0/16", 0));
+    EXPECT_TRUE(groups.allow_key("10.1.0.0/16", 1));
+    EXPECT_TRUE(groups.allow_key("10.2.0.0/16", 0));
+}
+
 TEST(ConnectionRateLimit, IsBounded) {
     ConnectionRateLimit r;
     for (size_t i = 0; i < ConnectionRateLimit::kMaxEntries + 100; ++i)
