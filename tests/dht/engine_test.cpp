@@ -2,66 +2,19 @@
 // feeding datagrams to receive() and reading what the engine sends.
 #include "node/net/dht/dht.h"
 
-#include "sim.h"
+#include "harness.h"
 
 #include <gtest/gtest.h>
+
 
 namespace finch::net::dht {
 namespace {
 
+using test::Harness;
 using test::kMagic;
 using test::new_key;
-
-struct Sent {
-    Endpoint to;
-    Message message;
-    size_t size;
-};
-
-struct Harness {
-    TimePoint now = TimePoint{} + std::chrono::hours(1000);
-    std::vector<Sent> sent;
-    std::unique_ptr<Dht> dht;
-
-    explicit Harness(Options options = {}, std::optional<SigningKey> key = std::nullopt) {
-        options.clock = [this] { return now; };
-        options.unix_time = [] { return uint64_t{1000}; };
-        options.rng_seed = 99;
-        dht = std::make_unique<Dht>(key ? *key : new_key(), Endpoint::v4(30, 0, 0, 1, 30303), 1, kMagic, options,
-                                    [this](const Endpoint& to, Bytes data) {
-                                        auto m = decode_message(data, kMagic);
-                                        FINCH_ASSERT(m.ok());
-                                        sent.push_back(Sent{to, *m, data.size()});
-                                    });
-    }
-    std::vector<Sent> take() { return std::exchange(sent, {}); }
-};
-
-struct Peer {
-    SigningKey key = new_key();
-    Endpoint endpoint;
-    uint64_t seq = 1;
-    explicit Peer(Endpoint ep) : endpoint(ep) {}
-    NodeRecord record() const { return key.sign(endpoint, seq, kMagic); }
-    Status send(Harness& h, const Message& m) { return h.dht->receive(encode_message(m, kMagic), endpoint, h.now); }
-    // A full PING/PONG exchange both ways: afterwards each side has proved itself to the other.
-    void bond(Harness& h) {
-        ASSERT_TRUE(send(h, Ping{77, record(), h.dht->record().endpoint, 0}));
-        std::vector<Sent> others;
-        for (const auto& s : h.take()) {
-            auto* ping = std::get_if<Ping>(&s.message);
-            if (s.to != endpoint) {
-                others.push_back(s);
-            } else if (ping != nullptr) {
-                ASSERT_TRUE(send(h, Pong{ping->request_id, record(), h.dht->record().endpoint, 0}));
-            }
-        }
-        // What went elsewhere (e.g. a ping to a full bucket's least-recently-seen node) stays.
-        auto later = h.take();
-        others.insert(others.end(), later.begin(), later.end());
-        h.sent = std::move(others);
-    }
-};
+using test::Peer;
+using test::Sent;
 
 TEST(DhtEngine, FindnodeFromAnUnprovenEndpointGetsNothing) {
     Harness h;
@@ -92,12 +45,16 @@ TEST(DhtEngine, FindnodeFromAnUnprovenEndpointGetsNothing) {
     EXPECT_EQ(st.error().code, dht_error::kUnproven);
     EXPECT_TRUE(h.take().empty());
     // A PONG with a wrong request id is unsolicited.
-    st = p.send(h, Pong{back->request_id + 1, p.record(), h.dht->record().endpoint, 0});
+    st = p.send(h, Pong{back->request_id + 1, p.record(), h.dht->record().endpoint, Token{}, 0});
     EXPECT_EQ(st.error().code, dht_error::kUnsolicited);
 
-    ASSERT_TRUE(p.send(h, Pong{back->request_id, p.record(), h.dht->record().endpoint, 0}));
+    ASSERT_TRUE(p.send(h, Pong{back->request_id, p.record(), h.dht->record().endpoint, Token{}, 0}));
     EXPECT_EQ(h.dht->stats().nodes, 1u);  // proved at the endpoint its record names
-    ASSERT_TRUE(p.send(h, FindNode{8, p.key.id()}));
+    // Proven, but a FINDNODE without our token is still refused.
+    EXPECT_EQ(p.send(h, FindNode{8, p.key.id()}).error().code, dht_error::kBadToken);
+    EXPECT_TRUE(h.take().empty());
+    EXPECT_EQ(h.tokens[p.endpoint], back->token);
+    ASSERT_TRUE(p.find(h, 8, p.key.id()));
     out = h.take();
     ASSERT_EQ(out.size(), 1u);
     auto* nodes = std::get_if<Nodes>(&out[0].message);
@@ -108,7 +65,7 @@ TEST(DhtEngine, FindnodeFromAnUnprovenEndpointGetsNothing) {
 
     // The proof lasts 12 hours.
     h.now += std::chrono::hours(12);
-    EXPECT_EQ(p.send(h, FindNode{9, p.key.id()}).error().code, dht_error::kUnproven);
+    EXPECT_EQ(p.find(h, 9, p.key.id()).error().code, dht_error::kUnproven);
 }
 
 TEST(DhtEngine, NodesAnswerOfSixteenSpansTwoDatagrams) {
@@ -118,7 +75,7 @@ TEST(DhtEngine, NodesAnswerOfSixteenSpansTwoDatagrams) {
     for (auto& p : peers) p.bond(h);
     ASSERT_GE(h.dht->stats().nodes, 16u);
     h.take();  // pings to full buckets' least-recently-seen nodes
-    ASSERT_TRUE(peers[0].send(h, FindNode{10, NodeId{}}));
+    ASSERT_TRUE(peers[0].find(h, 10, NodeId{}));
     auto out = h.take();
     ASSERT_EQ(out.size(), 2u);
     size_t records = 0;
@@ -135,7 +92,7 @@ TEST(DhtEngine, BadRecordIsDroppedAndSeqRules) {
     Peer p(Endpoint::v4(20, 0, 0, 1, 30303));
     NodeRecord bad = p.record();
     bad.signature[3] ^= 1;
-    auto st = p.send(h, Ping{1, bad, h.dht->record().endpoint, 0});
+    auto st = p.send(h, Ping{1, bad, h.dht->record().endpoint, Token{}, 0});
     ASSERT_FALSE(st);
     EXPECT_EQ(st.error().code, dht_error::kBadRecord);
     EXPECT_TRUE(h.take().empty());
@@ -147,11 +104,11 @@ TEST(DhtEngine, BadRecordIsDroppedAndSeqRules) {
     EXPECT_EQ(h.dht->table().find(p.key.id())->record.seq, 5u);
     // Newer seq replaces.
     p.seq = 6;
-    ASSERT_TRUE(p.send(h, Ping{2, p.record(), h.dht->record().endpoint, 0}));
+    ASSERT_TRUE(p.send(h, Ping{2, p.record(), h.dht->record().endpoint, Token{}, 0}));
     EXPECT_EQ(h.dht->table().find(p.key.id())->record.seq, 6u);
     // Older is ignored.
     p.seq = 3;
-    ASSERT_TRUE(p.send(h, Ping{3, p.record(), h.dht->record().endpoint, 0}));
+    ASSERT_TRUE(p.send(h, Ping{3, p.record(), h.dht->record().endpoint, Token{}, 0}));
     EXPECT_EQ(h.dht->table().find(p.key.id())->record.seq, 6u);
 }
 
@@ -163,7 +120,7 @@ TEST(DhtEngine, BootstrapWithAWrongIdentityIsIgnored) {
     auto out = h.take();
     ASSERT_EQ(out.size(), 1u);
     auto ping = std::get<Ping>(out[0].message);
-    auto st = p.send(h, Pong{ping.request_id, p.record(), h.dht->record().endpoint, 0});
+    auto st = p.send(h, Pong{ping.request_id, p.record(), h.dht->record().endpoint, Token{}, 0});
     ASSERT_FALSE(st);
     EXPECT_EQ(st.error().code, dht_error::kWrongIdentity);
     EXPECT_EQ(h.dht->stats().nodes, 0u);
@@ -173,20 +130,23 @@ TEST(DhtEngine, BootstrapWithAWrongIdentityIsIgnored) {
     // The right identity: stored, and a lookup of our own id starts through it.
     h.dht->bootstrap(p.endpoint, p.key.id());
     ping = std::get<Ping>(h.take().at(0).message);
-    ASSERT_TRUE(p.send(h, Pong{ping.request_id, p.record(), h.dht->record().endpoint, 0}));
+    ASSERT_TRUE(p.send(h, Pong{ping.request_id, p.record(), h.dht->record().endpoint, Token{}, 0}));
     EXPECT_EQ(h.dht->stats().nodes, 1u);
     EXPECT_EQ(h.dht->stats().lookups, 1u);
     // The lookup needs us proven there first: it pings again and waits for the ping back.
     out = h.take();
     ASSERT_EQ(out.size(), 1u);
     ping = std::get<Ping>(out[0].message);
-    ASSERT_TRUE(p.send(h, Pong{ping.request_id, p.record(), h.dht->record().endpoint, 0}));
-    ASSERT_TRUE(p.send(h, Ping{50, p.record(), h.dht->record().endpoint, 0}));
+    ASSERT_TRUE(p.send(h, Pong{ping.request_id, p.record(), h.dht->record().endpoint, Token{}, 0}));
+    Token peer_token;
+    peer_token.fill(0x5a);
+    ASSERT_TRUE(p.send(h, Ping{50, p.record(), h.dht->record().endpoint, peer_token, 0}));
     out = h.take();
     ASSERT_EQ(out.size(), 2u);  // our PONG, then the FINDNODE
     auto* find = std::get_if<FindNode>(&out[1].message);
     ASSERT_NE(find, nullptr);
     EXPECT_EQ(find->target, h.dht->id());
+    EXPECT_EQ(find->token, peer_token);  // the token it gave us, echoed
     ASSERT_TRUE(p.send(h, Nodes{find->request_id, 1, {}}));
     EXPECT_EQ(h.dht->stats().lookups, 0u);
 }
@@ -199,7 +159,7 @@ TEST(DhtEngine, NotAllowedIdentitiesAreNeitherAnsweredNorStored) {
     EXPECT_EQ(h.dht->stats().nodes, 1u);
     h.dht->set_allowed({allowed.key.id()});
     EXPECT_EQ(h.dht->stats().nodes, 0u);
-    auto st = other.send(h, Ping{1, other.record(), h.dht->record().endpoint, 0});
+    auto st = other.send(h, Ping{1, other.record(), h.dht->record().endpoint, Token{}, 0});
     EXPECT_EQ(st.error().code, dht_error::kNotAllowed);
     EXPECT_TRUE(h.take().empty());
     allowed.bond(h);
@@ -245,7 +205,7 @@ TEST(DhtEngine, UnresponsiveLeastRecentlySeenIsEvicted) {
     const auto ping = std::get<Ping>(out[0].message);
     auto lrs = std::find_if(peers.begin(), peers.end(), [&](const Peer& p) { return p.endpoint == out[0].to; });
     ASSERT_NE(lrs, peers.end());
-    ASSERT_TRUE(lrs->send(h, Pong{ping.request_id, lrs->record(), h.dht->record().endpoint, 0}));
+    ASSERT_TRUE(lrs->send(h, Pong{ping.request_id, lrs->record(), h.dht->record().endpoint, Token{}, 0}));
     h.now += std::chrono::seconds(2);
     h.dht->tick(h.now);
     EXPECT_NE(h.dht->table().find(lrs->key.id()), nullptr);
@@ -256,7 +216,7 @@ TEST(DhtEngine, MalformedDatagramsIntoTheEngine) {
     Harness h;
     Peer p(Endpoint::v4(20, 0, 0, 1, 30303));
     const Endpoint from = p.endpoint;
-    Bytes ping = encode_message(Ping{1, p.record(), h.dht->record().endpoint, 0}, kMagic);
+    Bytes ping = encode_message(Ping{1, p.record(), h.dht->record().endpoint, Token{}, 0}, kMagic);
     auto code = [&](const Bytes& b) { return h.dht->receive(b, from, h.now).error().code; };
     EXPECT_EQ(code(Bytes(ping.begin(), ping.end() - 1)), dht_error::kTruncated);
     EXPECT_EQ(code(Bytes(2000, 1)), dht_error::kOversize);
@@ -264,16 +224,18 @@ TEST(DhtEngine, MalformedDatagramsIntoTheEngine) {
     b[1] ^= 1;
     EXPECT_EQ(code(b), dht_error::kBadMagic);
     b = ping;
-    b[4] = 9;
+    b[4] = 0x29;
     EXPECT_EQ(code(b), dht_error::kUnknownType);
+    b[4] = 0x01;  // a version 1 PING
+    EXPECT_EQ(code(b), dht_error::kBadVersion);
     b = ping;
     b[5 + 8 + 100] ^= 1;  // inside the signature
     EXPECT_EQ(code(b), dht_error::kBadRecord);
     // Unsolicited NODES.
     EXPECT_EQ(code(encode_nodes(1, {p.record()}, kMagic)[0]), dht_error::kUnsolicited);
     EXPECT_TRUE(h.take().empty());
-    EXPECT_EQ(h.dht->stats().rejected, 6u);
-    EXPECT_EQ(h.dht->stats().datagrams_received, 6u);
+    EXPECT_EQ(h.dht->stats().rejected, 7u);
+    EXPECT_EQ(h.dht->stats().datagrams_received, 7u);
 }
 
 TEST(DhtEngine, OwnEndpointUpdatesResignWithANewSeq) {
@@ -286,10 +248,10 @@ TEST(DhtEngine, OwnEndpointUpdatesResignWithANewSeq) {
     const Endpoint external = Endpoint::v4(44, 4, 4, 4, 1234);
     for (size_t i = 0; i < 3; ++i) {
         Peer p(test::public_endpoint(i));
-        ASSERT_TRUE(p.send(h, Ping{1, p.record(), h.dht->record().endpoint, 0}));
+        ASSERT_TRUE(p.send(h, Ping{1, p.record(), h.dht->record().endpoint, Token{}, 0}));
         for (const auto& s : h.take())
             if (auto* ping = std::get_if<Ping>(&s.message)) {
-                ASSERT_TRUE(p.send(h, Pong{ping->request_id, p.record(), external, 0}));
+                ASSERT_TRUE(p.send(h, Pong{ping->request_id, p.record(), external, Token{}, 0}));
             }
     }
     EXPECT_EQ(h.dht->record().endpoint, external);

@@ -14,28 +14,41 @@ NodeRecord some_record(uint64_t seq = 1) { return new_key().sign(Endpoint::v4(20
 
 TEST(DhtMessages, RoundTripAndSizes) {
     const NodeRecord rec = some_record();
-    Ping ping{0x1122334455667788ULL, rec, Endpoint::v4(20, 0, 0, 2, 30303), 0};
-    Pong pong{0x1122334455667788ULL, rec, Endpoint::v4(20, 0, 0, 3, 40000), kPongProven};
-    FindNode find{42, rec.id()};
+    Token t1;
+    Token t2;
+    Token t3;
+    for (size_t i = 0; i < kTokenSize; ++i) {
+        t1[i] = static_cast<uint8_t>(i);
+        t2[i] = static_cast<uint8_t>(100 + i);
+        t3[i] = static_cast<uint8_t>(200 + i);
+    }
+    Ping ping{0x1122334455667788ULL, rec, Endpoint::v4(20, 0, 0, 2, 30303), t1, 0};
+    Pong pong{0x1122334455667788ULL, rec, Endpoint::v4(20, 0, 0, 3, 40000), t2, kPongProven};
+    FindNode find{42, rec.id(), t3};
     Bytes p = encode_message(ping, kMagic);
     Bytes q = encode_message(pong, kMagic);
     Bytes f = encode_message(find, kMagic);
-    EXPECT_EQ(p.size(), 154u);
+    EXPECT_EQ(p.size(), 170u);
     EXPECT_EQ(q.size(), p.size());  // a PONG never outgrows the PING it answers
-    EXPECT_EQ(f.size(), 45u);
+    EXPECT_EQ(f.size(), 61u);
+    EXPECT_EQ(p[4], 0x21);  // version 2, type 1
+    EXPECT_EQ(f[4], 0x23);
     auto dp = decode_message(p, kMagic);
     ASSERT_TRUE(dp.ok());
     auto& ping2 = std::get<Ping>(*dp);
     EXPECT_EQ(ping2.request_id, ping.request_id);
     EXPECT_EQ(ping2.record, rec);
     EXPECT_EQ(ping2.to, ping.to);
+    EXPECT_EQ(ping2.token, t1);
     auto dq = decode_message(q, kMagic);
     ASSERT_TRUE(dq.ok());
     EXPECT_EQ(std::get<Pong>(*dq).observed, pong.observed);
     EXPECT_EQ(std::get<Pong>(*dq).flags, kPongProven);
+    EXPECT_EQ(std::get<Pong>(*dq).token, t2);
     auto df = decode_message(f, kMagic);
     ASSERT_TRUE(df.ok());
     EXPECT_EQ(std::get<FindNode>(*df).target, rec.id());
+    EXPECT_EQ(std::get<FindNode>(*df).token, t3);
 }
 
 TEST(DhtMessages, SixteenRecordsSpanTwoDatagrams) {
@@ -67,7 +80,7 @@ std::string code_of(const Bytes& datagram) {
 }
 
 TEST(DhtMessages, MalformedDatagramsAreRejectedWithTheirError) {
-    const Bytes ping = encode_message(Ping{1, some_record(), Endpoint::v4(1, 1, 1, 1, 1), 0}, kMagic);
+    const Bytes ping = encode_message(Ping{1, some_record(), Endpoint::v4(1, 1, 1, 1, 1), Token{}, 0}, kMagic);
     Bytes b = ping;
     b.pop_back();
     EXPECT_EQ(code_of(b), dht_error::kTruncated);
@@ -80,10 +93,16 @@ TEST(DhtMessages, MalformedDatagramsAreRejectedWithTheirError) {
     b = ping;
     b[0] ^= 0xff;
     EXPECT_EQ(code_of(b), dht_error::kBadMagic);
-    for (uint8_t t : {0, 5, 0xff}) {
+    for (uint8_t t : {0x20, 0x25, 0x2f}) {
         b = ping;
         b[4] = t;
         EXPECT_EQ(code_of(b), dht_error::kUnknownType);
+    }
+    // Version 1 (type byte 1..4, no tokens) and any other version nibble.
+    for (uint8_t t : {0x01, 0x02, 0x03, 0x04, 0x00, 0x11, 0x31, 0xff}) {
+        b = ping;
+        b[4] = t;
+        EXPECT_EQ(code_of(b), dht_error::kBadVersion);
     }
     // NODES: total must be 1 or 2, count at most 10.
     Bytes nodes = encode_nodes(3, {}, kMagic)[0];

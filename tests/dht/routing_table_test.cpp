@@ -96,6 +96,29 @@ TEST(DhtRoutingTable, SlashTwentyFourLimitsPerBucketAndTable) {
     EXPECT_EQ(table.add(fake.in_bucket(250, same24(99)), at(0)).result, RoutingTable::AddResult::Added);
 }
 
+TEST(DhtRoutingTable, SlashFortyEightLimitsPerBucketAndTable) {
+    Fake fake;
+    RoutingTable table(fake.self);
+    auto same48 = [](int host) { return *Endpoint::from_ip("2001:db8:7:" + std::to_string(host) + "::1", 30303); };
+    // Per bucket: 2 from one /48 (hosts in different /64s of it), then refused.
+    EXPECT_EQ(table.add(fake.in_bucket(255, same48(1)), at(0)).result, RoutingTable::AddResult::Added);
+    EXPECT_EQ(table.add(fake.in_bucket(255, same48(2)), at(0)).result, RoutingTable::AddResult::Added);
+    EXPECT_EQ(table.add(fake.in_bucket(255, same48(3)), at(0)).result, RoutingTable::AddResult::Rejected);
+    // Another /48 in the same bucket is fine.
+    EXPECT_EQ(table.add(fake.in_bucket(255, *Endpoint::from_ip("2001:db8:8::1", 30303)), at(0)).result,
+              RoutingTable::AddResult::Added);
+    // Per table: 10 from one /48, the 11th refused.
+    for (int b = 254; b >= 251; --b)
+        for (int h = 0; h < 2; ++h)
+            EXPECT_EQ(table.add(fake.in_bucket(b, same48(10 + b + h)), at(0)).result, RoutingTable::AddResult::Added);
+    EXPECT_EQ(table.add(fake.in_bucket(250, same48(999)), at(0)).result, RoutingTable::AddResult::Rejected);
+    // fc00::/7 and fe80::/10 are exempt.
+    for (int h = 1; h <= 5; ++h) {
+        EXPECT_EQ(table.add(fake.in_bucket(249, *Endpoint::from_ip("fd00::" + std::to_string(h), 30303)), at(0)).result,
+                  RoutingTable::AddResult::Added);
+    }
+}
+
 TEST(DhtRoutingTable, PrivateAndLoopbackRangesAreExempt) {
     Fake fake;
     RoutingTable table(fake.self);

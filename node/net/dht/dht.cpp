@@ -2,20 +2,38 @@
 // timeouts, revalidation and refresh are in dht_lookup.cpp.
 #include "node/net/dht/dht.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace finch::net::dht {
 
 namespace {
 
-constexpr size_t kMaxProofs = 8192;      // endpoints remembered per direction
-constexpr size_t kMaxVotes = 20;         // recent PONG statements about our endpoint
+constexpr size_t kMaxVotes = 10;         // recent PONG statements about our endpoint
+constexpr size_t kMaxBudgets = 4096;     // source IPs with a rate budget
+// A token we received is used for at most this long: its sender accepts the current and the
+// previous hour's token, so one is good for at least an hour after it was made.
+constexpr auto kTokenUse = std::chrono::minutes(50);
 constexpr uint8_t kTableVersion = 1;
 constexpr uint64_t kMaxPersisted = 256 * 64;
 
 uint64_t default_unix_time() {
     return static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::optional<GroupKey> ip_group(const Endpoint& e) {
+    if (is_loopback(e)) return std::nullopt;
+    return e.ip;
+}
+
+uint64_t hour_epoch(TimePoint now) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count());
 }
 
 }  // namespace
@@ -32,10 +50,22 @@ Dht::Dht(SigningKey key, const Endpoint& endpoint, uint64_t seq, const Magic& ma
           return t;
       }()),
       m_rng(m_options.rng_seed != 0 ? m_options.rng_seed : std::random_device{}()),
-      m_verify_cache(m_options.verify_cache ? m_options.verify_cache : std::make_shared<VerifyCache>(20000)) {
+      m_verify_cache(m_options.verify_cache ? m_options.verify_cache : std::make_shared<VerifyCache>(20000)),
+      m_proven(m_options.max_endpoints, m_options.max_per_ip, ip_group),
+      m_pinged_by(m_options.max_endpoints, m_options.max_per_ip, ip_group),
+      m_tokens(m_options.max_endpoints, m_options.max_per_ip, ip_group),
+      m_budgets(kMaxBudgets) {
     if (!m_options.clock) m_options.clock = [] { return Clock::now(); };
     if (!m_options.unix_time) m_options.unix_time = default_unix_time;
-    m_record = m_key.sign(endpoint, seq, m_magic);
+    FINCH_ASSERT(RAND_bytes(m_secret.data(), static_cast<int>(m_secret.size())) == 1);
+    Endpoint ours = endpoint;
+    if (!m_options.listening) {
+        ours = Endpoint{};
+        m_options.endpoint_votes = 0;
+    } else if (m_options.fixed_port != 0 && ours.usable()) {
+        ours.port = m_options.fixed_port;
+    }
+    m_record = m_key.sign(ours, seq, m_magic);
     const TimePoint now = m_options.clock();
     m_next_revalidate = now + m_options.revalidate_interval;
     m_next_refresh = now + m_options.refresh_interval;
@@ -60,20 +90,72 @@ void Dht::send_ping(const Endpoint& to, std::optional<NodeId> expected, bool boo
     while (m_pings.count(req) > 0 || m_finds.count(req) > 0) req = m_rng();
     m_pings[req] = PendingPing{to, expected, bootstrap, now + m_options.request_timeout};
     m_ping_to[to] = req;
-    send(to, Ping{req, m_record, to, 0});
+    send(to, Ping{req, m_record, to, token_for(to, now), 0});
 }
 
 bool Dht::verify(const NodeRecord& record) { return m_verify_cache->verify(record, m_magic); }
 
 bool Dht::is_proven(const Endpoint& e, TimePoint now) const {
-    auto it = m_proven.find(e);
-    return it != m_proven.end() && now - it->second < m_options.proof_lifetime;
+    const TimePoint* at = m_proven.find(e);
+    return at != nullptr && now - *at < m_options.proof_lifetime;
 }
 
 bool Dht::we_are_proven(const Endpoint& e, TimePoint now) const {
     // Half the lifetime: the other side's clock and ours need not agree on the last minutes.
-    auto it = m_pinged_by.find(e);
-    return it != m_pinged_by.end() && now - it->second < m_options.proof_lifetime / 2;
+    const TimePoint* at = m_pinged_by.find(e);
+    return at != nullptr && now - *at < m_options.proof_lifetime / 2;
+}
+
+Token Dht::token_at(const Endpoint& e, uint64_t epoch) const {
+    uint8_t input[16 + 2 + 8];
+    std::memcpy(input, e.ip.data(), 16);
+    input[16] = static_cast<uint8_t>(e.port);
+    input[17] = static_cast<uint8_t>(e.port >> 8);
+    for (size_t i = 0; i < 8; ++i) input[18 + i] = static_cast<uint8_t>(epoch >> (8 * i));
+    uint8_t mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    FINCH_ASSERT(HMAC(EVP_sha256(), m_secret.data(), static_cast<int>(m_secret.size()), input, sizeof(input), mac, &len) !=
+                 nullptr);
+    Token t;
+    std::memcpy(t.data(), mac, t.size());
+    return t;
+}
+
+Token Dht::token_for(const Endpoint& e, TimePoint now) const { return token_at(e, hour_epoch(now)); }
+
+bool Dht::token_valid(const Endpoint& e, const Token& t, TimePoint now) const {
+    const uint64_t epoch = hour_epoch(now);
+    const Token current = token_at(e, epoch);
+    if (CRYPTO_memcmp(current.data(), t.data(), t.size()) == 0) return true;
+    if (epoch == 0) return false;
+    const Token previous = token_at(e, epoch - 1);
+    return CRYPTO_memcmp(previous.data(), t.data(), t.size()) == 0;
+}
+
+std::optional<Token> Dht::fresh_token(const Endpoint& e, TimePoint now) const {
+    const TokenSeen* seen = m_tokens.find(e);
+    if (seen == nullptr || now - seen->at >= kTokenUse) return std::nullopt;
+    return seen->token;
+}
+
+bool Dht::take_budget(const Endpoint& from, bool pingback, TimePoint now) {
+    if (is_loopback(from)) return true;
+    IpBudget* b = m_budgets.find(from.ip);
+    if (b == nullptr) {
+        b = &m_budgets.put(from.ip, IpBudget{m_options.ping_burst, m_options.pingback_burst, now});
+    } else {
+        m_budgets.touch(from.ip);
+        const double seconds = std::chrono::duration<double>(now - b->at).count();
+        if (seconds > 0) {
+            b->pings = std::min(m_options.ping_burst, b->pings + seconds * m_options.pings_per_second);
+            b->pingbacks = std::min(m_options.pingback_burst, b->pingbacks + seconds * m_options.pingbacks_per_second);
+            b->at = now;
+        }
+    }
+    double& tokens = pingback ? b->pingbacks : b->pings;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
 }
 
 Status Dht::receive(ByteSpan datagram, const Endpoint& from, TimePoint now) {
@@ -97,17 +179,31 @@ Status Dht::receive(ByteSpan datagram, const Endpoint& from, TimePoint now) {
 }
 
 Status Dht::on_ping(const Ping& m, const Endpoint& from, TimePoint now) {
-    if (!verify(m.record)) return reject(dht_error::kBadRecord, "ping from " + from.to_string(), Fault::Decode);
+    // Cheap checks first; the signature (the expensive one) last.
+    if (!from.usable() || is_multicast(from)) return reject(dht_error::kBadEndpoint, from.to_string(), Fault::Policy);
     const NodeId id = m.record.id();
     if (id == m_id) return reject(dht_error::kSelf, {}, Fault::Policy);
     if (!allowed(id)) return reject(dht_error::kNotAllowed, id.to_hex(), Fault::Policy);
+    if (!take_budget(from, false, now)) {
+        ++m_stats.rate_limited;
+        return reject(dht_error::kRateLimited, "ping from " + from.to_string(), Fault::Policy);
+    }
+    if (!verify(m.record)) return reject(dht_error::kBadRecord, "ping from " + from.to_string(), Fault::Decode);
     const bool proven = is_proven(from, now);
-    send(from, Pong{m.request_id, m_record, from, static_cast<uint8_t>(proven ? kPongProven : 0)});
-    if (m_pinged_by.size() >= kMaxProofs && m_pinged_by.count(from) == 0) prune_proofs(now);
-    if (m_pinged_by.size() < kMaxProofs || m_pinged_by.count(from) > 0) m_pinged_by[from] = now;
+    send(from, Pong{m.request_id, m_record, from, token_for(from, now), static_cast<uint8_t>(proven ? kPongProven : 0)});
+    m_pinged_by.put(from, now);
+    m_tokens.put(from, TokenSeen{m.token, now});
     // A known node pinging from where its record says: alive, and maybe a newer record.
     if (m.record.endpoint == from && m_table.find(id) != nullptr) m_table.add(m.record, now);
-    if (!proven) send_ping(from, id, false, now);
+    if (!proven) {
+        // A PING back doubles what a spoofed PING makes us send: only within the IP's budget
+        // (or when one is in flight anyway, which costs nothing more).
+        if (m_ping_to.count(from) > 0 || take_budget(from, true, now)) {
+            send_ping(from, id, false, now);
+        } else {
+            ++m_stats.pingbacks_skipped;
+        }
+    }
     bond_ready(from, now);
     return Status::accepted();
 }
@@ -133,10 +229,10 @@ Status Dht::on_pong(const Pong& m, const Endpoint& from, TimePoint now) {
         bond_failed(from, now);
         return refused;
     }
-    if (m_proven.size() >= kMaxProofs && m_proven.count(from) == 0) prune_proofs(now);
-    if (m_proven.size() < kMaxProofs || m_proven.count(from) > 0) m_proven[from] = now;
-    note_observed(id, m.observed);
+    m_proven.put(from, now);
+    m_tokens.put(from, TokenSeen{m.token, now});
     node_alive(m.record, from, now);
+    note_observed(m.record, from, m.observed);
     if (auto w = m_bond_waits.find(from); w != m_bond_waits.end()) {
         for (const auto& wait : w->second)
             if (auto l = m_lookups.find(wait.lookup); l != m_lookups.end()) l->second.lookup.update_record(m.record);
@@ -158,6 +254,8 @@ void Dht::node_alive(const NodeRecord& record, const Endpoint& from, TimePoint n
 
 Status Dht::on_findnode(const FindNode& m, const Endpoint& from, TimePoint now) {
     if (!is_proven(from, now)) return reject(dht_error::kUnproven, from.to_string(), Fault::Policy);
+    // The proof is keyed by address alone, which a spoofed source copies; the token is not.
+    if (!token_valid(from, m.token, now)) return reject(dht_error::kBadToken, from.to_string(), Fault::Policy);
     std::vector<NodeRecord> records = m_table.closest(m.target, std::min(m_options.k, kMaxRecordsPerNodes * kMaxNodesParts));
     for (Bytes& datagram : encode_nodes(m.request_id, records, m_magic)) {
         m_stats.bytes_sent += datagram.size();
@@ -174,6 +272,12 @@ Status Dht::on_nodes(const Nodes& m, const Endpoint& from, TimePoint now) {
     std::vector<NodeRecord> good;
     size_t bad = 0;
     for (const auto& rec : m.records) {
+        // A public node cannot vouch for loopback or LAN endpoints (they would be ours, or
+        // someone's on our network): dropped, like unusable and multicast ones.
+        if (!relay_allowed(rec.endpoint, from)) {
+            ++m_stats.relay_dropped;
+            continue;
+        }
         if (!verify(rec)) {
             ++bad;
             continue;
@@ -198,25 +302,46 @@ Status Dht::on_nodes(const Nodes& m, const Endpoint& from, TimePoint now) {
     return Status::accepted();
 }
 
-void Dht::note_observed(const NodeId& reporter, const Endpoint& observed) {
-    if (m_options.endpoint_votes == 0 || !observed.usable()) return;
-    std::erase_if(m_votes, [&](const auto& v) { return v.first == reporter; });
-    m_votes.emplace_back(reporter, observed);
+void Dht::note_observed(const NodeRecord& reporter, const Endpoint& from, Endpoint observed) {
+    if (m_options.endpoint_votes == 0 || !m_options.listening) return;
+    if (m_options.fixed_port != 0) observed.port = m_options.fixed_port;
+    // A public voter cannot tell us we are at a loopback or LAN address.
+    if (!relay_allowed(observed, from)) return;
+    // Only nodes of our table, answering from the endpoint their record names.
+    const NodeId id = reporter.id();
+    const auto* entry = m_table.find(id);
+    if (entry == nullptr || entry->record.endpoint != from) return;
+    Vote vote;
+    vote.by_subnet = !is_exempt_address(from);
+    vote.subnet = subnet_key(from);
+    vote.voter = id;
+    vote.observed = observed;
+    // One vote per subnet (public voters) or per node (loopback/LAN voters): the newest.
+    std::erase_if(m_votes, [&](const Vote& v) {
+        return v.by_subnet == vote.by_subnet && (vote.by_subnet ? v.subnet == vote.subnet : v.voter == vote.voter);
+    });
+    m_votes.push_back(vote);
     if (m_votes.size() > kMaxVotes) m_votes.pop_front();
     if (observed == m_record.endpoint) return;
-    const auto agree = std::count_if(m_votes.begin(), m_votes.end(), [&](const auto& v) { return v.second == observed; });
-    if (static_cast<size_t>(agree) >= m_options.endpoint_votes) {
+    const auto agree = static_cast<size_t>(
+        std::count_if(m_votes.begin(), m_votes.end(), [&](const Vote& v) { return v.observed == observed; }));
+    if (agree >= m_options.endpoint_votes && 2 * agree > m_votes.size()) {
         set_endpoint(observed);
         m_votes.clear();
     }
 }
 
 void Dht::set_endpoint(const Endpoint& endpoint) {
-    if (endpoint == m_record.endpoint) return;
+    if (!m_options.listening) return;  // never a usable endpoint
+    Endpoint e = endpoint;
+    if (m_options.fixed_port != 0 && e.usable()) e.port = m_options.fixed_port;
+    if (e == m_record.endpoint) return;
     const uint64_t seq = std::max(m_record.seq + 1, m_options.unix_time());
-    m_record = m_key.sign(endpoint, seq, m_magic);
-    // Others proved our old endpoint, not this one: prove ourselves again before FINDNODE.
+    m_record = m_key.sign(e, seq, m_magic);
+    // Others proved our old endpoint, not this one, and their tokens name the old one:
+    // prove ourselves again before FINDNODE.
     m_pinged_by.clear();
+    m_tokens.clear();
 }
 
 void Dht::set_allowed(std::set<NodeId> allowed) {

@@ -7,12 +7,17 @@
 // (queue the datagram, do not deliver it in place).
 //
 // Endpoint proof (discv4): we answer FINDNODE only from an endpoint that answered our PING
-// with a valid PONG within the last 12 hours. A PING from an unknown endpoint gets a PONG
-// of the same size and a PING back; its PONG proves it. A node enters the table only after
-// a valid PONG from the endpoint its signed record names.
+// with a valid PONG within the last 12 hours, and only if the FINDNODE echoes the token we
+// last sent to that endpoint (this or the previous hour's; see messages.h), so a FINDNODE
+// with a spoofed source is never answered. A PING from an unknown endpoint gets a PONG of
+// the same size and, while its IP's budget allows, a PING back; its PONG proves it. A node
+// enters the table only after a valid PONG from the endpoint its signed record names.
+// The per-endpoint state (proofs both ways, tokens received) is bounded LRU (8,192
+// endpoints, 16 per IP, loopback exempt from the per-IP cap).
 #pragma once
 
 #include "node/net/dht/lookup.h"
+#include "node/net/dht/lru_map.h"
 #include "node/net/dht/messages.h"
 #include "node/net/dht/routing_table.h"
 
@@ -37,9 +42,30 @@ struct Options {
     // Every interval: a lookup of our own id and of a random id (and, with an empty table,
     // the bootstrap nodes are pinged again).
     std::chrono::milliseconds refresh_interval{30 * 60 * 1000};
-    // How many distinct nodes must report the same external endpoint in their PONGs before
-    // our record is re-signed with it; 0 disables (e.g. a --bind or --externalip address).
+    // How many votes (PONGs' observed field) must name the same external endpoint before our
+    // record is re-signed with it; 0 disables (e.g. a --bind or --externalip address). A vote
+    // counts only from a node in our table answering from its record's endpoint, at most one
+    // per IPv4 /24 or IPv6 /48 (a loopback/LAN voter counts per node), never a loopback/LAN
+    // endpoint from a public voter; of the last 10 votes the endpoint needs at least this many
+    // and more than half.
     size_t endpoint_votes = 3;
+    // Nonzero: our port is fixed (a listening node's p2p port); votes decide only the IP.
+    uint16_t fixed_port = 0;
+    // false: a node that does not listen. Its record's endpoint stays unspecified whatever the
+    // constructor or set_endpoint() say (nobody stores or dials it) and votes are ignored; it
+    // still queries.
+    bool listening = true;
+    // Per-endpoint state (proofs both ways, tokens received): at most max_endpoints each,
+    // least recently updated evicted first, at most max_per_ip per IP (loopback exempt).
+    size_t max_endpoints = 8192;
+    size_t max_per_ip = 16;
+    // Per source IP token buckets (loopback exempt): PINGs processed at all (checked before
+    // the signature), and PINGs sent back to an unproven endpoint (each one is traffic a
+    // spoofed PING makes us send to someone else).
+    double ping_burst = 32;
+    double pings_per_second = 8;
+    double pingback_burst = 8;
+    double pingbacks_per_second = 1;
     uint64_t rng_seed = 0;  // 0: seeded from std::random_device
     // Clock for methods without a `now` argument (find, lookup, bootstrap).
     std::function<TimePoint()> clock = [] { return Clock::now(); };
@@ -59,6 +85,9 @@ struct Stats {
     uint64_t datagrams_sent = 0;
     uint64_t datagrams_received = 0;
     uint64_t rejected = 0;  // datagrams receive() refused (any code)
+    uint64_t rate_limited = 0;     // PINGs refused by their IP's budget
+    uint64_t pingbacks_skipped = 0;  // unproven pingers not pinged back (budget spent)
+    uint64_t relay_dropped = 0;    // NODES records dropped by the relay-IP check
     size_t lookups = 0;     // running
     size_t pending_requests = 0;
     size_t proven_endpoints = 0;
@@ -94,8 +123,8 @@ public:
     void tick(TimePoint now);
 
     // Pings a bootstrap node; with `expected`, its PONG record must carry that id or it is
-    // ignored. On success it enters the table and a lookup of our own id starts. Remembered,
-    // and pinged again on refresh while the table is empty.
+    // ignored. On success it enters the table and a lookup of our own id starts. Remembered
+    // (the last 64 distinct ones), and pinged again on refresh while the table is empty.
     void bootstrap(const Endpoint& endpoint, std::optional<NodeId> expected = std::nullopt);
     // Iterative lookup on the network (never answered from the table alone).
     void lookup(const NodeId& target, LookupCallback done);
@@ -112,7 +141,11 @@ public:
     // (--peerallow); the table is purged of others. Empty: everyone.
     void set_allowed(std::set<NodeId> allowed);
     // Our endpoint changed: a new record (seq = max(seq + 1, unix time)), signed again.
+    // Ignored when not listening; with fixed_port, the port is replaced by it.
     void set_endpoint(const Endpoint& endpoint);
+    // The token we put in PINGs and PONGs to `e` (tests; the FINDNODE check uses it).
+    Token token_for(const Endpoint& e, TimePoint now) const;
+    size_t bootstrap_count() const { return m_bootstrap.size(); }
 
     // Persistence: the table's records (version, magic, count, records).
     Bytes serialize() const;
@@ -154,13 +187,19 @@ private:
     bool allowed(const NodeId& id) const { return m_allowed.empty() || m_allowed.count(id) > 0; }
     bool is_proven(const Endpoint& e, TimePoint now) const;  // it answered our ping recently
     bool we_are_proven(const Endpoint& e, TimePoint now) const;  // we answered its ping recently
+    Token token_at(const Endpoint& e, uint64_t epoch) const;
+    bool token_valid(const Endpoint& e, const Token& t, TimePoint now) const;
+    // The token `e` last sent us, if recent enough that it still accepts it.
+    std::optional<Token> fresh_token(const Endpoint& e, TimePoint now) const;
+    // Takes one from the IP's bucket (pings or pingbacks); false when empty.
+    bool take_budget(const Endpoint& from, bool pingback, TimePoint now);
 
     Status on_ping(const Ping& m, const Endpoint& from, TimePoint now);
     Status on_pong(const Pong& m, const Endpoint& from, TimePoint now);
     Status on_findnode(const FindNode& m, const Endpoint& from, TimePoint now);
     Status on_nodes(const Nodes& m, const Endpoint& from, TimePoint now);
     void node_alive(const NodeRecord& record, const Endpoint& from, TimePoint now);
-    void note_observed(const NodeId& reporter, const Endpoint& observed);
+    void note_observed(const NodeRecord& reporter, const Endpoint& from, Endpoint observed);
 
     // Lookups (dht_lookup.cpp).
     uint64_t start_lookup(const NodeId& target, LookupCallback done, TimePoint now);
@@ -191,12 +230,32 @@ private:
     std::unordered_map<Endpoint, uint64_t, EndpointHasher> m_ping_to;  // endpoint -> request in flight
     std::unordered_map<uint64_t, PendingFind> m_finds;
     std::unordered_map<Endpoint, std::vector<BondWait>, EndpointHasher> m_bond_waits;
-    std::unordered_map<Endpoint, TimePoint, EndpointHasher> m_proven;     // valid PONG from it
-    std::unordered_map<Endpoint, TimePoint, EndpointHasher> m_pinged_by;  // we PONGed its PING
+    struct TokenSeen {
+        Token token{};
+        TimePoint at{};
+    };
+    struct IpBudget {
+        double pings = 0;
+        double pingbacks = 0;
+        TimePoint at{};
+    };
+    struct Vote {
+        bool by_subnet = false;  // public voter: one vote per subnet; else one per node
+        uint64_t subnet = 0;
+        NodeId voter;
+        Endpoint observed;
+    };
+    std::array<uint8_t, 32> m_secret{};  // token key, random per engine
+    LruMap<Endpoint, TimePoint, EndpointHasher> m_proven;     // valid PONG from it
+    LruMap<Endpoint, TimePoint, EndpointHasher> m_pinged_by;  // we PONGed its PING
+    LruMap<Endpoint, TokenSeen, EndpointHasher> m_tokens;     // latest token it sent us
+    LruMap<std::array<uint8_t, 16>, IpBudget, IpHasher> m_budgets;
     std::map<uint64_t, RunningLookup> m_lookups;
     uint64_t m_next_lookup = 1;
-    std::vector<std::pair<Endpoint, std::optional<NodeId>>> m_bootstrap;
-    std::deque<std::pair<NodeId, Endpoint>> m_votes;
+    using BootstrapNode = std::pair<Endpoint, std::optional<NodeId>>;
+    std::deque<BootstrapNode> m_bootstrap;  // oldest first, at most kMaxBootstrap
+    std::set<BootstrapNode> m_bootstrap_set;
+    std::deque<Vote> m_votes;
     bool m_self_lookup_running = false;
     TimePoint m_next_revalidate;
     TimePoint m_next_refresh;

@@ -7,10 +7,19 @@
 
 namespace finch::net::dht {
 
+namespace {
+constexpr size_t kMaxBootstrap = 64;  // bootstrap nodes remembered; the oldest is dropped
+}
+
 void Dht::bootstrap(const Endpoint& endpoint, std::optional<NodeId> expected) {
-    const auto known = std::find_if(m_bootstrap.begin(), m_bootstrap.end(),
-                                    [&](const auto& b) { return b.first == endpoint && b.second == expected; });
-    if (known == m_bootstrap.end()) m_bootstrap.emplace_back(endpoint, expected);
+    BootstrapNode node{endpoint, expected};
+    if (m_bootstrap_set.insert(node).second) {
+        m_bootstrap.push_back(node);
+        if (m_bootstrap.size() > kMaxBootstrap) {
+            m_bootstrap_set.erase(m_bootstrap.front());
+            m_bootstrap.pop_front();
+        }
+    }
     send_ping(endpoint, expected, true, m_options.clock());
 }
 
@@ -64,7 +73,9 @@ void Dht::advance(uint64_t lookup_id, TimePoint now) {
 
 void Dht::query(uint64_t lookup_id, const NodeRecord& node, TimePoint now) {
     const Endpoint& to = node.endpoint;
-    if (we_are_proven(to, now)) {
+    // FINDNODE needs both: it saw our PONG (we are proven there) and we hold a token of its
+    // that it still accepts. Otherwise ping first; its PONG brings a fresh token.
+    if (we_are_proven(to, now) && fresh_token(to, now)) {
         send_findnode(lookup_id, node.id(), to, now);
         return;
     }
@@ -84,7 +95,8 @@ void Dht::send_findnode(uint64_t lookup_id, const NodeId& node, const Endpoint& 
     pending.deadline = now + m_options.request_timeout;
     m_finds.emplace(req, pending);
     auto it = m_lookups.find(lookup_id);
-    send(to, FindNode{req, it != m_lookups.end() ? it->second.lookup.target() : m_id});
+    const Token token = fresh_token(to, now).value_or(Token{});
+    send(to, FindNode{req, it != m_lookups.end() ? it->second.lookup.target() : m_id, token});
 }
 
 void Dht::bond_ready(const Endpoint& e, TimePoint now) {
@@ -212,8 +224,12 @@ NodeId Dht::random_id() {
 }
 
 void Dht::prune_proofs(TimePoint now) {
-    std::erase_if(m_proven, [&](const auto& p) { return now - p.second >= m_options.proof_lifetime; });
-    std::erase_if(m_pinged_by, [&](const auto& p) { return now - p.second >= m_options.proof_lifetime; });
+    // Each map is ordered by last update: expiry pops from the old end, no scan.
+    auto older = [&](std::chrono::nanoseconds age) { return [&, age](const TimePoint& at) { return now - at >= age; }; };
+    m_proven.pop_oldest_while(older(m_options.proof_lifetime));
+    m_pinged_by.pop_oldest_while(older(m_options.proof_lifetime));
+    m_tokens.pop_oldest_while([&](const TokenSeen& t) { return now - t.at >= std::chrono::hours(2); });
+    m_budgets.pop_oldest_while([&](const IpBudget& b) { return now - b.at >= std::chrono::minutes(10); });
 }
 
 }  // namespace finch::net::dht

@@ -17,6 +17,13 @@ Endpoint decode_endpoint(Reader& r) {
     return e;
 }
 
+Token decode_token(Reader& r) {
+    Token t{};
+    ByteSpan b = r.bytes(kTokenSize);
+    if (r.ok()) std::copy(b.begin(), b.end(), t.begin());
+    return t;
+}
+
 Rejection translate(const Rejection& e) {
     // The Reader's generic codes, renamed into the DHT's.
     if (e.code == decode_error::kTruncated) return reject(dht_error::kTruncated, e.detail, Fault::Decode);
@@ -41,20 +48,23 @@ const char* type_name(MessageType t) {
 Bytes encode_message(const Message& m, const Magic& magic) {
     Writer w(kMaxDatagram);
     w.bytes(magic);
-    w.u8(static_cast<uint8_t>(type_of(m)));
+    w.u8(static_cast<uint8_t>((kWireVersion << 4) | static_cast<uint8_t>(type_of(m))));
     if (auto* p = std::get_if<Ping>(&m)) {
         w.u64(p->request_id);
         p->record.encode(w);
         encode_endpoint(w, p->to);
+        w.bytes(p->token);
         w.u8(p->flags);
     } else if (auto* p = std::get_if<Pong>(&m)) {
         w.u64(p->request_id);
         p->record.encode(w);
         encode_endpoint(w, p->observed);
+        w.bytes(p->token);
         w.u8(p->flags);
     } else if (auto* p = std::get_if<FindNode>(&m)) {
         w.u64(p->request_id);
         w.bytes(p->target.span());
+        w.bytes(p->token);
     } else if (auto* p = std::get_if<Nodes>(&m)) {
         FINCH_ASSERT(p->records.size() <= kMaxRecordsPerNodes);
         w.u64(p->request_id);
@@ -73,14 +83,18 @@ Result<Message> decode_message(ByteSpan datagram, const Magic& magic) {
         return reject(dht_error::kTruncated, "no header", Fault::Decode);
     if (!std::equal(magic.begin(), magic.end(), datagram.begin()))
         return reject(dht_error::kBadMagic, {}, Fault::Decode);
+    if ((datagram[4] >> 4) != kWireVersion)
+        return reject(dht_error::kBadVersion, "version " + std::to_string(datagram[4] >> 4), Fault::Decode);
+    const uint8_t type = datagram[4] & 0x0f;
     Reader r(datagram.subspan(kHeaderSize));
     Message out;
-    switch (datagram[4]) {
+    switch (type) {
         case static_cast<uint8_t>(MessageType::Ping): {
             Ping p;
             p.request_id = r.u64();
             p.record = NodeRecord::decode(r);
             p.to = decode_endpoint(r);
+            p.token = decode_token(r);
             p.flags = r.u8();
             out = p;
             break;
@@ -90,6 +104,7 @@ Result<Message> decode_message(ByteSpan datagram, const Magic& magic) {
             p.request_id = r.u64();
             p.record = NodeRecord::decode(r);
             p.observed = decode_endpoint(r);
+            p.token = decode_token(r);
             p.flags = r.u8();
             out = p;
             break;
@@ -99,6 +114,7 @@ Result<Message> decode_message(ByteSpan datagram, const Magic& magic) {
             f.request_id = r.u64();
             ByteSpan t = r.bytes(32);
             if (r.ok()) std::copy(t.begin(), t.end(), f.target.bytes.begin());
+            f.token = decode_token(r);
             out = f;
             break;
         }
@@ -118,7 +134,7 @@ Result<Message> decode_message(ByteSpan datagram, const Magic& magic) {
             break;
         }
         default:
-            return reject(dht_error::kUnknownType, "type " + std::to_string(datagram[4]), Fault::Decode);
+            return reject(dht_error::kUnknownType, "type " + std::to_string(type), Fault::Decode);
     }
     r.expect_end();
     if (!r.ok()) return translate(r.error());

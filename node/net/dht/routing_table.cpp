@@ -18,16 +18,18 @@ RoutingTable::RoutingTable(const NodeId& self, TableOptions options) : m_self(se
 int RoutingTable::bucket_of(const NodeId& id) const { return log_distance(m_self, id) - 1; }
 
 bool RoutingTable::subnet_allows(const Bucket& b, const Endpoint& e) const {
-    const auto net = limited_subnet24(e);
+    const auto net = limited_subnet(e);
     if (!net) return true;
+    const size_t bucket_limit = e.is_v4() ? m_options.bucket_ip_limit : m_options.bucket_ip6_limit;
+    const size_t table_limit = e.is_v4() ? m_options.table_ip_limit : m_options.table_ip6_limit;
     auto in_bucket = b.subnets.find(*net);
-    if (in_bucket != b.subnets.end() && in_bucket->second >= m_options.bucket_ip_limit) return false;
+    if (in_bucket != b.subnets.end() && in_bucket->second >= bucket_limit) return false;
     auto in_table = m_subnets.find(*net);
-    return in_table == m_subnets.end() || in_table->second < m_options.table_ip_limit;
+    return in_table == m_subnets.end() || in_table->second < table_limit;
 }
 
 void RoutingTable::count_subnet(Bucket& b, const Endpoint& e, int delta) {
-    const auto net = limited_subnet24(e);
+    const auto net = limited_subnet(e);
     if (!net) return;
     for (auto* m : {&b.subnets, &m_subnets}) {
         size_t& n = (*m)[*net];

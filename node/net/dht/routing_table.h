@@ -1,8 +1,9 @@
 // The Kademlia routing table: 256 buckets by log distance from our id, each holding up to
 // k live entries (front = most recently seen) and a replacement cache of nodes that were
 // seen alive while the bucket was full. No I/O: the engine decides whom to ping.
-// Per-bucket and per-table limits on nodes from one IPv4 /24 (public addresses only;
-// loopback and private ranges are exempt, as in geth) cover entries and replacements.
+// Per-bucket and per-table limits on nodes from one IPv4 /24 or one IPv6 /48 (public
+// addresses only; loopback, private and link-local ranges are exempt, as in geth) cover
+// entries and replacements.
 #pragma once
 
 #include "node/net/dht/record.h"
@@ -18,8 +19,10 @@ namespace finch::net::dht {
 struct TableOptions {
     size_t bucket_size = 16;       // k
     size_t replacements = 10;      // replacement cache per bucket
-    size_t bucket_ip_limit = 2;    // nodes of one /24 per bucket
-    size_t table_ip_limit = 10;    // nodes of one /24 in the table
+    size_t bucket_ip_limit = 2;    // nodes of one IPv4 /24 per bucket
+    size_t table_ip_limit = 10;    // nodes of one IPv4 /24 in the table
+    size_t bucket_ip6_limit = 2;   // nodes of one IPv6 /48 per bucket
+    size_t table_ip6_limit = 10;   // nodes of one IPv6 /48 in the table
 };
 
 class RoutingTable {
@@ -37,7 +40,7 @@ public:
         Updated,      // already an entry: record (if not older) and last_seen refreshed, moved to front
         Replacement,  // the bucket is full: kept in its replacement cache; `check` is its
                       // least-recently-seen entry, which the caller should ping
-        Rejected,     // our own id, or an /24 limit
+        Rejected,     // our own id, or a /24 or /48 limit
     };
     struct AddOutcome {
         AddResult result = AddResult::Rejected;
@@ -52,7 +55,7 @@ public:
     // Removes an entry (an unresponsive node); the most recent replacement takes its place.
     // Returns the promoted record, if any.
     std::optional<NodeRecord> remove(const NodeId& id);
-    // Replaces the record of an entry or replacement with a newer one (same endpoint /24 rules);
+    // Replaces the record of an entry or replacement with a newer one (same subnet rules);
     // false if not present, older, or the limits forbid the new address.
     bool update_record(const NodeRecord& record);
     const Entry* find(const NodeId& id) const;
@@ -73,7 +76,7 @@ private:
     struct Bucket {
         std::vector<Entry> entries;       // front = most recently seen
         std::vector<Entry> replacements;  // front = most recent
-        std::map<uint32_t, size_t> subnets;
+        std::map<uint64_t, size_t> subnets;
     };
 
     bool subnet_allows(const Bucket& b, const Endpoint& e) const;
@@ -82,7 +85,7 @@ private:
     NodeId m_self;
     TableOptions m_options;
     std::array<Bucket, kBuckets> m_buckets;
-    std::map<uint32_t, size_t> m_subnets;
+    std::map<uint64_t, size_t> m_subnets;
     size_t m_size = 0;
 };
 

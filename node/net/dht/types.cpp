@@ -143,14 +143,55 @@ size_t EndpointHasher::operator()(const Endpoint& e) const {
     return static_cast<size_t>((a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ e.port);
 }
 
-bool is_exempt_address(const Endpoint& e) {
+size_t IpHasher::operator()(const std::array<uint8_t, 16>& ip) const {
+    uint64_t a;
+    uint64_t b;
+    std::memcpy(&a, ip.data(), 8);
+    std::memcpy(&b, ip.data() + 8, 8);
+    return static_cast<size_t>((a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL));
+}
+
+bool is_loopback(const Endpoint& e) {
+    if (e.is_v4()) return e.ip[12] == 127;
+    static constexpr std::array<uint8_t, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return e.ip == kLoopback6;
+}
+
+bool is_lan(const Endpoint& e) {
     if (e.is_v4()) {
         const uint8_t a = e.ip[12];
         const uint8_t b = e.ip[13];
-        return a == 127 || a == 10 || (a == 172 && (b & 0xf0) == 16) || (a == 192 && b == 168);
+        return a == 10 || (a == 172 && (b & 0xf0) == 16) || (a == 192 && b == 168) || (a == 169 && b == 254);
     }
-    static constexpr std::array<uint8_t, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    return e.ip == kLoopback6 || (e.ip[0] & 0xfe) == 0xfc;
+    return (e.ip[0] & 0xfe) == 0xfc || (e.ip[0] == 0xfe && (e.ip[1] & 0xc0) == 0x80);
+}
+
+bool is_multicast(const Endpoint& e) {
+    if (e.is_v4()) {
+        return (e.ip[12] & 0xf0) == 0xe0 || (e.ip[12] == 255 && e.ip[13] == 255 && e.ip[14] == 255 && e.ip[15] == 255);
+    }
+    return e.ip[0] == 0xff;
+}
+
+bool is_exempt_address(const Endpoint& e) { return is_loopback(e) || is_lan(e); }
+
+bool relay_allowed(const Endpoint& named, const Endpoint& sender) {
+    if (!named.usable() || is_multicast(named)) return false;
+    if (is_loopback(named)) return is_loopback(sender);
+    if (is_lan(named)) return is_lan(sender) || is_loopback(sender);
+    return true;
+}
+
+uint64_t subnet_key(const Endpoint& e) {
+    if (e.is_v4()) return (uint64_t{1} << 63) | (uint64_t{e.ip[12]} << 16) | (uint64_t{e.ip[13]} << 8) | e.ip[14];
+    uint64_t k = 0;
+    for (size_t i = 0; i < 6; ++i) k = (k << 8) | e.ip[i];
+    return k;
+}
+
+std::optional<uint64_t> limited_subnet(const Endpoint& e) {
+    if (is_exempt_address(e)) return std::nullopt;
+    return subnet_key(e);
 }
 
 std::optional<uint32_t> limited_subnet24(const Endpoint& e) {

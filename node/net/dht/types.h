@@ -1,6 +1,6 @@
 // Basic values of the DHT: 256-bit node ids (the identity: SHA-256 of the raw Ed25519 public
 // key), XOR distance, UDP endpoints (IPv4 kept IPv4-mapped) and the address classes the
-// per-/24 limits look at. Pure values, no sockets.
+// per-subnet limits and relay checks look at. Pure values, no sockets.
 #pragma once
 
 #include "consensus/hash.h"
@@ -68,10 +68,29 @@ struct EndpointHasher {
     size_t operator()(const Endpoint& e) const;
 };
 
-// Loopback or private ranges, exempt from the per-/24 limits (as in geth): 127/8, 10/8,
-// 172.16/12, 192.168/16, ::1, fc00::/7.
+struct IpHasher {
+    size_t operator()(const std::array<uint8_t, 16>& ip) const;
+};
+
+// 127/8, ::1.
+bool is_loopback(const Endpoint& e);
+// Private and link-local ranges (not loopback): 10/8, 172.16/12, 192.168/16, 169.254/16,
+// fc00::/7, fe80::/10.
+bool is_lan(const Endpoint& e);
+// 224/4, 255.255.255.255, ff00::/8.
+bool is_multicast(const Endpoint& e);
+// Loopback or LAN: exempt from the per-subnet limits (as in geth).
 bool is_exempt_address(const Endpoint& e);
-// The IPv4 /24 the limits count (the top 24 bits), or nullopt for exempt and IPv6 addresses.
+// Whether an endpoint named by `sender` (in a NODES record, or as what it observed of us)
+// is believable, as geth's CheckRelayIP: never unspecified, port 0 or multicast; loopback
+// only from loopback; LAN only from LAN or loopback.
+bool relay_allowed(const Endpoint& named, const Endpoint& sender);
+// The subnet the limits count: an IPv4 /24 (tagged 1 << 63 | top 24 bits) or an IPv6 /48
+// (its first 6 bytes). subnet_key() never exempts; limited_subnet() is nullopt for exempt
+// addresses.
+uint64_t subnet_key(const Endpoint& e);
+std::optional<uint64_t> limited_subnet(const Endpoint& e);
+// The IPv4 /24 (the top 24 bits), or nullopt for exempt and IPv6 addresses.
 std::optional<uint32_t> limited_subnet24(const Endpoint& e);
 
 }  // namespace finch::net::dht
