@@ -54,7 +54,10 @@ Status PeerManager::start_dht() {
         options.endpoint_votes = 0;
     }
     // Not listening: nothing to publish (nobody could dial the port PONGs would report).
+    // Listening: PONGs may tell our IP, never our port (it is the one we listen on).
+    options.listening = m_options.listen;
     if (!m_options.listen) options.endpoint_votes = 0;
+    else options.fixed_port = m_listen_port;
     options.unix_time = [] { return now_seconds(); };
     m_dht = std::make_unique<dht::Dht>(std::move(*key), endpoint, now_seconds(), m_params.magic, options,
                                        [this](const dht::Endpoint& to, Bytes datagram) { dht_send(to, std::move(datagram)); });
