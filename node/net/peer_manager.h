@@ -5,9 +5,11 @@
 // (compact blocks). The header tree is the chainstate's. All network state lives on one
 // thread (the io thread); RPC calls and chain notifications are posted to it.
 //
-// The member functions are defined in five files by concern: peer_manager.cpp
+// The member functions are defined in seven files by concern: peer_manager.cpp
 // (connections, handshake, timers), peer_manager_identity.cpp (pins, --peerallow and
-// duplicate identities once TLS proved who a peer is), peer_manager_sync.cpp (headers,
+// duplicate identities once TLS proved who a peer is), peer_manager_reputation.cpp (inbound
+// slots, eviction, discouragement, nuisance), peer_manager_dht.cpp (the DHT's socket and
+// uses), peer_manager_sync.cpp (headers,
 // blocks, compact blocks), peer_manager_relay.cpp (transactions and addresses) and
 // peer_manager_control.cpp (the NetworkControl interface).
 #pragma once
