@@ -43,6 +43,10 @@ def start_topology(nodes, seed_dir, edges):
     for i, n in enumerate(nodes):
         clone_datadir(seed_dir, n)
         n.extra_args = [f"--connect=127.0.0.1:{nodes[b].port}" for a, b in edges if a == i]
+        # A node that dials nobody still must not find peers by itself (address gossip, the
+        # DHT): --connect to its own address, which the self-connection check drops.
+        if not n.extra_args:
+            n.extra_args = [f"--connect=127.0.0.1:{n.port}"]
         n.start()
     for a, b in edges:
         wait_until(lambda: any(p["addr"].endswith(f":{nodes[b].port}") for p in nodes[a].rpc("getpeerinfo")),
