@@ -4,7 +4,6 @@
 #include <boost/asio/ssl.hpp>
 
 #include <chrono>
-#include <ctime>
 
 namespace finch::net {
 
@@ -60,7 +59,7 @@ void Connection::start() {
 void Connection::handshake_done(const boost::system::error_code& ec) {
     if (m_closed) return;
     if (ec) return close("TLS handshake failed: " + ec.message());
-    auto peer = tls_peer_of(m_stream.native_handle(), static_cast<int64_t>(std::time(nullptr)));
+    auto peer = tls_peer_of(m_stream.native_handle());
     if (!peer) return close("TLS handshake failed: " + peer.error().to_string());
     m_peer = std::move(*peer);
     m_secured = true;

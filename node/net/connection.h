@@ -52,24 +52,25 @@ public:
 
     template <typename Buffers, typename Handler>
     void async_read_some(const Buffers& buffers, Handler&& handler) {
-        m_socket.async_read_some(buffers, [counts = m_counts, totals = m_totals, h = std::forward<Handler>(handler)](
-                                              const boost::system::error_code& ec, size_t n) mutable {
-            counts->received += n;
-            totals->bytes_recv += n;
-            std::move(h)(ec, n);
-        });
+        m_socket.async_read_some(buffers, counted(std::forward<Handler>(handler), &Counts::received, &SocketCounters::bytes_recv));
     }
     template <typename Buffers, typename Handler>
     void async_write_some(const Buffers& buffers, Handler&& handler) {
-        m_socket.async_write_some(buffers, [counts = m_counts, totals = m_totals, h = std::forward<Handler>(handler)](
-                                               const boost::system::error_code& ec, size_t n) mutable {
-            counts->sent += n;
-            totals->bytes_sent += n;
-            std::move(h)(ec, n);
-        });
+        m_socket.async_write_some(buffers, counted(std::forward<Handler>(handler), &Counts::sent, &SocketCounters::bytes_sent));
     }
 
 private:
+    // The completion handler that adds the bytes moved to this connection's and the totals'.
+    template <typename Handler>
+    auto counted(Handler&& handler, uint64_t Counts::*mine, std::atomic<uint64_t> SocketCounters::*total) {
+        return [counts = m_counts, totals = m_totals, mine, total, h = std::forward<Handler>(handler)](
+                   const boost::system::error_code& ec, size_t n) mutable {
+            (*counts).*mine += n;
+            (*totals).*total += n;
+            std::move(h)(ec, n);
+        };
+    }
+
     tcp::socket m_socket;
     std::shared_ptr<SocketCounters> m_totals;
     std::shared_ptr<Counts> m_counts = std::make_shared<Counts>();

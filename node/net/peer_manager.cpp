@@ -361,7 +361,7 @@ void PeerManager::fill_outbound() {
             if (identities.count(target)) return;
             uint64_t& next = m_addnode_next_try[target];
             if (next > now) return;
-            next = now + (m_dht && m_dht->stats().nodes == 0 ? 1 : 5);  // soon while still joining
+            next = now + (m_dht && m_dht->table().size() == 0 ? 1 : 5);  // soon while still joining
             return resolve_and_connect(target, true);
         }
         auto addr = operator_target(target);

@@ -144,7 +144,7 @@ void PeerManager::dht_tick() {
 void PeerManager::dht_learn(const NetAddress& addr, const std::string& identity) {
     if (!m_dht || addr.port == 0) return;
     // Only while our table is small: a node with a table finds others by lookups.
-    if (m_dht->stats().nodes >= 16) return;
+    if (m_dht->table().size() >= 16) return;
     auto e = dht::Endpoint::from_ip(addr.ip_string(), addr.port);
     auto id = dht::NodeId::from_hex(identity);
     if (e && id) m_dht->bootstrap(*e, *id);

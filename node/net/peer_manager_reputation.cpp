@@ -13,6 +13,13 @@ namespace {
 constexpr size_t kMaxPendingOverLimit = 16;  // TLS handshakes allowed to run beyond a full inbound
 constexpr size_t kMaxPendingPerGroup = 4;    // ... of them from one address or netgroup
 
+// The group an inbound connection counts against: its netgroup, or for loopback (which has
+// none) the address itself, so local test networks still see distinct groups.
+std::string group_of(const std::string& ip) {
+    std::string group = netgroup(ip);
+    return group.empty() ? ip : group;
+}
+
 }  // namespace
 
 size_t PeerManager::inbound_count() const {
@@ -25,15 +32,13 @@ size_t PeerManager::inbound_count() const {
 // running; past the pool's size the oldest pending one makes room, so connections that never
 // finish their handshake cannot keep honest newcomers out.
 std::optional<std::string> PeerManager::make_room_for_handshake(const std::string& ip) {
-    std::string group = netgroup(ip);
-    if (group.empty()) group = ip;
+    const std::string group = group_of(ip);
     size_t pending = 0, from_group = 0;
     Peer* oldest = nullptr;
     for (auto& [id, p] : m_peers) {
         if (!p->conn->inbound() || p->conn->closed() || p->conn->secured()) continue;
         ++pending;
-        const std::string g = netgroup(p->ip).empty() ? p->ip : netgroup(p->ip);
-        from_group += g == group;
+        from_group += group_of(p->ip) == group;
         if (!p->whitelisted && (!oldest || p->conn_time < oldest->conn_time)) oldest = p.get();
     }
     if (from_group >= kMaxPendingPerGroup) return "inbound full and " + std::to_string(from_group) + " handshakes from " + group + " running";
@@ -123,8 +128,7 @@ bool PeerManager::evict_for_inbound(uint64_t newcomer) {
         if (!p->conn->inbound() || p->conn->closed() || p->whitelisted || !p->ready) continue;
         EvictionCandidate c;
         c.id = id;
-        c.netgroup = netgroup(p->ip);
-        if (c.netgroup.empty()) c.netgroup = p->ip;  // loopback: each address its own group
+        c.netgroup = group_of(p->ip);
         c.connected_at = p->conn_time;
         c.min_ping_seconds = p->min_ping_seconds;
         c.last_novel_block = p->last_novel_block;

@@ -65,24 +65,35 @@ Result<CertificatePtr> certificate_from_der(ByteSpan der) {
     return cert;
 }
 
-Result<std::string> check_peer_certificate(X509* cert, int64_t now) {
-    ClearErrors clear;
+namespace {
+
+// The identity a certificate names: SHA-256 of its raw Ed25519 key (nothing else checked).
+Result<std::string> certificate_identity(X509* cert) {
     if (!cert) return cert_error("tls-cert-missing", "the peer presented no certificate");
     EVP_PKEY* key = X509_get0_pubkey(cert);
     if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519)
         return cert_error("tls-cert-not-ed25519", "the certificate's key is not an Ed25519 key");
-    if (X509_verify(cert, key) != 1)
+    std::array<uint8_t, 32> raw{};
+    size_t len = raw.size();
+    if (EVP_PKEY_get_raw_public_key(key, raw.data(), &len) != 1 || len != raw.size())
+        return cert_error("tls-cert-not-ed25519", "the certificate's Ed25519 key cannot be read");
+    return identity_of(raw);
+}
+
+}  // namespace
+
+Result<std::string> check_peer_certificate(X509* cert, int64_t now) {
+    ClearErrors clear;
+    auto identity = certificate_identity(cert);
+    if (!identity) return identity;
+    if (X509_verify(cert, X509_get0_pubkey(cert)) != 1)
         return cert_error("tls-cert-signature", "the certificate is not signed by its own key");
     time_t t = static_cast<time_t>(now);
     const int after_start = X509_cmp_time(X509_get0_notBefore(cert), &t);  // -1: starts before now
     const int before_end = X509_cmp_time(X509_get0_notAfter(cert), &t);     // 1: ends after now
     if (after_start != -1) return cert_error("tls-cert-not-yet-valid", "the certificate is not valid yet");
     if (before_end != 1) return cert_error("tls-cert-expired", "the certificate has expired");
-    std::array<uint8_t, 32> raw{};
-    size_t len = raw.size();
-    if (EVP_PKEY_get_raw_public_key(key, raw.data(), &len) != 1 || len != raw.size())
-        return cert_error("tls-cert-not-ed25519", "the certificate's Ed25519 key cannot be read");
-    return identity_of(raw);
+    return identity;
 }
 
 TlsContext::TlsContext(std::string identity)
@@ -122,9 +133,11 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const NodeIdentity& key) 
     return tls;
 }
 
-Result<TlsPeer> tls_peer_of(SSL* ssl, int64_t now) {
+Result<TlsPeer> tls_peer_of(SSL* ssl) {
     if (SSL_version(ssl) != TLS1_3_VERSION) return cert_error("tls-version", "the session is not TLS 1.3");
-    auto identity = check_peer_certificate(SSL_get0_peer_certificate(ssl), now);
+    // The verify callback ran check_peer_certificate during the handshake (the context
+    // requires a peer certificate): here only the identity it proved is read.
+    auto identity = certificate_identity(SSL_get0_peer_certificate(ssl));
     if (!identity) return identity.error();
     const char* cipher = SSL_get_cipher_name(ssl);
     static constexpr char kLabel[] = "finchain duplicate connection";

@@ -61,7 +61,8 @@ private:
     std::string m_identity;
 };
 
-// After a handshake: the identity the peer proved and the negotiated cipher suite.
+// After a handshake done with a TlsContext (whose verify callback checked the peer's
+// certificate): the identity the peer proved and the negotiated cipher suite.
 struct TlsPeer {
     std::string identity;
     std::string cipher;
@@ -70,6 +71,6 @@ struct TlsPeer {
     // same way on both sides.
     uint64_t session_tag = 0;
 };
-Result<TlsPeer> tls_peer_of(SSL* ssl, int64_t now);
+Result<TlsPeer> tls_peer_of(SSL* ssl);
 
 }  // namespace finch::net

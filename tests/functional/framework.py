@@ -43,6 +43,15 @@ def wait_until(predicate, timeout=30.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def read_text(path):
+    """A file's text ("" when it is not there)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def assert_equal(a, b, msg=""):
     if a != b:
         raise AssertionError(f"{a!r} != {b!r} {msg}")
@@ -117,6 +126,17 @@ class Node:
             self.rpc("getblockcount")
             return True
         wait_until(ready, timeout, what=f"node{self.index} RPC")
+
+    @property
+    def debug_log_path(self):
+        return os.path.join(self.network_dir, "debug.log")
+
+    def log_text(self):
+        """Everything the node printed (its console log, across restarts)."""
+        return read_text(self.log_path)
+
+    def identity(self):
+        return self.rpc("getnetworkinfo")["identity"]
 
     def tail_log(self, lines=20):
         try:

@@ -9,19 +9,9 @@ import os
 import signal
 import socket
 
-from framework import main, wait_until, assert_equal
+from framework import main, wait_until, assert_equal, read_text
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
-def debug_log(node):
-    return os.path.join(node.network_dir, "debug.log")
 
 
 class FakeSystemd:
@@ -82,7 +72,7 @@ def test_notify(h, node, address, miner):
                 break
             status = systemd.wait_for("STATUS=", 10)
         assert_equal(status, expected)
-        assert f"sd_notify to {address}: READY=1 sent" in read(debug_log(node))
+        assert f"sd_notify to {address}: READY=1 sent" in read_text(node.debug_log_path)
         node.process.send_signal(signal.SIGTERM)
         stopping = systemd.wait_for("STOPPING=1", 20)
         assert_equal(stopping, "STOPPING=1\nSTATUS=shutting down")
@@ -101,7 +91,7 @@ def test_sd_notify(h):
     start_notified(node, "relative/notify.sock")
     node.wait_for_rpc()
     assert "sd_notify to relative/notify.sock: NOTIFY_SOCKET is neither an absolute path nor @name" in \
-        read(debug_log(node))
+        read_text(node.debug_log_path)
     assert_equal(node.stop(), 0)
 
 
@@ -124,8 +114,8 @@ def test_mempool_persists(h):
 
     restart(node)
     assert os.path.exists(mempool_file(node)), "no mempool.dat after a clean shutdown"
-    assert "mempool.dat: saved 3 transactions" in read(debug_log(node))
-    assert "mempool.dat: 3 of 3 transactions loaded, 0 no longer valid, 0 expired" in read(debug_log(node))
+    assert "mempool.dat: saved 3 transactions" in read_text(node.debug_log_path)
+    assert "mempool.dat: 3 of 3 transactions loaded, 0 no longer valid, 0 expired" in read_text(node.debug_log_path)
     assert_equal(sorted(node.rpc("getrawmempool")), sorted(txids))
     # They are still valid transfers: a block confirms them.
     node.rpc("generatetoaddress", 1, miner["address"])
@@ -150,7 +140,7 @@ def expect_skipped(node, contents, reason):
     with open(mempool_file(node), "wb") as f:
         f.write(contents)
     node.start()
-    wait_until(lambda: f"mempool.dat skipped ({reason})" in read(debug_log(node)), 10,
+    wait_until(lambda: f"mempool.dat skipped ({reason})" in read_text(node.debug_log_path), 10,
                what=f"the log line for a {reason} mempool.dat")
     assert_equal(node.rpc("getrawmempool"), [])
     assert_equal(node.stop(), 0)

@@ -8,19 +8,9 @@ import signal
 import socket
 import subprocess
 
-from framework import main, wait_until, assert_equal
+from framework import main, wait_until, assert_equal, read_text
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
-def debug_log(node):
-    return os.path.join(node.network_dir, "debug.log")
 
 
 def alive(pid):
@@ -60,34 +50,34 @@ def stop_with(node, sig, timeout=20):
     node.process = None
     assert_equal(code, 0, f"exit code after {sig.name}")
     assert not os.path.exists(node.cookie_path), f"cookie left behind after {sig.name}"
-    assert f"received {sig.name}, shutting down" in read(debug_log(node))
-    assert "shutdown: done" in read(debug_log(node))
+    assert f"received {sig.name}, shutting down" in read_text(node.debug_log_path)
+    assert "shutdown: done" in read_text(node.debug_log_path)
 
 
 def test_sighup_reopens_log(node):
     """Returns the path of the moved-away log; later lines must not go there."""
-    log = debug_log(node)
+    log = node.debug_log_path
     rotated = log + ".1"
     os.rename(log, rotated)  # what logrotate does before it sends SIGHUP
     node.process.send_signal(signal.SIGHUP)
-    wait_until(lambda: "received SIGHUP, reopened debug.log" in read(log), 10, what="a new debug.log")
-    assert "SIGHUP" not in read(rotated), "the moved file got lines after SIGHUP"
+    wait_until(lambda: "received SIGHUP, reopened debug.log" in read_text(log), 10, what="a new debug.log")
+    assert "SIGHUP" not in read_text(rotated), "the moved file got lines after SIGHUP"
     assert node.process.poll() is None
     # Later lines go to the new file too: a new tip's line.
-    new_tip_lines = read(rotated).count("chain: new tip")
+    new_tip_lines = read_text(rotated).count("chain: new tip")
     node.rpc("generatetoaddress", 1, node.harness.keygen()["address"])
-    wait_until(lambda: "chain: new tip" in read(log), 10, what="a new tip line in the new debug.log")
-    assert_equal(read(rotated).count("chain: new tip"), new_tip_lines, "a new tip line went to the moved file")
+    wait_until(lambda: "chain: new tip" in read_text(log), 10, what="a new tip line in the new debug.log")
+    assert_equal(read_text(rotated).count("chain: new tip"), new_tip_lines, "a new tip line went to the moved file")
     assert_equal(node.rpc("getblockchaininfo")["chain"], "regtest")
     node.process.send_signal(signal.SIGHUP)  # a second SIGHUP without a move keeps appending
-    wait_until(lambda: read(log).count("reopened debug.log") == 2, 10, what="a second reopen")
+    wait_until(lambda: read_text(log).count("reopened debug.log") == 2, 10, what="a second reopen")
     return rotated
 
 
 def test_ignored_signals(node):
     for sig in (signal.SIGPIPE, signal.SIGUSR1, signal.SIGUSR2):
         node.process.send_signal(sig)
-        wait_until(lambda: f"received {sig.name}, ignored" in read(debug_log(node)), 10,
+        wait_until(lambda: f"received {sig.name}, ignored" in read_text(node.debug_log_path), 10,
                    what=f"the log line for {sig.name}")
         assert node.process.poll() is None, f"finchd ended on {sig.name}"
         node.rpc("getblockcount")
@@ -96,15 +86,15 @@ def test_ignored_signals(node):
 def test_signals(h):
     node = h.add_node().start()
     pid_file = os.path.join(node.network_dir, "finchd.pid")
-    assert_equal(int(read(pid_file)), node.process.pid)
+    assert_equal(int(read_text(pid_file)), node.process.pid)
     rotated = test_sighup_reopens_log(node)
-    rotated_text = read(rotated)
+    rotated_text = read_text(rotated)
     test_ignored_signals(node)
     stop_with(node, signal.SIGTERM)
     assert not os.path.exists(pid_file), "pid file left behind"
-    assert_equal(read(rotated), rotated_text, "the moved-away log changed after SIGHUP")
+    assert_equal(read_text(rotated), rotated_text, "the moved-away log changed after SIGHUP")
     for line in ("received SIGUSR1, ignored", "shutdown: done"):
-        assert line in read(debug_log(node)), line
+        assert line in read_text(node.debug_log_path), line
 
 
 def test_conf_sections(h):
@@ -150,22 +140,22 @@ def test_daemon(h, daemons):
     with open(out_path, "wb") as out:
         parent = subprocess.Popen(node.args(["--daemon", f"--pid={pid_file}", "--printtoconsole"]),
                                   stdout=out, stderr=subprocess.STDOUT)
-        assert_equal(parent.wait(timeout=60), 0, read(out_path))
-    pid = int(read(pid_file))
+        assert_equal(parent.wait(timeout=60), 0, read_text(out_path))
+    pid = int(read_text(pid_file))
     daemons.append(pid)
     assert pid != parent.pid and alive(pid), pid
     # The parent returned only once the node was up: RPC answers at once.
     assert_equal(node.rpc("getblockchaininfo")["chain"], "regtest")
-    assert_equal(read(out_path), "finchd starting\n")  # the log went to debug.log, not the terminal
+    assert_equal(read_text(out_path), "finchd starting\n")  # the log went to debug.log, not the terminal
     # A second daemon on the same data directory fails in the foreground, leaving the pid file alone.
     second = run_finchd(h, node.args(["--daemon", f"--pid={pid_file}", f"--rpcport={node.rpcport + 1}"])[1:])
     assert second.returncode == 1 and "already running" in second.stderr, second
-    assert_equal(int(read(pid_file)), pid)
+    assert_equal(int(read_text(pid_file)), pid)
     os.kill(pid, signal.SIGTERM)
     wait_until(lambda: not alive(pid), 20, what="the daemon to exit")
     assert not os.path.exists(pid_file), "pid file left behind"
     assert not os.path.exists(node.cookie_path), "cookie left behind"
-    assert "shutdown: done" in read(debug_log(node))
+    assert "shutdown: done" in read_text(node.debug_log_path)
 
 
 def test(h):

@@ -13,17 +13,13 @@ from framework import main, wait_until, assert_equal, assert_raises_rpc
 NODES = 16
 
 
-def identity(node):
-    return node.rpc("getnetworkinfo")["identity"]
-
-
 def test(h):
     common = ["--maxinboundperip=64", "--maxconnections=24"]
     nodes = [h.add_node(common).start()]
     for i in range(1, NODES):
         prev = nodes[-1]
-        nodes.append(h.add_node(common + [f"--dhtbootstrap={identity(prev)}@127.0.0.1:{prev.port}"]).start())
-    ids = [identity(n) for n in nodes]
+        nodes.append(h.add_node(common + [f"--dhtbootstrap={prev.identity()}@127.0.0.1:{prev.port}"]).start())
+    ids = [n.identity() for n in nodes]
 
     # Everyone's table fills with (nearly) everyone: lookups of their own id spread the news.
     start = time.monotonic()
@@ -60,7 +56,7 @@ def test(h):
     wait_until(lambda: outbound(fresh) == [ids[11]], 60, what="the fresh node to reach the node it named by identity")
     assert_equal([p["identity"] for p in fresh.rpc("getpeerinfo")], [ids[11]])
     reached = time.monotonic() - t
-    assert any(p["identity"] == identity(fresh) for p in target.rpc("getpeerinfo"))
+    assert any(p["identity"] == fresh.identity() for p in target.rpc("getpeerinfo"))
     spent = fresh.rpc("getdhtinfo")
     dht_bytes = spent["bytes_sent"] + spent["bytes_received"]
 

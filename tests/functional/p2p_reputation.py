@@ -13,11 +13,6 @@ from framework import main, wait_until, assert_equal
 from p2p_raw import RawPeer, discouraged, make_block, REGTEST_GENESIS, REGTEST_GENESIS_TIME
 
 
-def log_text(node):
-    with open(node.log_path, "rb") as f:
-        return f.read().decode(errors="replace")
-
-
 def peer_from(node, raw):
     for entry in node.rpc("getpeerinfo"):
         if entry["identity"] == raw.identity:
@@ -39,7 +34,7 @@ def test_nuisance(h):
     for _ in range(200):
         p.send_msg("block", block)
     assert p.closed_by_peer(10), "not disconnected past the nuisance limit"
-    wait_until(lambda: "excluded for 60 s" in log_text(node), 10, what="the exclusion in the log")
+    wait_until(lambda: "excluded for 60 s" in node.log_text(), 10, what="the exclusion in the log")
     # Excluded: refused for now, though neither banned nor discouraged.
     again = RawPeer(node.port, "127.0.3.1")
     assert again.closed_by_peer(5), "an excluded address was accepted"

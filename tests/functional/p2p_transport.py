@@ -14,15 +14,6 @@ from p2p_raw import RawPeer, frame, version_payload
 from tcp_relay import TcpRelay
 
 
-def identity(node):
-    return node.rpc("getnetworkinfo")["identity"]
-
-
-def log_text(node):
-    with open(node.log_path, "rb") as f:
-        return f.read().decode(errors="replace")
-
-
 def peers_by_identity(node):
     return {p["identity"]: p for p in node.rpc("getpeerinfo")}
 
@@ -38,16 +29,16 @@ def stays(predicate, seconds, what):
 def test_identities_secrecy_and_tampering(h, a, miner):
     relay = TcpRelay(a.port)
     try:
-        b = h.add_node([f"--connect={identity(a)}@127.0.0.1:{relay.port}"]).start()
+        b = h.add_node([f"--connect={a.identity()}@127.0.0.1:{relay.port}"]).start()
         wait_until(lambda: a.rpc("getconnectioncount") == 1 and b.rpc("getconnectioncount") == 1, 30,
                    what="b connected to a through the relay")
         # Each side shows the identity the other proved, and the transport.
         for here, there in ((a, b), (b, a)):
-            peer = peers_by_identity(here).get(identity(there))
+            peer = peers_by_identity(here).get(there.identity())
             assert peer is not None, here.rpc("getpeerinfo")
             assert_equal(peer["transport"], "tls1.3")
             assert peer["cipher"].startswith("TLS_"), peer["cipher"]
-        assert f"identity {identity(b)}" in log_text(a), "the log does not name the peer's identity"
+        assert f"identity {b.identity()}" in a.log_text(), "the log does not name the peer's identity"
 
         # Traffic: a transfer made at b reaches a and is mined; b follows.
         a.rpc("generatetoaddress", 2, miner["address"])
@@ -79,7 +70,7 @@ def test_identities_secrecy_and_tampering(h, a, miner):
         wait_until(lambda: b.rpc("getbestblockhash") == a.rpc("getbestblockhash"), 30, what="b at a's tip again")
         assert_equal(a.rpc("listbanned"), [])
         assert_equal(b.rpc("listbanned"), [])
-        tampered = log_text(a) + log_text(b)
+        tampered = a.log_text() + b.log_text()
         assert "misbehaved" not in tampered, "tampering in transit was held against a peer"
     finally:
         relay.close()
@@ -89,34 +80,34 @@ def test_identities_secrecy_and_tampering(h, a, miner):
 def test_pins(h, a):
     wrong = "ab" * 32
     c = h.add_node([f"--addnode={wrong}@127.0.0.1:{a.port}", "--listen=0"]).start()
-    wait_until(lambda: "pin mismatch" in log_text(c), 30, what="c to report the pin mismatch")
+    wait_until(lambda: "pin mismatch" in c.log_text(), 30, what="c to report the pin mismatch")
     stays(lambda: c.rpc("getconnectioncount") == 0, 2, "a pinned peer with the wrong identity was kept")
     # The pinned address is tried again (the impostor may be a man in the middle that leaves).
-    wait_until(lambda: log_text(c).count("pin mismatch") >= 2, 15, what="c to retry the pinned address")
+    wait_until(lambda: c.log_text().count("pin mismatch") >= 2, 15, what="c to retry the pinned address")
     assert_equal(a.rpc("listbanned"), [])
     # RPC addnode with the right pin: connected.
     c.rpc("addnode", f"{wrong}@127.0.0.1:{a.port}", "remove")
-    c.rpc("addnode", f"{identity(a)}@127.0.0.1:{a.port}", "add")
-    wait_until(lambda: identity(a) in peers_by_identity(c), 30, what="c to connect with the right pin")
+    c.rpc("addnode", f"{a.identity()}@127.0.0.1:{a.port}", "add")
+    wait_until(lambda: a.identity() in peers_by_identity(c), 30, what="c to connect with the right pin")
     assert_equal(c.stop(), 0)
 
 
 def test_peerallow(h, a, b):
-    d = h.add_node([f"--peerallow={identity(a)}", f"--addnode=127.0.0.1:{b.port}"]).start()
+    d = h.add_node([f"--peerallow={a.identity()}", f"--addnode=127.0.0.1:{b.port}"]).start()
     # Outbound to b (not allowed): dropped after the handshake, every retry.
-    wait_until(lambda: "is not in --peerallow" in log_text(d), 30, what="d to refuse b")
+    wait_until(lambda: "is not in --peerallow" in d.log_text(), 30, what="d to refuse b")
     # Inbound from b (not allowed): refused.
     b.rpc("addnode", f"127.0.0.1:{d.port}", "onetry")
     stays(lambda: d.rpc("getconnectioncount") == 0, 2, "d kept a connection outside --peerallow")
     # Inbound from a (allowed): kept.
     a.rpc("addnode", f"127.0.0.1:{d.port}", "onetry")
-    wait_until(lambda: list(peers_by_identity(d)) == [identity(a)], 30, what="d to accept a")
+    wait_until(lambda: list(peers_by_identity(d)) == [a.identity()], 30, what="d to accept a")
     assert_equal(d.rpc("listbanned"), [])
     assert_equal(b.rpc("listbanned"), [])
     assert_equal(d.stop(), 0)
     # Malformed identities and peer names stop finchd at start with the flag named.
     for flag, expect in ((f"--peerallow={'z' * 64}", "--peerallow"),
-                         (f"--connect={identity(a)}@", "--connect"),
+                         (f"--connect={a.identity()}@", "--connect"),
                          ("--dhtbootstrap=nothost:1", "--dhtbootstrap"),
                          (f"--addnode=xyz@127.0.0.1:{a.port}", "--addnode")):
         bad = subprocess.run(d.args([flag]), capture_output=True, text=True, timeout=60)
@@ -137,7 +128,7 @@ def test_plaintext_peers(a):
     again = RawPeer(a.port, "127.0.0.20")
     again.handshake()
     assert again.is_open()
-    assert_equal(again.peer_identity(), identity(a))
+    assert_equal(again.peer_identity(), a.identity())
     again.close()
     wait_until(lambda: a.rpc("getconnectioncount") == before, 10, what="the raw peer to be gone")
 
@@ -146,7 +137,7 @@ def test_one_connection_per_identity(h):
     e = h.add_node([]).start()
     f = h.add_node([f"--addnode=127.0.0.1:{e.port}"]).start()
     e.rpc("addnode", f"127.0.0.1:{f.port}", "add")
-    wait_until(lambda: identity(f) in peers_by_identity(e) and identity(e) in peers_by_identity(f), 30,
+    wait_until(lambda: f.identity() in peers_by_identity(e) and e.identity() in peers_by_identity(f), 30,
                what="e and f connected")
     # Both dial (addnode); each side holds exactly one proven connection to the other (a
     # second one may be seen while its handshake runs, never after).

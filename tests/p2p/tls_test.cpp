@@ -182,8 +182,8 @@ TEST(TlsHandshake, BothSidesProveTheirIdentities) {
     SslPtr server(SSL_new((*server_ctx)->context().native_handle()));
     Handshake h = run_handshake(client.get(), server.get());
     ASSERT_TRUE(h.client_done && h.server_done);
-    auto seen_by_client = tls_peer_of(client.get(), now());
-    auto seen_by_server = tls_peer_of(server.get(), now());
+    auto seen_by_client = tls_peer_of(client.get());
+    auto seen_by_server = tls_peer_of(server.get());
     ASSERT_TRUE(seen_by_client && seen_by_server);
     EXPECT_EQ(seen_by_client->identity, sk.identity());
     EXPECT_EQ(seen_by_server->identity, ck.identity());
