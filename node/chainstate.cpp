@@ -413,6 +413,7 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
             ++connected;
         }
     }
+    if (disconnected > 0) m_metrics.reorgs.inc();
     if (changed && !m_chain.empty()) log_tip_change(old_tip, disconnected, connected, started);
     // Candidates with less work than the new tip can never win again.
     if (!m_chain.empty()) {
@@ -458,6 +459,7 @@ std::optional<Chainstate::PreparedBlock> Chainstate::prepare(BlockNode* node, Pr
 
 Status Chainstate::connect_tip(BlockNode* node, PreparedBlock& prepared, bool& rule_failure) {
     rule_failure = false;
+    const auto started = std::chrono::steady_clock::now();
     const Block& block = *prepared.block;
     const std::vector<Hash256>& txids = prepared.txids;
     // Signatures are checked on the pool while this thread applies the block; the result
@@ -494,6 +496,8 @@ Status Chainstate::connect_tip(BlockNode* node, PreparedBlock& prepared, bool& r
     m_counts = counts;
     m_chain.push_back(node);
     m_last_connected_transfers = block.txs.size();
+    m_metrics.blocks_connected.inc();
+    m_metrics.connect_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     FINCH_DEBUG(Chain, "connected block " + node->hash.to_hex() + " at height " + std::to_string(node->height) + " (" +
                            std::to_string(block.txs.size()) + " transfers)");
     for (auto* sub : m_subscribers) sub->block_connected(block, node->height);
@@ -521,6 +525,7 @@ Status Chainstate::disconnect_tip() {
     }
     m_counts = counts;
     m_chain.pop_back();
+    m_metrics.blocks_disconnected.inc();
     FINCH_DEBUG(Chain, "disconnected block " + node->hash.to_hex() + " at height " + std::to_string(node->height));
     FINCH_DEBUG(Store, "undid block " + std::to_string(node->height) + " in one synced batch");
     // A disconnected block may win again later.

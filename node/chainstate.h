@@ -4,6 +4,7 @@
 
 #include "consensus/params.h"
 #include "node/notifications.h"
+#include "util/metrics.h"
 #include "node/orphan_pool.h"
 #include "node/signature_cache.h"
 #include "node/signature_checker.h"
@@ -148,6 +149,15 @@ public:
     storage::LedgerStore& store() { return m_store; }
     const ChainParams& params() const { return m_params; }
 
+    // Counted since start-up, for /metrics. Updated with relaxed atomics while connecting.
+    struct Metrics {
+        util::Counter blocks_connected;
+        util::Counter blocks_disconnected;
+        util::Counter reorgs;  // activations that disconnected at least one block
+        util::Histogram connect_seconds{util::latency_buckets()};  // apply, signatures, write
+    };
+    const Metrics& metrics() const { return m_metrics; }
+
 private:
     // A block body on its way to connection, its txids and its signature checks.
     struct PreparedBlock {
@@ -211,6 +221,7 @@ private:
     storage::LedgerCounts m_counts;
     std::vector<ChainNotifications*> m_subscribers;
     std::unique_ptr<SignatureChecker> m_checker;
+    Metrics m_metrics;
 
     mutable std::mutex m_tip_mutex;  // guards only m_tip, so readers never wait on activation
     std::shared_ptr<const TipInfo> m_tip;

@@ -50,6 +50,12 @@ constexpr Option kOptions[] = {
     {"rpcuser", Kind::Value, "USER", "JSON-RPC user (without it a cookie file is used)"},
     {"rpcpassword", Kind::Value, "PASS", "JSON-RPC password"},
     {"rpcthreads", Kind::Value, "N", "threads executing RPC methods (default 2)"},
+    {"rpcservertimeout", Kind::Value, "SECONDS",
+     "deadline for reading a request or writing a reply, and a WebSocket's idle limit (default 30)"},
+    {"metrics", Kind::Flag, "0|1", "serve Prometheus metrics at GET /metrics on the RPC port (default 1)"},
+    {"wsmaxconnections", Kind::Value, "N", "WebSocket connections on the RPC port (default 32)"},
+    {"wsmaxqueue", Kind::Value, "N",
+     "messages a WebSocket may have waiting before it is closed with 1008 (default 10000)"},
     {"mine", Kind::Flag, "", "mine blocks"},
     {"miner-address", Kind::Value, "ADDR", "address that receives mined rewards (required with --mine)"},
     {"miner-threads", Kind::Value, "N", "mining threads (default 1)"},
@@ -87,6 +93,9 @@ constexpr NumberRule kNumbers[] = {
     {"maxinboundperip", 1, 10'000, "expected 1-10000"},
     {"maxinboundpernetgroup", 1, 10'000, "expected 1-10000"},
     {"rpcthreads", 1, 64, "expected 1-64"},
+    {"rpcservertimeout", 1, 3600, "expected seconds 1-3600"},
+    {"wsmaxconnections", 0, 1'000, "expected 0-1000"},
+    {"wsmaxqueue", 1, 1'000'000, "expected 1-1000000"},
     {"miner-threads", 1, 256, "expected 1-256"},
     {"maxmempool", 1, 1'000'000, "expected megabytes 1-1000000"},
     {"mempoolexpiry", 1, 100'000, "expected hours"},
@@ -296,6 +305,7 @@ std::optional<uint64_t> parse_number(const std::string& s, uint64_t max) {
 bool* flag_field(Config& c, const std::string& key) {
     if (key == "listen") return &c.listen;
     if (key == "persistmempool") return &c.persistmempool;
+    if (key == "metrics") return &c.metrics;
     if (key == "mine") return &c.mine;
     if (key == "printtoconsole") return &c.printtoconsole;
     if (key == "reindex") return &c.reindex;
@@ -339,6 +349,9 @@ void store_number(Config& c, const std::string& key, uint64_t n) {
     else if (key == "maxinboundperip") c.maxinboundperip = n;
     else if (key == "maxinboundpernetgroup") c.maxinboundpernetgroup = n;
     else if (key == "rpcthreads") c.rpcthreads = static_cast<unsigned>(n);
+    else if (key == "rpcservertimeout") c.rpcservertimeout = n;
+    else if (key == "wsmaxconnections") c.wsmaxconnections = n;
+    else if (key == "wsmaxqueue") c.wsmaxqueue = n;
     else if (key == "miner-threads") c.miner_threads = static_cast<unsigned>(n);
     else if (key == "maxmempool") c.maxmempool_mb = n;
     else if (key == "mempoolexpiry") c.mempoolexpiry_hours = n;

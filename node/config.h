@@ -33,6 +33,10 @@ struct Config {
     std::string rpcuser;
     std::string rpcpassword;
     unsigned rpcthreads = 2;
+    uint64_t rpcservertimeout = 30;  // seconds; also a WebSocket's idle limit
+    bool metrics = true;             // GET /metrics
+    size_t wsmaxconnections = 32;
+    size_t wsmaxqueue = 10'000;      // messages waiting on one WebSocket before it is closed with 1008
 
     bool mine = false;
     std::string miner_address;

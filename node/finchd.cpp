@@ -284,6 +284,10 @@ bool rpc_options(const Config& config, rpc::ServerOptions& o, std::string& error
     o.bind_address = config.rpcbind;
     o.port = config.rpcport;
     o.worker_threads = config.rpcthreads;
+    o.io_deadline = std::chrono::seconds(config.rpcservertimeout);
+    o.metrics = config.metrics;
+    o.max_websockets = config.wsmaxconnections;
+    o.ws_queue_messages = config.wsmaxqueue;
     // Set only when [rpc] is on (categories are fixed by now): otherwise a request costs nothing extra.
     if (Logger::instance().enabled(LogCategory::Rpc))
         o.request_log = [](const std::string& line) { Logger::instance().write(LogCategory::Rpc, line); };
@@ -389,10 +393,13 @@ int run(const Config& config) {
 
     Miner miner(chain, mempool);
     RpcAdapter adapter(chain, mempool, miner, ledger_dir, request_shutdown);
+    // Before any other thread admits transactions: WebSocket subscribers hear of each one.
+    mempool.set_accept_listener([&adapter](const Transaction& tx, const Hash256& txid) { adapter.transaction_accepted(tx, txid); });
 
     net::PeerManager network(chain, mempool, params, net_options(config, *identity));
     if (auto s = network.start(); !s) return fail(s.error().detail);
     chain.subscribe(&network);
+    chain.subscribe(&adapter);  // blocks for WebSocket subscribers, after the mempool and p2p heard
     adapter.set_network(&network);
 
     const auto cookie_path = config.network_dir() / ".cookie";

@@ -506,6 +506,7 @@ Mempool::~Mempool() = default;
 
 AdmitResult Mempool::accept(const Transaction& tx, uint64_t now, uint64_t tip_height) {
     AdmitResult r = m_impl->accept(tx, now, tip_height);
+    if (r.ok() && m_on_accept) m_on_accept(tx, r.txid);
     if (Logger::instance().enabled(LogCategory::Mempool)) {
         if (r.ok())
             Logger::instance().write(LogCategory::Mempool, std::string(r.kind == AdmitKind::Replaced ? "replaced with " : "accepted ") +

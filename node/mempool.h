@@ -9,6 +9,7 @@
 #include "storage/ledger_store.h"
 
 #include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,6 +89,10 @@ public:
     // Bumped on every change, so the miner can tell when to rebuild its template.
     uint64_t generation() const;
     const MempoolLimits& limits() const { return m_limits; }
+    // Called after each transfer that enters the pool through accept() (not for those a
+    // reorg returns), outside the pool's lock. Set it before other threads use the pool.
+    using AcceptListener = std::function<void(const Transaction& tx, const Hash256& txid)>;
+    void set_accept_listener(AcceptListener listener) { m_on_accept = std::move(listener); }
 
     // ChainNotifications: confirmed transactions leave; those of disconnected blocks come
     // back after the reorg (tip_changed); entries that became invalid are dropped.
@@ -101,6 +106,7 @@ private:
     const ChainParams& m_params;
     SignatureCache* m_sigcache;
     MempoolLimits m_limits;
+    AcceptListener m_on_accept;
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

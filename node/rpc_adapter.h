@@ -8,13 +8,16 @@
 #include "node/net/net_types.h"
 #include "rpc/node_interface.h"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <functional>
 
 namespace finch::node {
 
-class RpcAdapter final : public rpc::NodeInterface {
+// It is also the chain's subscriber that forwards blocks to the RPC server's subscription
+// hub, and the mempool's accept listener (rpc_adapter_events.cpp, with the metrics).
+class RpcAdapter final : public rpc::NodeInterface, public ChainNotifications {
 public:
     RpcAdapter(Chainstate& chain, Mempool& mempool, Miner& miner, std::filesystem::path ledger_dir,
                std::function<void()> request_stop);
@@ -57,6 +60,14 @@ public:
     void request_stop() override { m_request_stop(); }
     uint64_t uptime_seconds() override;
 
+    void set_event_sink(rpc::NodeEvents* sink) override;
+    void write_metrics(util::MetricsText& out) override;
+
+    // ChainNotifications (subscribe the adapter to the chain) and the mempool's listener.
+    void block_connected(const Block& block, uint64_t height) override;
+    void block_disconnected(const Block& block, uint64_t height) override;
+    void transaction_accepted(const Transaction& tx, const Hash256& txid);
+
 private:
     double difficulty(uint32_t bits) const;
     uint64_t median_time(const Hash256& hash) const;
@@ -72,6 +83,11 @@ private:
     std::mutex m_disk_mutex;
     uint64_t m_disk_bytes = 0;
     std::chrono::steady_clock::time_point m_disk_measured{};
+    // The sink is read by every event; the mutex makes set_event_sink(nullptr) wait for a
+    // call in progress. m_has_sink spares the lock when nobody listens.
+    std::mutex m_events_mutex;
+    rpc::NodeEvents* m_sink = nullptr;
+    std::atomic<bool> m_has_sink{false};
 };
 
 }  // namespace finch::node

@@ -6,6 +6,7 @@
 
 #include "consensus/params.h"
 #include "consensus/uint256.h"
+#include "util/metrics.h"
 
 #include <cstdint>
 #include <map>
@@ -229,6 +230,19 @@ struct BanEntry {
     std::string reason;
 };
 
+// What the node pushes to WebSocket subscribers (design.md section 7, "Subscriptions").
+// Called from the node's threads: the chain's, in connection order while it holds its lock,
+// and whichever thread admitted a transaction. Implementations must be quick and must not
+// call back into the node.
+class NodeEvents {
+public:
+    virtual ~NodeEvents() = default;
+    virtual void block_connected(const Block& block, const Hash256& hash, uint64_t height) = 0;
+    virtual void block_disconnected(const Block& block, const Hash256& hash, uint64_t height) = 0;
+    // A transfer entered the mempool (from RPC or a peer; not those returning after a reorg).
+    virtual void transaction_accepted(const Transaction& tx, const Hash256& txid) = 0;
+};
+
 class NodeInterface {
 public:
     virtual ~NodeInterface() = default;
@@ -284,6 +298,14 @@ public:
     // control
     virtual void request_stop() = 0;
     virtual uint64_t uptime_seconds() = 0;
+
+    // operator surface
+    // The server attaches its subscription hub when it starts and detaches it (nullptr) when it
+    // stops; detaching waits for a call in progress. A node without events ignores it.
+    virtual void set_event_sink(NodeEvents* /*sink*/) {}
+    // The node's metrics (chain, mempool, peers, p2p bytes, process) for GET /metrics; the
+    // server adds its own (RPC, WebSocket). Runs on an RPC worker thread.
+    virtual void write_metrics(util::MetricsText& /*out*/) {}
 };
 
 }  // namespace finch::rpc

@@ -6,6 +6,8 @@
 
 #include "rpc/methods.h"
 #include "rpc/protocol.h"
+#include "rpc/server_state.h"
+#include "rpc/websocket.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
 #include <atomic>
@@ -61,21 +64,6 @@ std::string error_body(int error_code, const std::string& message) {
            "\n";
 }
 
-// What every session shares: options, the credential check, the method dispatcher and the
-// admission counters.
-struct ServerState {
-    ServerOptions options;
-    BasicAuthChecker auth;
-    MethodDispatcher dispatch;
-    std::atomic<size_t> in_flight{0};  // requests queued for or running on a worker
-    std::atomic<size_t> connections{0};
-
-    ServerState(NodeInterface& node, ServerOptions opts)
-        : options(std::move(opts)), auth(options.credentials), dispatch(make_dispatcher(node)) {}
-    size_t work_limit() const { return options.worker_threads + options.work_queue; }
-    bool logging() const { return static_cast<bool>(options.request_log); }
-};
-
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket&& socket, ServerState& state, net::thread_pool& workers)
@@ -102,7 +90,10 @@ private:
     void on_body(error_code ec);
     void on_read_error(error_code ec);
     void submit(std::string body);
-    void write_reply(http::status status, std::string body, bool keep_alive);
+    void serve_metrics();
+    void upgrade_to_websocket();
+    void write_reply(http::status status, std::string body, bool keep_alive,
+                     const char* content_type = "application/json");
     void on_write(bool keep_alive, error_code ec);
     void reply_and_close(http::status status, int rpc_code, const std::string& message);
     void unauthorized();
@@ -118,6 +109,7 @@ private:
     net::steady_timer m_timer;  // the delay before a 401
     std::array<char, 16 * 1024> m_drain{};
     bool m_keep_alive = false;
+    bool m_metrics_request = false;  // GET /metrics rather than a JSON-RPC POST
     unsigned m_version = 11;
     std::string m_peer;  // "address:port" of the client, for the log
     ServerState& m_state;
@@ -138,15 +130,21 @@ void Session::on_header(error_code ec) {
     if (ec) return on_read_error(ec);
     const auto& req = m_parser->get();
     m_version = req.version();
-    if (req.target() != "/") {
-        log_http(http::status::not_found, "path is not /");
-        return reply_and_close(http::status::not_found, code::kInvalidRequest, "Not found: only / is served");
+    m_metrics_request = m_state.options.metrics && req.target() == "/metrics";
+    if (req.target() != "/" && !m_metrics_request) {
+        log_http(http::status::not_found, "path is not / or /metrics");
+        return reply_and_close(http::status::not_found, code::kInvalidRequest,
+                               m_state.options.metrics ? "Not found: / and /metrics are served" : "Not found: only / is served");
     }
-    if (req.method() != http::verb::post) {
-        log_http(http::status::method_not_allowed, "not a POST");
-        return reply_and_close(http::status::method_not_allowed, code::kInvalidRequest, "JSON-RPC uses POST");
+    const bool upgrade = !m_metrics_request && beast::websocket::is_upgrade(req);
+    const http::verb expected = m_metrics_request || upgrade ? http::verb::get : http::verb::post;
+    if (req.method() != expected) {
+        log_http(http::status::method_not_allowed, m_metrics_request ? "not a GET" : "not a POST");
+        return reply_and_close(http::status::method_not_allowed, code::kInvalidRequest,
+                               m_metrics_request ? "/metrics is read with GET" : "JSON-RPC uses POST");
     }
     if (!m_state.auth.accepts(req[http::field::authorization])) return unauthorized();
+    if (upgrade) return upgrade_to_websocket();
     if (m_parser->is_done()) return on_body({});
     if (!beast::iequals(req[http::field::expect], "100-continue")) return read_body();
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -154,6 +152,43 @@ void Session::on_header(error_code ec) {
     net::async_write(m_stream, net::buffer(kContinue), [self = shared_from_this()](error_code ec, size_t) {
         if (ec) return self->close();
         self->read_body();
+    });
+}
+
+// An authenticated upgrade: the socket leaves this session for a WebSocket one.
+void Session::upgrade_to_websocket() {
+    if (m_state.websockets.fetch_add(1) >= m_state.options.max_websockets) {
+        m_state.websockets.fetch_sub(1);
+        log_http(http::status::service_unavailable, "too many WebSocket connections");
+        return write_reply(http::status::service_unavailable,
+                           error_body(kServerBusy, "Too many WebSocket connections (at most " +
+                                                       std::to_string(m_state.options.max_websockets) + ")"),
+                           false);
+    }
+    start_websocket(m_stream.release_socket(), m_parser->release(), m_state, m_workers);
+}
+
+// GET /metrics: the node's metrics and the server's, on a worker (reading the node may wait
+// for its network thread).
+void Session::serve_metrics() {
+    if (m_state.in_flight.fetch_add(1) >= m_state.work_limit()) {
+        m_state.in_flight.fetch_sub(1);
+        log_http(http::status::service_unavailable, "work queue full");
+        return write_reply(http::status::service_unavailable, error_body(kServerBusy, "Server busy: work queue full"),
+                           m_keep_alive);
+    }
+    net::post(m_workers, [self = shared_from_this()] {
+        util::MetricsText text;
+        http::status status = http::status::ok;
+        try {
+            self->m_state.node.write_metrics(text);
+            self->m_state.metrics.write(text);
+        } catch (const std::exception&) {
+            status = http::status::internal_server_error;
+        }
+        self->m_state.in_flight.fetch_sub(1);
+        self->write_reply(status, status == http::status::ok ? text.take() : std::string(), self->m_keep_alive,
+                          "text/plain; version=0.0.4; charset=utf-8");
     });
 }
 
@@ -165,6 +200,7 @@ void Session::read_body() {
 void Session::on_body(error_code ec) {
     if (ec) return on_read_error(ec);
     m_keep_alive = m_parser->get().keep_alive();
+    if (m_metrics_request) return serve_metrics();
     submit(std::move(m_parser->get().body()));
 }
 
@@ -199,9 +235,10 @@ void Session::submit(std::string body) {
     net::post(m_workers, [self = shared_from_this(), body = std::move(body)] {
         HttpReply reply;
         try {
-            CallObserver observe;
+            CallObserver observe = self->m_state.count_call;
             if (self->m_state.logging())
                 observe = [self](const CallRecord& r) {
+                    if (self->m_state.count_call) self->m_state.count_call(r);
                     std::string line = "method=" + loggable_method(r.method) + " peer=" + self->m_peer +
                                        " duration=" + format_duration(r.duration);
                     if (r.error_code != 0) line += " error=" + std::to_string(r.error_code);
@@ -216,13 +253,13 @@ void Session::submit(std::string body) {
     });
 }
 
-void Session::write_reply(http::status status, std::string body, bool keep_alive) {
+void Session::write_reply(http::status status, std::string body, bool keep_alive, const char* content_type) {
     m_response = {};
     m_response.version(m_version);
     m_response.result(status);
-    if (status != http::status::no_content) m_response.set(http::field::content_type, "application/json");
+    if (status != http::status::no_content) m_response.set(http::field::content_type, content_type);
     if (status == http::status::unauthorized) m_response.set(http::field::www_authenticate, "Basic realm=\"jsonrpc\"");
-    if (status == http::status::method_not_allowed) m_response.set(http::field::allow, "POST");
+    if (status == http::status::method_not_allowed) m_response.set(http::field::allow, m_metrics_request ? "GET" : "POST");
     m_response.keep_alive(keep_alive);
     m_response.body() = std::move(body);
     m_response.prepare_payload();
@@ -361,12 +398,14 @@ void RpcServer::Impl::on_accept(error_code ec, tcp::socket socket) {
 void RpcServer::Impl::shutdown() {
     if (!running) return;
     running = false;
+    node.set_event_sink(nullptr);  // waits for an event being published
     ioc->stop();
     for (std::thread& t : threads) t.join();
     threads.clear();
     workers->stop();  // drops queued requests; a method already running finishes
     workers->join();
     workers.reset();
+    state->hub.clear();  // WebSocket sessions go while their io_context still exists
     accept_retry.reset();
     acceptor.reset();
     ioc.reset();  // destroys the remaining sessions, closing their sockets
@@ -390,6 +429,7 @@ Status RpcServer::start() {
     if (Status s = m.open(*endpoint); !s) return s;
     m.accept_retry = std::make_unique<net::steady_timer>(*m.ioc);
     m.workers = std::make_unique<net::thread_pool>(std::max(1u, m.options.worker_threads));
+    m.node.set_event_sink(&m.state->hub);
     m.accept();
     m.running = true;
     for (unsigned i = 0; i < io_threads; ++i) m.threads.emplace_back([&m] { m.ioc->run(); });

@@ -36,6 +36,18 @@ struct ServerOptions {
     // sets it to its debug log's `rpc` category (--debug rpc); rpc/ itself does not log.
     // Called from the server's threads, possibly several at once.
     std::function<void(const std::string& line)> request_log;
+
+    // GET /metrics (Prometheus text format) and the per-method counting behind it.
+    bool metrics = true;
+    // WebSocket subscriptions (an upgrade request to /). A connection whose queue of outgoing
+    // messages passes either limit is closed with 1008; each socket reads messages up to
+    // ws_max_message_bytes. Idle sockets are pinged after half of io_deadline and closed
+    // after the whole of it without a sign of life.
+    size_t max_websockets = 32;
+    size_t ws_max_subscriptions = 16;  // per socket
+    size_t ws_queue_messages = 10'000;
+    size_t ws_queue_bytes = 16 * 1024 * 1024;
+    size_t ws_max_message_bytes = 1024 * 1024;
 };
 
 class RpcServer {

@@ -101,6 +101,8 @@ void Connection::read_payload(FrameHeader header) {
                      [self = shared_from_this(), header](const boost::system::error_code& ec, size_t n) {
                          if (ec) return self->close(closed_reason(ec));
                          self->m_received_per_command[static_cast<uint8_t>(header.command)] += kFrameHeaderSize + n;
+                         SocketCounters& totals = self->m_stream.next_layer().totals();
+                         totals.count_frame(totals.frame_bytes_recv, static_cast<uint8_t>(header.command), kFrameHeaderSize + n);
                          self->m_last_receive = now_seconds();
                          if (payload_checksum(self->m_payload) != header.checksum) {
                              Rejection r = reject("bad-checksum", "payload checksum mismatch", Fault::Decode);
@@ -125,6 +127,8 @@ void Connection::send(const Message& m) {
     m_queued_bytes += frame.size();
     if (m_queued_bytes > m_limits.max_send_queue_bytes) return close("send queue full");
     m_sent_per_command[static_cast<uint8_t>(command_of(m))] += frame.size();
+    SocketCounters& totals = m_stream.next_layer().totals();
+    totals.count_frame(totals.frame_bytes_sent, static_cast<uint8_t>(command_of(m)), frame.size());
     m_send_queue.push_back(std::move(frame));
     if (!m_writing && m_secured) write_next();
 }

@@ -22,9 +22,16 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 // Bytes on the sockets of every connection since start-up (shared, read from any thread).
+// Also the protocol frames by command number (header + payload, without TLS), for /metrics.
 struct SocketCounters {
     std::atomic<uint64_t> bytes_recv{0};
     std::atomic<uint64_t> bytes_sent{0};
+    static constexpr size_t kCommandSlots = 32;  // above every command number (messages.h)
+    std::array<std::atomic<uint64_t>, kCommandSlots> frame_bytes_recv{};
+    std::array<std::atomic<uint64_t>, kCommandSlots> frame_bytes_sent{};
+    void count_frame(std::array<std::atomic<uint64_t>, kCommandSlots>& per_command, uint8_t command, uint64_t n) {
+        if (command < kCommandSlots) per_command[command].fetch_add(n, std::memory_order_relaxed);
+    }
 };
 
 // Frame bytes (header + payload) by message command, indexed by the command's number.
@@ -44,6 +51,8 @@ public:
 
     CountingSocket(tcp::socket socket, std::shared_ptr<SocketCounters> totals)
         : m_socket(std::move(socket)), m_totals(std::move(totals)) {}
+
+    SocketCounters& totals() { return *m_totals; }
 
     executor_type get_executor() { return m_socket.get_executor(); }
     lowest_layer_type& lowest_layer() { return m_socket.lowest_layer(); }

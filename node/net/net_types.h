@@ -66,6 +66,9 @@ struct NetStats {
 struct NetTotals {
     uint64_t bytes_recv = 0;
     uint64_t bytes_sent = 0;
+    // Protocol frames by message name (TLS excluded), every message name present.
+    std::map<std::string, uint64_t> bytes_recv_per_msg;
+    std::map<std::string, uint64_t> bytes_sent_per_msg;
 };
 
 struct DhtStats {

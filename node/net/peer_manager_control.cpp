@@ -102,7 +102,15 @@ NetStats PeerManager::stats() {
     });
 }
 
-NetTotals PeerManager::totals() { return {m_counters->bytes_recv.load(), m_counters->bytes_sent.load()}; }
+NetTotals PeerManager::totals() {
+    NetTotals t{m_counters->bytes_recv.load(), m_counters->bytes_sent.load(), {}, {}};
+    for (Command c : all_commands()) {
+        const auto slot = static_cast<uint8_t>(c);
+        t.bytes_recv_per_msg[command_name(c)] = m_counters->frame_bytes_recv[slot].load(std::memory_order_relaxed);
+        t.bytes_sent_per_msg[command_name(c)] = m_counters->frame_bytes_sent[slot].load(std::memory_order_relaxed);
+    }
+    return t;
+}
 
 DhtStats PeerManager::dht_stats() {
     return run_on_io([this] {

@@ -1,0 +1,42 @@
+// Internal to the RPC server (server.cpp, websocket.cpp): what every connection shares.
+#pragma once
+
+#include "rpc/auth.h"
+#include "rpc/methods.h"
+#include "rpc/rpc_metrics.h"
+#include "rpc/server.h"
+#include "rpc/subscriptions.h"
+
+#include <atomic>
+
+namespace finch::rpc {
+
+struct ServerState {
+    ServerOptions options;
+    BasicAuthChecker auth;
+    MethodDispatcher dispatch;
+    NodeInterface& node;
+    std::atomic<size_t> in_flight{0};  // requests queued for or running on a worker
+    std::atomic<size_t> connections{0};  // HTTP connections (a WebSocket leaves this count)
+    std::atomic<size_t> websockets{0};
+    RpcMetrics metrics;
+    SubscriptionHub hub;
+    // Set when options.metrics: counts each call. Built once, so requests allocate nothing for it.
+    CallObserver count_call;
+
+    ServerState(NodeInterface& n, ServerOptions opts)
+        : options(std::move(opts)),
+          auth(options.credentials),
+          dispatch(make_dispatcher(n)),
+          node(n),
+          hub(n.params(), metrics, options.ws_max_subscriptions) {
+        if (options.metrics)
+            count_call = [this](const CallRecord& r) {
+                if (!r.method.empty()) metrics.record_call(r.method, r.duration);
+            };
+    }
+    size_t work_limit() const { return options.worker_threads + options.work_queue; }
+    bool logging() const { return static_cast<bool>(options.request_log); }
+};
+
+}  // namespace finch::rpc
