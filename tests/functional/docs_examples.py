@@ -39,6 +39,9 @@ SKIPPED = {
         "scripts/test.sh runs every test, this one included",
     ("README.md", "scripts/devnet up"):
         "starts its own nodes in a folder of its own; tests/functional/devnet.py runs it (up, a transfer, down)",
+    ("docs/rpc.md", "websocat -H"):
+        "needs websocat, which Debian 12 does not package; tests/functional/rpc_websocket.py speaks the "
+        "same protocol with its own client",
     ("docs/rpc.md", "$ finch-cli -regtest -netinfo 2"):
         "a sample table: identities, ports and traffic differ in every run; tests/functional/cli_dashboards.py "
         "asserts every column",
@@ -50,6 +53,7 @@ NOT_EXAMPLES = {
     ("docs/rpc.md", '{ "txid", "from" (address)'): "the shape of a transaction object",
     ("docs/rpc.md", '{ "txid", "coinbase": true'): "the shape of a coinbase object",
     ("docs/rpc.md", "finch-cli [options] METHOD"): "finch-cli's synopsis",
+    ("docs/rpc.md", '{"jsonrpc":"2.0","method":"subscription"'): "the shape of a subscription notification",
 }
 
 RPC_PASSWORD = "docs-examples-password-0123456789"
