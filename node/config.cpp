@@ -248,10 +248,12 @@ Status parse_section_header(const std::string& line, const std::string& where, s
     return Status::accepted();
 }
 
-// Stores one "key=value" line (or "net.key=value", or "key" meaning key=1).
+// Stores one "key=value" line (or "net.key=value", or "key" meaning key=1 for an on/off option).
 Status parse_key_line(const std::string& line, const std::string& where, std::optional<Network> section, ConfFile& out) {
     std::string key = line, value = "1";
-    if (auto eq = line.find('='); eq != std::string::npos) {
+    const size_t eq = line.find('=');
+    const bool bare = eq == std::string::npos;
+    if (!bare) {
         key = trim(line.substr(0, eq));
         value = trim(line.substr(eq + 1));
     }
@@ -268,6 +270,8 @@ Status parse_key_line(const std::string& line, const std::string& where, std::op
     if (!resolved) return config_error(where + ": unknown key '" + key + "'");
     const std::string name = resolved->option->name;
     if (listed(kCommandLineOnly, name)) return config_error(where + ": '" + key + "' works only on the command line");
+    // A bare key turns an on/off option on; any other option needs its value.
+    if (bare && resolved->option->kind != Kind::Flag) return config_error(where + ": '" + key + "' needs a value (" + key + "=...)");
     RawValue v{resolved->negated ? negate(value) : value, where};
     if (section && listed(kNetworkKeys, name)) return check_section_key(name, v, *section);
     (section ? out.sections[*section] : out.top)[name].push_back(std::move(v));
