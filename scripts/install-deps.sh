@@ -7,6 +7,7 @@ PACKAGES=(
   libboost1.81-dev librocksdb-dev libssl-dev libsecp256k1-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 clang libclang-rt-14-dev openssl
+  iproute2 iptables  # network-fault tests (namespaces, packet loss); they skip without root
 )
 
 missing=()

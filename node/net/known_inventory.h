@@ -21,6 +21,9 @@ public:
             m_order.pop_front();
         }
     }
+    // Forgets one entry (its slot in the age order goes when it comes up, so at worst a later
+    // re-insertion is forgotten a little early: that only costs a repeated announcement).
+    void forget(const Hash256& h) { m_set.erase(h); }
     size_t size() const { return m_set.size(); }
 
 private:

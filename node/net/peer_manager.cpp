@@ -400,6 +400,7 @@ void PeerManager::check_stalls() {
         if (Peer* p = peer_by_id(id); p && !nuisance(*p, Nuisance::StalledDownload)) p->conn->close("stalled block download");
     std::vector<PeerId> unanswered;
     send_tx_requests(m_txs.expire(now, &unanswered));
+    m_gap_txs.expire(now_seconds());
     // Once per peer per check, however many requests timed out: a slow link is not twenty faults.
     std::sort(unanswered.begin(), unanswered.end());
     unanswered.erase(std::unique(unanswered.begin(), unanswered.end()), unanswered.end());

@@ -26,6 +26,7 @@
 #include "node/net/net_types.h"
 #include "node/net/peer_address.h"
 #include "node/net/reputation.h"
+#include "node/net/nonce_gap_pool.h"
 #include "node/net/tx_download.h"
 
 #include <boost/asio.hpp>
@@ -92,6 +93,10 @@ public:
 
     // ChainNotifications (called from whichever thread changed the chain).
     void block_connected(const Block& block, uint64_t height) override;
+    // The transfers of a disconnected block go back to the mempool; once the reorg is over
+    // they are announced to the peers that do not know them (those on the other branch
+    // never saw them, and would otherwise never mine them).
+    void block_disconnected(const Block& block, uint64_t height) override;
     void tip_changed(const node::TipInfo& tip, bool initial_download) override;
 
     // ConnectionHandler (io thread).
@@ -254,6 +259,7 @@ private:
 
     node::Chainstate& m_chain;
     node::Mempool& m_mempool;
+    std::vector<Hash256> m_reorg_returning;  // io thread: transfers of disconnected blocks
     const ChainParams& m_params;
     NetOptions m_options;
 
@@ -302,6 +308,11 @@ private:
     ChainstateTreeView m_tree;
     BlockDownload m_blocks;
     TxDownload m_txs;
+    NonceGapPool m_gap_txs;  // io thread: transfers waiting for an earlier nonce of their sender
+    // Tries the waiting transfers again (one sender's, or all): those that fit now enter the
+    // mempool and are announced; those still behind a gap wait on; others are dropped.
+    void admit_waiting(std::vector<Transaction> waiting);
+    void announce_accepted(const Hash256& txid);
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;
     std::chrono::steady_clock::time_point m_last_persist = std::chrono::steady_clock::now();

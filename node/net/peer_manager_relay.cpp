@@ -80,14 +80,33 @@ void PeerManager::handle(Peer& p, TxMsg&& m) {
     if (r.ok()) {
         FINCH_DEBUG(Mempool, "accepted " + txid.to_hex() + " from peer " + std::to_string(p.conn->id()));
         p.last_novel_tx = now_seconds();  // protects it from eviction
-        for (auto& [id, other] : m_peers)
-            if (other->ready && !other->known.contains(txid)) other->tx_to_announce.push_back(txid);
+        announce_accepted(txid);
+        if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take(m.tx.sender_id()));
         return;
     }
     if (!r.rejection) return;
+    if (r.rejection->code == "nonce-gap") {
+        // An earlier nonce is still on its way (perhaps through another peer): not a reject.
+        if (m_gap_txs.add(m.tx, m.tx.sender_id(), now_seconds()))
+            FINCH_DEBUG(Mempool, "transfer " + txid.to_hex() + " waits for an earlier nonce of its sender");
+        return;
+    }
     m_txs.rejected(txid);
     if (r.rejection->fault == Fault::Consensus)
         misbehaving(p, Misbehavior::InvalidTransaction, txid.to_hex() + ": " + r.rejection->to_string());
+}
+
+void PeerManager::announce_accepted(const Hash256& txid) {
+    for (auto& [id, other] : m_peers)
+        if (other->ready && !other->known.contains(txid)) other->tx_to_announce.push_back(txid);
+}
+
+void PeerManager::admit_waiting(std::vector<Transaction> waiting) {
+    for (const Transaction& tx : waiting) {
+        const node::AdmitResult r = m_mempool.accept(tx, now_seconds(), m_chain.tip().height);
+        if (r.ok()) announce_accepted(r.txid);
+        else if (r.rejection && r.rejection->code == "nonce-gap") m_gap_txs.add(tx, tx.sender_id(), now_seconds());
+    }
 }
 
 void PeerManager::flush_tx_announcements() {
@@ -116,9 +135,10 @@ void PeerManager::flush_tx_announcements() {
 void PeerManager::relay_transaction(const Transaction& tx) {
     if (m_stopping) return;
     const Hash256 txid = tx.txid();
-    asio::post(m_ioc, [this, txid] {
-        for (auto& [id, p] : m_peers)
-            if (p->ready && !p->known.contains(txid)) p->tx_to_announce.push_back(txid);
+    const AccountId sender = tx.sender_id();
+    asio::post(m_ioc, [this, txid, sender] {
+        announce_accepted(txid);
+        if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take(sender));  // it may have filled a gap
     });
 }
 

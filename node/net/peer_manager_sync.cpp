@@ -384,9 +384,40 @@ void PeerManager::block_connected(const Block& block, uint64_t) {
     asio::post(m_ioc, [this, a] { announce_block(*a); });
 }
 
+void PeerManager::block_disconnected(const Block& block, uint64_t) {
+    if (m_stopping || block.txs.empty()) return;
+    std::vector<Hash256> txids;
+    txids.reserve(block.txs.size());
+    for (const Transaction& tx : block.txs) txids.push_back(tx.txid());
+    asio::post(m_ioc, [this, txids = std::move(txids)] {
+        // Bounded: a reorg deeper than this re-announces only its first transfers.
+        constexpr size_t kMaxReturning = 100'000;
+        for (const Hash256& t : txids)
+            if (m_reorg_returning.size() < kMaxReturning) m_reorg_returning.push_back(t);
+    });
+}
+
 void PeerManager::tip_changed(const node::TipInfo&, bool) {
     if (m_stopping) return;
-    asio::post(m_ioc, [this] { schedule_downloads(); });
+    asio::post(m_ioc, [this] {
+        // The mempool took the returning transfers back before this notification (it is
+        // subscribed first); those still there go to the next trickle, to every peer: what a
+        // peer was known to have is stale after a reorg (an announcement sent during a
+        // partition may have been answered with notfound while the transfer sat in a block
+        // of the losing branch). A peer that has it ignores the inventory.
+        for (const Hash256& txid : m_reorg_returning) {
+            if (!m_mempool.contains(txid)) continue;
+            for (auto& [id, p] : m_peers) {
+                if (!p->ready) continue;
+                p->known.forget(txid);
+                p->tx_to_announce.push_back(txid);
+            }
+        }
+        m_reorg_returning.clear();
+        // Nonces moved: waiting transfers may fit now.
+        if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take_all());
+        schedule_downloads();
+    });
 }
 
 }  // namespace finch::net

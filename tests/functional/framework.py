@@ -78,6 +78,7 @@ class Node:
         self.extra_args = list(extra_args)
         self.process = None
         self.log_path = os.path.join(self.datadir, "stdout.log")
+        self.host = "127.0.0.1"  # where RPC is reached (a node in a network namespace has its own)
 
     @property
     def network_dir(self):
@@ -151,7 +152,7 @@ class Node:
         return "Basic " + base64.b64encode(cookie.encode()).decode()
 
     def post(self, body, headers=None, timeout=60):
-        conn = http.client.HTTPConnection("127.0.0.1", self.rpcport, timeout=timeout)
+        conn = http.client.HTTPConnection(self.host, self.rpcport, timeout=timeout)
         try:
             h = {"Authorization": self.auth_header(), "Content-Type": "application/json"}
             h.update(headers or {})
@@ -173,7 +174,7 @@ class Node:
 
     def cli(self, *args, check=True, input_text=None):
         cmd = [self.harness.finch_cli, f"--datadir={self.datadir}", f"--network={REGTEST}",
-               f"--rpcport={self.rpcport}", *args]
+               f"--rpcport={self.rpcport}", f"--rpcconnect={self.host}", *args]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, input=input_text)
         if check and r.returncode != 0:
             raise AssertionError(f"finch-cli {' '.join(args)} failed ({r.returncode}): {r.stderr}")
