@@ -135,7 +135,9 @@ struct Mempool::Impl {
         return f;
     }
 
-    AdmitResult accept(const Transaction& tx, uint64_t now, uint64_t tip_height) {
+    // `on_accept` runs under the lock, so what it tells (a transfer pending) can never come
+    // after the news of a block that confirms it.
+    AdmitResult accept(const Transaction& tx, uint64_t now, uint64_t tip_height, const Mempool::AcceptListener& on_accept) {
         const Candidate c = candidate(tx);
         if (auto s = check_transaction(tx); !s) return rejected(c.txid, s.error());
         ChainFacts facts = read_chain(c);
@@ -150,7 +152,9 @@ struct Mempool::Impl {
         if (facts.epoch != chain_epoch.load()) facts = read_chain(c);
         // Another thread or a block may have changed the picture meanwhile: check again.
         if (auto r = check_cheap(c, facts)) return *r;
-        return insert(c, facts.account, now, tip_height);
+        AdmitResult r = insert(c, facts.account, now, tip_height);
+        if (r.ok() && on_accept) on_accept(tx, r.txid);
+        return r;
     }
 
     // Everything but the signature, in the documented order (mutex held).
@@ -505,8 +509,7 @@ Mempool::Mempool(const storage::LedgerStore& store, const ChainParams& params, S
 Mempool::~Mempool() = default;
 
 AdmitResult Mempool::accept(const Transaction& tx, uint64_t now, uint64_t tip_height) {
-    AdmitResult r = m_impl->accept(tx, now, tip_height);
-    if (r.ok() && m_on_accept) m_on_accept(tx, r.txid);
+    AdmitResult r = m_impl->accept(tx, now, tip_height, m_on_accept);
     if (Logger::instance().enabled(LogCategory::Mempool)) {
         if (r.ok())
             Logger::instance().write(LogCategory::Mempool, std::string(r.kind == AdmitKind::Replaced ? "replaced with " : "accepted ") +

@@ -89,8 +89,9 @@ public:
     // Bumped on every change, so the miner can tell when to rebuild its template.
     uint64_t generation() const;
     const MempoolLimits& limits() const { return m_limits; }
-    // Called after each transfer that enters the pool through accept() (not for those a
-    // reorg returns), outside the pool's lock. Set it before other threads use the pool.
+    // Called for each transfer that enters the pool through accept() (not for those a reorg
+    // returns), under the pool's lock: it must be quick and must not call the pool. Set it
+    // before other threads use the pool.
     using AcceptListener = std::function<void(const Transaction& tx, const Hash256& txid)>;
     void set_accept_listener(AcceptListener listener) { m_on_accept = std::move(listener); }
 

@@ -64,6 +64,8 @@ std::optional<std::string> base64_decode(std::string_view text) {
             if (d < 0) return std::nullopt;
             v = v << 6 | static_cast<uint32_t>(d);
         }
+        // The bits past the last byte must be zero ("QR==" is not another spelling of "QQ==").
+        if (pad > 0 && (v & ((1u << (8 * pad)) - 1)) != 0) return std::nullopt;
         for (size_t k = 0; k < 3 - pad; ++k) out.push_back(static_cast<char>((v >> (16 - 8 * k)) & 0xff));
     }
     return out;

@@ -39,8 +39,8 @@ void RpcMetrics::write(util::MetricsText& out) const {
         out.histogram("finch_rpc_request_duration_seconds", {{"method", slot->method}}, slot->seconds.snapshot());
     out.family("finch_ws_connections", Type::Gauge, "Open WebSocket connections on the RPC port.");
     out.sample("finch_ws_connections", {}, double(ws_open.load(std::memory_order_relaxed)));
-    out.family("finch_ws_connections_total", Type::Counter, "WebSocket connections accepted since start-up.");
-    out.sample("finch_ws_connections_total", {}, double(ws_accepted.value()));
+    out.family("finch_ws_accepted_total", Type::Counter, "WebSocket connections accepted since start-up.");
+    out.sample("finch_ws_accepted_total", {}, double(ws_accepted.value()));
     out.family("finch_ws_slow_consumers_total", Type::Counter,
                "WebSocket connections closed with 1008 because their queue of notifications was full.");
     out.sample("finch_ws_slow_consumers_total", {}, double(ws_closed_slow.value()));

@@ -144,6 +144,13 @@ void Session::on_header(error_code ec) {
                                m_metrics_request ? "/metrics is read with GET" : "JSON-RPC uses POST");
     }
     if (!m_state.auth.accepts(req[http::field::authorization])) return unauthorized();
+    if (upgrade && req.find(http::field::origin) != req.end()) {
+        // Browsers send Origin; another site's page must not ride on credentials the browser
+        // remembers. Programs (and finch's own tools) send none.
+        log_http(http::status::forbidden, "WebSocket upgrade with an Origin header");
+        return reply_and_close(http::status::forbidden, code::kInvalidRequest,
+                               "Forbidden: WebSocket upgrades from web pages are not accepted");
+    }
     if (upgrade) return upgrade_to_websocket();
     if (m_parser->is_done()) return on_body({});
     if (!beast::iequals(req[http::field::expect], "100-continue")) return read_body();

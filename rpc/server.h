@@ -46,7 +46,7 @@ struct ServerOptions {
     size_t max_websockets = 32;
     size_t ws_max_subscriptions = 16;  // per socket
     size_t ws_queue_messages = 10'000;
-    size_t ws_queue_bytes = 16 * 1024 * 1024;
+    size_t ws_queue_bytes = 4 * 1024 * 1024;  // 32 sockets: at most 128 MiB queued in all
     size_t ws_max_message_bytes = 1024 * 1024;
 };
 

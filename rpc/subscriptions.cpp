@@ -1,6 +1,5 @@
 #include "rpc/subscriptions.h"
 
-#include <unordered_set>
 
 namespace finch::rpc {
 
@@ -44,47 +43,54 @@ std::string notification_text(uint64_t subscription, uint64_t seq, const std::st
 SubscriptionHub::SubscriptionHub(const ChainParams& params, RpcMetrics& metrics, size_t max_per_connection)
     : m_params(params), m_metrics(metrics), m_max_per_connection(max_per_connection) {}
 
-std::variant<uint64_t, RpcError> SubscriptionHub::subscribe(const std::shared_ptr<Subscriber>& who, const Json& params) {
+SubscriptionHub::Outcome SubscriptionHub::subscribe(const std::shared_ptr<Subscriber>& who, const Json& params,
+                                                    const std::function<void(const Outcome&)>& answer) {
+    auto reply = [&](Outcome o) {
+        if (answer) answer(o);
+        return o;
+    };
     Json topic_value, address_value;
     if (params.is_object()) {
         for (const auto& [key, value] : params.items()) {
             if (key == "topic") topic_value = value;
             else if (key == "address") address_value = value;
-            else return bad_params("Unknown parameter '" + key + "': subscribe takes topic and address");
+            else return reply(bad_params("Unknown parameter '" + key + "': subscribe takes topic and address"));
         }
     } else if (params.is_array()) {
-        if (params.size() > 2) return bad_params("subscribe takes at most 2 parameters: topic and address");
+        if (params.size() > 2) return reply(bad_params("subscribe takes at most 2 parameters: topic and address"));
         if (!params.empty()) topic_value = params[0];
         if (params.size() > 1) address_value = params[1];
     } else if (!params.is_null()) {
-        return bad_params("subscribe's params must be an object or an array");
+        return reply(bad_params("subscribe's params must be an object or an array"));
     }
-    if (!topic_value.is_string()) return bad_params("Missing topic: blocks, transactions or address");
+    if (!topic_value.is_string()) return reply(bad_params("Missing topic: blocks, transactions or address"));
     const std::string& name = topic_value.get_ref<const std::string&>();
     const std::optional<Topic> topic = topic_from(name);
-    if (!topic) return bad_params("Unknown topic '" + name.substr(0, 64) + "': blocks, transactions or address");
+    if (!topic) return reply(bad_params("Unknown topic '" + name.substr(0, 64) + "': blocks, transactions or address"));
     Subscription sub;
     sub.topic = *topic;
     if (*topic == Topic::Address) {
-        if (!address_value.is_string()) return bad_params("The address topic needs an address");
+        if (!address_value.is_string()) return reply(bad_params("The address topic needs an address"));
         auto id = decode_address(address_value.get_ref<const std::string&>(), m_params.hrp);
-        if (!id) return RpcError::params(code::kInvalidAddressOrKey, "Invalid address: " + id.error().to_string());
+        if (!id) return reply(RpcError::params(code::kInvalidAddressOrKey, "Invalid address: " + id.error().to_string()));
         sub.address = *id;
     } else if (!address_value.is_null()) {
-        return bad_params("Only the address topic takes an address");
+        return reply(bad_params("Only the address topic takes an address"));
     }
 
     std::lock_guard lock(m_mutex);
+    if (who->closing()) return reply(RpcError{code::kMiscError, "The connection is closing", false, nullptr});
     Connection& c = m_connections[who.get()];
     if (!c.who) c.who = who;
     if (c.subs.size() >= m_max_per_connection)
-        return RpcError{code::kMiscError,
-                        "Too many subscriptions on this connection (at most " + std::to_string(m_max_per_connection) + ")",
-                        false, nullptr};
+        return reply(RpcError{code::kMiscError,
+                              "Too many subscriptions on this connection (at most " +
+                                  std::to_string(m_max_per_connection) + ")",
+                              false, nullptr});
     sub.id = m_next_id++;
     c.subs.push_back(sub);
     m_topic_counts[static_cast<size_t>(sub.topic)].fetch_add(1, std::memory_order_relaxed);
-    return sub.id;
+    return reply(sub.id);
 }
 
 bool SubscriptionHub::unsubscribe(const Subscriber* who, uint64_t id) {
@@ -150,44 +156,53 @@ void SubscriptionHub::block_disconnected(const Block& block, const Hash256& hash
 void SubscriptionHub::block_event(const char* event, const Block& block, const Hash256& hash, uint64_t height) {
     const bool blocks = anyone(Topic::Blocks), addresses = anyone(Topic::Address);
     if (!blocks && !addresses) return;
-    std::lock_guard lock(m_mutex);
-    if (blocks) {
-        const std::string result = dump_json(Json{{"event", event},
-                                                  {"hash", hash.to_hex()},
-                                                  {"height", height},
-                                                  {"time", block.header.time},
-                                                  {"transfers", block.txs.size()}});
-        publish(Topic::Blocks, result, [](const Subscription&) { return true; });
-    }
-    if (!addresses) return;
-    // Only the addresses someone watches are looked for in the block.
-    std::unordered_set<AccountId, AccountIdHasher> watched;
-    for (const auto& [who, c] : m_connections)
-        for (const Subscription& s : c.subs)
-            if (s.topic == Topic::Address) watched.insert(s.address);
-    const std::string status = std::string(event) == "connected" ? "confirmed" : "disconnected";
-    auto with_block = [&](Json j) {
-        j["status"] = status;
-        j["height"] = height;
-        j["blockhash"] = hash.to_hex();
-        return dump_json(j);
+    // Built before the hub's lock (the chain's is held: keep the time under both short).
+    std::string blocks_result;
+    if (blocks)
+        blocks_result = dump_json(Json{{"event", event},
+                                       {"hash", hash.to_hex()},
+                                       {"height", height},
+                                       {"time", block.header.time},
+                                       {"transfers", block.txs.size()}});
+    struct Touch {
+        AccountId from, to;
+        Json json;
     };
-    auto send = [&](const AccountId& a, const AccountId& b, const std::string& result) {
-        publish(Topic::Address, result, [&](const Subscription& s) { return s.address == a || s.address == b; });
-    };
-    if (watched.count(block.coinbase.recipient)) {
+    std::vector<Touch> touches;  // every transfer of the block, when someone watches an address
+    if (addresses) {
+        touches.reserve(block.txs.size() + 1);
         Json cb = Json::object();
         cb["txid"] = block.coinbase.txid().to_hex();
         cb["coinbase"] = true;
         cb["to"] = encode_address(block.coinbase.recipient, m_params.hrp);
         cb["amount"] = block.coinbase.amount;
-        send(block.coinbase.recipient, block.coinbase.recipient, with_block(std::move(cb)));
+        touches.push_back({block.coinbase.recipient, block.coinbase.recipient, std::move(cb)});
+        for (const Transaction& tx : block.txs) {
+            const AccountId from = tx.sender_id();
+            touches.push_back({from, tx.recipient, transfer_json(tx, tx.txid(), from, m_params)});
+        }
     }
-    for (const Transaction& tx : block.txs) {
-        const AccountId from = tx.sender_id();
-        if (!watched.count(from) && !watched.count(tx.recipient)) continue;
-        send(from, tx.recipient, with_block(transfer_json(tx, tx.txid(), from, m_params)));
-    }
+    std::lock_guard lock(m_mutex);
+    if (blocks) publish(Topic::Blocks, blocks_result, [](const Subscription&) { return true; });
+    if (!addresses) return;
+    // One message per address subscription and block, listing its transfers in block order:
+    // a block full of dust to a watched address is one notification, not thousands.
+    const std::string status = std::string(event) == "connected" ? "confirmed" : "disconnected";
+    for (auto& [who, c] : m_connections)
+        for (Subscription& s : c.subs) {
+            if (s.topic != Topic::Address) continue;
+            Json list = Json::array();
+            for (const Touch& t : touches)
+                if (t.from == s.address || t.to == s.address) list.push_back(t.json);
+            if (list.empty()) continue;
+            const std::string result = dump_json(Json{{"status", status},
+                                                      {"height", height},
+                                                      {"blockhash", hash.to_hex()},
+                                                      {"transfers", std::move(list)}});
+            if (!c.who->deliver(notification_text(s.id, s.seq + 1, result))) break;
+            ++s.seq;
+            m_metrics.notifications[static_cast<size_t>(Topic::Address)].inc();
+        }
 }
 
 void SubscriptionHub::transaction_accepted(const Transaction& tx, const Hash256& txid) {

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,8 @@ public:
     // Queues one message, from any thread. False when the connection is closing: its
     // queue overflowed (it is then closed with 1008) or it is going away.
     virtual bool deliver(std::string message) = 0;
+    // True once it is going away: no subscription is added for it any more.
+    virtual bool closing() const = 0;
 };
 
 class SubscriptionHub final : public NodeEvents {
@@ -37,8 +40,12 @@ public:
 
     // params: {"topic": T} / {"topic": "address", "address": A}, or positionally [T] / ["address", A].
     // Errors: -8 unknown topic or malformed parameters, -5 invalid address (wrong network
-    // named as such), -1 too many subscriptions on this connection.
-    std::variant<uint64_t, RpcError> subscribe(const std::shared_ptr<Subscriber>& who, const Json& params);
+    // named as such), -1 too many subscriptions on this connection or it is closing.
+    // `answer` is called with the outcome under the hub's lock, so the reply is queued
+    // before the subscription's first notification.
+    using Outcome = std::variant<uint64_t, RpcError>;
+    Outcome subscribe(const std::shared_ptr<Subscriber>& who, const Json& params,
+                      const std::function<void(const Outcome&)>& answer = {});
     // True when `id` was one of this connection's subscriptions.
     bool unsubscribe(const Subscriber* who, uint64_t id);
     // Forgets a connection and its subscriptions (it closed).

@@ -1,8 +1,11 @@
 // A WebSocket session. Reads one message at a time (the next read starts once the previous
 // request is answered), so a client cannot queue unbounded work. Writes go through a queue
 // bounded in messages and bytes that any thread may add to (the hub's notifications, the
-// replies); a full queue closes the connection with 1008, after what it already holds, and
-// a socket that stays unwritable is dropped after a grace period.
+// replies); a full queue is dropped and the connection closed with 1008 once the message
+// being written is out (what the client received is a gap-free prefix), and a socket that
+// stays unwritable is dropped after a grace period.
+// A method that runs longer than the idle limit (--rpcservertimeout) loses the socket: no
+// read is pending meanwhile, so the client's pongs are not seen.
 #include "rpc/websocket.h"
 
 #include "rpc/server_state.h"
@@ -88,6 +91,11 @@ public:
         return true;
     }
 
+    bool closing() const override {
+        std::lock_guard lock(m_mutex);
+        return m_closing;
+    }
+
 private:
     void read_next() {
         m_ws.async_read(m_in, [self = shared_from_this()](error_code ec, size_t) { self->on_read(ec); });
@@ -95,6 +103,7 @@ private:
 
     void on_read(error_code ec) {
         if (ec) return finish();  // closed by the client, a protocol error, too big, idle: Beast has said why
+        if (m_finished) return;   // a message read just before the end: nothing more is done for it
         std::string text = beast::buffers_to_string(m_in.data());
         m_in.consume(m_in.size());
         if (!m_ws.got_text()) {
@@ -126,9 +135,11 @@ private:
         const Json params = request.contains("params") ? request["params"] : Json(nullptr);
         const auto started = std::chrono::steady_clock::now();
         if (method == "subscribe") {
-            auto r = m_state.hub.subscribe(shared_from_this(), params);
-            if (auto* err = std::get_if<RpcError>(&r)) deliver(error_reply(id, err->code, err->message));
-            else deliver(result_reply(id, std::get<uint64_t>(r)));
+            // The reply is queued under the hub's lock, before any notification of the new subscription.
+            m_state.hub.subscribe(shared_from_this(), params, [&](const SubscriptionHub::Outcome& r) {
+                if (auto* err = std::get_if<RpcError>(&r)) deliver(error_reply(id, err->code, err->message));
+                else deliver(result_reply(id, std::get<uint64_t>(r)));
+            });
         } else {
             const Json* sub = nullptr;
             if (params.is_array() && params.size() == 1) sub = &params[0];
@@ -170,9 +181,14 @@ private:
 
     // On the strand, with m_writing set by whoever scheduled it.
     void write_next() {
+        bool slow;
         {
             std::lock_guard lock(m_mutex);
-            if (m_slow) return start_close(websocket::close_code::policy_error, "queue full: read your notifications");
+            slow = m_slow;
+        }
+        if (slow) return start_close(websocket::close_code::policy_error, "queue full: read your notifications");
+        {
+            std::lock_guard lock(m_mutex);
             if (m_queue.empty()) {
                 m_writing = false;
                 return;
@@ -189,6 +205,7 @@ private:
     }
 
     void close_slow() {
+        if (m_finished) return;
         m_state.metrics.ws_closed_slow.inc();
         m_state.hub.remove(this);  // no more notifications are numbered for it
         m_grace.expires_after(kSlowCloseGrace);
@@ -235,7 +252,7 @@ private:
     std::string m_current;  // the message being written
     bool m_close_started = false;
     bool m_finished = false;
-    std::mutex m_mutex;  // the queue and the flags below
+    mutable std::mutex m_mutex;  // the queue and the flags below
     std::deque<std::string> m_queue;
     size_t m_queued_bytes = 0;
     bool m_writing = false;  // a write is scheduled or in flight

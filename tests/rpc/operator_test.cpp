@@ -68,7 +68,9 @@ TEST(RpcMetrics, UnknownMethodsCountAsOther) {
 // A connection that records what it is given, and refuses once `capacity` is reached.
 struct Recorder : Subscriber {
     size_t capacity = 1'000'000;
+    bool gone = false;
     std::deque<Json> got;
+    bool closing() const override { return gone; }
     bool deliver(std::string message) override {
         if (got.size() >= capacity) return false;
         got.push_back(Json::parse(message));
@@ -127,6 +129,23 @@ TEST_F(HubTest, CapPerConnectionAndUnsubscribe) {
     EXPECT_NE(subscribe(r, Json{{"topic", "blocks"}}), 0u);
     hub.remove(r.get());
     EXPECT_EQ(hub.subscriptions(), 1u);
+    other->gone = true;  // a closing connection gets no new subscription
+    EXPECT_EQ(refused(other, Json{{"topic", "blocks"}}).code, code::kMiscError);
+    EXPECT_EQ(hub.subscriptions(), 1u);
+}
+
+TEST_F(HubTest, TheAnswerComesBeforeTheFirstNotification) {
+    auto r = std::make_shared<Recorder>();
+    std::string answered;
+    hub.subscribe(r, Json{{"topic", "blocks"}}, [&](const SubscriptionHub::Outcome& o) {
+        answered = std::holds_alternative<uint64_t>(o) ? "id" : "error";
+        EXPECT_TRUE(r->got.empty());
+    });
+    EXPECT_EQ(answered, "id");
+    hub.subscribe(r, Json{{"topic", "nope"}}, [&](const SubscriptionHub::Outcome& o) {
+        answered = std::holds_alternative<uint64_t>(o) ? "id" : "error";
+    });
+    EXPECT_EQ(answered, "error");
 }
 
 TEST_F(HubTest, BlocksAreNumberedPerSubscriptionAcrossAReorg) {
@@ -183,11 +202,15 @@ TEST_F(HubTest, TransactionsAndAddresses) {
     block.txs = {to_bob, to_alice};
     block.coinbase.recipient = alice;
     hub.block_connected(block, block.hash(), 9);
-    ASSERT_EQ(watcher->got.size(), 3u);  // the coinbase to alice, then her transfer
-    EXPECT_EQ(watcher->got[1]["params"]["result"]["coinbase"], true);
-    EXPECT_EQ(watcher->got[2]["params"]["result"]["status"], "confirmed");
-    EXPECT_EQ(watcher->got[2]["params"]["result"]["height"], 9);
-    EXPECT_EQ(watcher->got[2]["params"]["seq"], 3);
+    ASSERT_EQ(watcher->got.size(), 2u);  // one message for the block: the coinbase to alice, then her transfer
+    const Json& confirmed = watcher->got[1]["params"]["result"];
+    EXPECT_EQ(confirmed["status"], "confirmed");
+    EXPECT_EQ(confirmed["height"], 9);
+    EXPECT_EQ(confirmed["blockhash"], block.hash().to_hex());
+    ASSERT_EQ(confirmed["transfers"].size(), 2u);
+    EXPECT_EQ(confirmed["transfers"][0]["coinbase"], true);
+    EXPECT_EQ(confirmed["transfers"][1]["txid"], to_alice.txid().to_hex());
+    EXPECT_EQ(watcher->got[1]["params"]["seq"], 2);
     hub.block_disconnected(block, block.hash(), 9);
     EXPECT_EQ(watcher->got.back()["params"]["result"]["status"], "disconnected");
     EXPECT_EQ(all->got.size(), 2u);  // blocks do not go to the transactions topic
