@@ -146,6 +146,7 @@ void Connection::write_next() {
                           self->m_queued_bytes -= self->m_send_queue.front().size();
                           self->m_send_queue.pop_front();
                           self->write_next();
+                          if (!self->m_writing && !self->m_closed) self->m_handler.on_drained(self);
                       });
 }
 

@@ -105,6 +105,8 @@ public:
     // close the connection: on the path, anyone could have caused them.
     virtual void on_bad_data(const std::shared_ptr<Connection>& c, const Rejection& why) = 0;
     virtual void on_closed(const std::shared_ptr<Connection>& c, const std::string& reason) = 0;
+    // Everything queued has been written (the peer is reading again): deferred replies may go.
+    virtual void on_drained(const std::shared_ptr<Connection>& /*c*/) {}
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -131,6 +133,8 @@ public:
     uint64_t last_send() const { return m_last_send; }
     uint64_t last_receive() const { return m_last_receive; }
     const BytesPerCommand& sent_per_command() const { return m_sent_per_command; }
+    // Frame bytes queued and not yet written.
+    size_t queued_bytes() const { return m_queued_bytes; }
     const BytesPerCommand& received_per_command() const { return m_received_per_command; }
 
 private:

@@ -103,6 +103,7 @@ public:
     void on_secured(const std::shared_ptr<Connection>& c) override;
     void on_message(const std::shared_ptr<Connection>& c, Message&& m, size_t wire_bytes) override;
     void on_bad_data(const std::shared_ptr<Connection>& c, const Rejection& why) override;
+    void on_drained(const std::shared_ptr<Connection>& c) override;
     void on_closed(const std::shared_ptr<Connection>& c, const std::string& reason) override;
 
 private:
@@ -113,6 +114,10 @@ private:
     };
     struct Peer {
         std::shared_ptr<Connection> conn;
+        // getdata items not served yet: served while less than kGetDataSendLimit is queued to
+        // the peer, the rest when its socket drains (Bitcoin Core pauses the same way), so a
+        // peer that asks much and reads nothing holds at most that much of our memory.
+        std::deque<InvItem> getdata_backlog;
         std::string ip;
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
         std::string identity;  // proven by the TLS handshake; empty until then
@@ -312,6 +317,7 @@ private:
     // Tries the waiting transfers again (one sender's, or all): those that fit now enter the
     // mempool and are announced; those still behind a gap wait on; others are dropped.
     void admit_waiting(std::vector<Transaction> waiting);
+    void serve_getdata(Peer& p);
     void announce_accepted(const Hash256& txid);
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;

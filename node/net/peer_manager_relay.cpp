@@ -34,10 +34,32 @@ void PeerManager::handle(Peer& p, InvMsg&& m) {
     schedule_downloads();
 }
 
+// Bytes queued to one peer above which its getdata waits for the socket to drain, and
+// items that may wait (one getdata's worth).
+constexpr size_t kGetDataSendLimit = 1'000'000;
+constexpr size_t kMaxGetDataBacklog = kMaxInvEntries;
+
 void PeerManager::handle(Peer& p, GetDataMsg&& m) {
-    std::vector<InvItem> missing;
+    // Past the backlog's bound the rest is dropped: a peer that asks faster than it reads
+    // gets what it has room for.
     for (const auto& item : m.items) {
+        if (p.getdata_backlog.size() >= kMaxGetDataBacklog) break;
+        p.getdata_backlog.push_back(item);
+    }
+    serve_getdata(p);
+}
+
+void PeerManager::on_drained(const std::shared_ptr<Connection>& c) {
+    auto it = m_peers.find(c->id());
+    if (it != m_peers.end() && !it->second->getdata_backlog.empty()) serve_getdata(*it->second);
+}
+
+void PeerManager::serve_getdata(Peer& p) {
+    std::vector<InvItem> missing;
+    while (!p.getdata_backlog.empty() && p.conn->queued_bytes() < kGetDataSendLimit) {
         if (p.conn->closed()) return;
+        const InvItem item = p.getdata_backlog.front();
+        p.getdata_backlog.pop_front();
         if (item.type != InvType::Tx) {
             send_block(p, item, missing);
             continue;

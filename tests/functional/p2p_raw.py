@@ -336,8 +336,10 @@ class RawPeer:
     TLS 1.3 handshake first, as every peer must; tls=False speaks to the bare socket, as an
     old plaintext peer or an attacker would."""
 
-    def __init__(self, port, source_ip="127.0.0.1", timeout=10, tls=True, name=None):
+    def __init__(self, port, source_ip="127.0.0.1", timeout=10, tls=True, name=None, rcvbuf=None):
         raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:  # before connect, so the advertised window stays small
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         raw.settimeout(timeout)
         raw.bind((source_ip, 0))
         raw.connect(("127.0.0.1", port))

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""A peer that stops reading must not stall the node's other peers. A raw peer with a tiny
+receive window asks node0 for a block 20,000 times (about 170 MB) and stops reading; while
+its socket is full, node0 keeps relaying new blocks (each with transfers) to an honest peer
+within a second, and holds at most about 1 MB for the stalled peer (getdata waits while that
+much is queued to it, as in Bitcoin Core). When the peer reads again, serving resumes."""
+
+import time
+
+from framework import main, wait_until, assert_equal
+from p2p_raw import RawPeer, compact_size
+
+
+def rss_mb(node):
+    with open(f"/proc/{node.process.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def fill_block(node, key, to, start_nonce, count):
+    for n in range(start_nonce, start_nonce + count):
+        raw = node.cli("signtx", "--secret", key["secret"], "--to", to, "--amount", "1", "--fee", "1000",
+                       "--nonce", str(n)).stdout.strip()
+        node.rpc("sendrawtransaction", raw)
+    return node.rpc("generatetoaddress", 1, key["address"])[0]
+
+
+def test(h):
+    key, to = h.keygen(), h.keygen()
+    node0 = h.add_node().start()
+    node1 = h.add_node([f"--connect=127.0.0.1:{node0.port}"]).start()
+    node0.rpc("generatetoaddress", 1, key["address"])
+    big = fill_block(node0, key, to["address"], 0, 60)
+    wait_until(lambda: node1.rpc("getbestblockhash") == big, 30, what="node1 synced")
+    rss_before = rss_mb(node0)
+
+    stalled = RawPeer(node0.port, rcvbuf=4096)
+    stalled.handshake()
+    big_hash = bytes.fromhex(big)[::-1]
+    request = compact_size(5000) + (bytes([2]) + big_hash) * 5000  # 5,000 times the block (~42 MB)
+    for _ in range(4):
+        stalled.send_msg("getdata", request)
+    # It never reads again. Meanwhile new blocks must still reach node1 promptly.
+    nonce = 60
+    delays = []
+    for _ in range(5):
+        block = fill_block(node0, key, to["address"], nonce, 20)
+        nonce += 20
+        mined = time.monotonic()
+        wait_until(lambda: node1.rpc("getbestblockhash") == block, 10, interval=0.01,
+                   what="a new block to reach the honest peer while another peer is stalled")
+        delays.append(time.monotonic() - mined)
+    print(f"p2p_stalled_peer: block relay to the honest peer while one is stalled: max {max(delays):.3f}s")
+
+    growth = rss_mb(node0) - rss_before
+    print(f"p2p_stalled_peer: node0 RSS grew {growth:.1f} MB while a peer asked for ~170 MB and read nothing")
+    assert growth < 16, f"node0 grew {growth:.0f} MB for one stalled peer"
+    assert_equal(node0.rpc("getblockcount"), node1.rpc("getblockcount"))
+    # Reading again, it gets its blocks: serving resumed as its socket drained.
+    for _ in range(300):
+        stalled.wait_for_msg("block", timeout=10)
+    assert stalled.is_open()
+
+if __name__ == "__main__":
+    main(test)
