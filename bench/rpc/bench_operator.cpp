@@ -1,4 +1,5 @@
 // bench_operator: the operator surface's costs, on the RPC server in front of FakeNode.
+//   Usage: bench_operator [ROUNDS=3] [SECONDS=3] [CLIENTS=8]
 //   1. getblockcount requests/s over keep-alive HTTP with metrics on and off, alternating
 //      rounds in one run (the ratio is the figure; the target is within 3%).
 //   2. WebSocket `transactions` notifications/s to one reading client: events published as
@@ -153,14 +154,15 @@ std::vector<double> block_latencies(EventNode& node, uint16_t port, size_t sampl
 int main(int argc, char** argv) {
     const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
     const double seconds = argc > 2 ? std::atof(argv[2]) : 3.0;
+    const unsigned clients = argc > 3 ? static_cast<unsigned>(std::atoi(argv[3])) : 8;
     EventNode node;
 
-    std::printf("getblockcount, 2 keep-alive clients, %d alternating rounds of %.1f s:\n", rounds, seconds);
+    std::printf("getblockcount, %u keep-alive clients, %d alternating rounds of %.1f s:\n", clients, rounds, seconds);
     double on = 0, off = 0;
     for (int r = 0; r < rounds; ++r) {
         for (bool metrics : {true, false}) {
             auto server = start_server(node, metrics);
-            const double rate = getblockcount_rate(server->port(), 2, seconds);
+            const double rate = getblockcount_rate(server->port(), clients, seconds);
             (metrics ? on : off) += rate;
             std::printf("  round %d metrics %-3s %9.0f req/s\n", r + 1, metrics ? "on" : "off", rate);
         }
