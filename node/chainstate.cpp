@@ -73,7 +73,7 @@ uint64_t Chainstate::now() const {
 }
 
 void Chainstate::subscribe(ChainNotifications* n) {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     m_subscribers.push_back(n);
 }
 
@@ -98,7 +98,7 @@ Status Chainstate::persist(BlockNode* node) { return m_store.put_index({node->re
 
 Status Chainstate::load() {
     if (auto s = check_genesis(m_params); !s) return s;
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto records = m_store.load_block_index();
     if (!records) return records.error();
     std::sort(records->begin(), records->end(),
@@ -154,7 +154,7 @@ Status Chainstate::load() {
 }
 
 Status Chainstate::reindex() {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     return reindex_locked();
 }
 
@@ -176,7 +176,7 @@ Status Chainstate::reindex_locked() {
 }
 
 BlockAcceptance Chainstate::accept_block(const Block& block) {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     std::vector<Hash256> parents;
     BlockAcceptance first = accept_one(block, parents);
     // Orphans waiting for a block that was just stored can follow it now.
@@ -291,7 +291,7 @@ BlockAcceptance Chainstate::accept_one(const Block& block, std::vector<Hash256>&
     // A block that extends the tip is stored by the same batch that connects it; any other
     // is stored now.
     fresh.store_body = !m_chain.empty() && parent == m_chain.back() && node->chain_work > tip_work;
-    auto store_body = [&]() -> Status {
+    auto store_body = [&]() REQUIRES(m_mutex) -> Status {
         if (auto s = m_store.put_block(block, node->record()); !s) {
             for (auto* sub : m_subscribers) sub->fatal_error(s.error().to_string());
             return s;
@@ -381,7 +381,7 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
         std::reverse(path.begin(), path.end());  // in connection order
         ahead.clear();
         size_t prepared = 0;
-        auto fill = [&] {
+        auto fill = [&]() REQUIRES(m_mutex) {
             while (ahead.blocks.size() < kReadAhead && prepared < path.size()) {
                 auto p = prepare(path[prepared], fresh);
                 if (!p) break;  // the body is missing: reported when its turn comes
@@ -421,7 +421,12 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
         for (auto it = m_candidates.begin(); it != m_candidates.end();)
             it = ((*it)->chain_work < tip_work) ? m_candidates.erase(it) : std::next(it);
     }
-    if (changed || !m_tip) publish_tip();
+    bool published;
+    {
+        util::LockGuard lock(m_tip_mutex);
+        published = m_tip != nullptr;
+    }
+    if (changed || !published) publish_tip();
     return Status::accepted();
 }
 
@@ -573,7 +578,7 @@ void Chainstate::publish_tip() {
         info->median_time_past = median_time_past(t);
     }
     {
-        std::lock_guard lock(m_tip_mutex);
+        util::LockGuard lock(m_tip_mutex);
         m_tip = info;
     }
     const bool initial_download = info->time + 24 * 60 * 60 < now();
@@ -582,7 +587,7 @@ void Chainstate::publish_tip() {
 }
 
 TipInfo Chainstate::tip() const {
-    std::lock_guard lock(m_tip_mutex);
+    util::LockGuard lock(m_tip_mutex);
     return m_tip ? *m_tip : TipInfo{};
 }
 

@@ -76,7 +76,7 @@ HeadersAcceptance Chainstate::accept_headers(std::span<const BlockHeader> header
         out.outcome = HeadersOutcome::Accepted;
         return out;
     }
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto first_parent = m_nodes.find(headers.front().prev_hash);
     if (first_parent == m_nodes.end()) {
         out.outcome = HeadersOutcome::UnknownParent;
@@ -133,7 +133,7 @@ HeaderEntry Chainstate::entry_of(const BlockNode* node) const {
 }
 
 std::optional<HeaderEntry> Chainstate::header(const Hash256& hash) const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto it = m_nodes.find(hash);
     if (it == m_nodes.end()) return std::nullopt;
     return entry_of(it->second.get());
@@ -141,7 +141,7 @@ std::optional<HeaderEntry> Chainstate::header(const Hash256& hash) const {
 
 std::vector<HeaderEntry> Chainstate::branch(const Hash256& best, uint64_t from, size_t count) const {
     std::vector<HeaderEntry> out;
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto it = m_nodes.find(best);
     if (it == m_nodes.end() || count == 0 || from > it->second->height) return out;
     const uint64_t last = std::min(it->second->height, from + count - 1);
@@ -154,7 +154,7 @@ std::vector<HeaderEntry> Chainstate::branch(const Hash256& best, uint64_t from, 
 }
 
 std::optional<HeaderEntry> Chainstate::fork_point(const Hash256& best) const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto it = m_nodes.find(best);
     if (it == m_nodes.end() || m_chain.empty()) return std::nullopt;
     const BlockNode* n = it->second->ancestor(std::min(it->second->height, m_chain.back()->height));
@@ -164,20 +164,20 @@ std::optional<HeaderEntry> Chainstate::fork_point(const Hash256& best) const {
 }
 
 std::optional<storage::BlockIndexRecord> Chainstate::lookup(const Hash256& hash) const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto it = m_nodes.find(hash);
     if (it == m_nodes.end()) return std::nullopt;
     return it->second->record();
 }
 
 bool Chainstate::is_on_active_chain(const Hash256& hash) const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto it = m_nodes.find(hash);
     return it != m_nodes.end() && is_on_active_chain_locked(it->second.get());
 }
 
 std::vector<ChainTipEntry> Chainstate::chain_tips() const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     std::unordered_set<const BlockNode*> has_child;
     for (auto& [hash, node] : m_nodes)
         if (node->parent) has_child.insert(node->parent);

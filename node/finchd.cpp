@@ -13,6 +13,7 @@
 #include "node/sd_notify.h"
 #include "rpc/cookie.h"
 #include "rpc/server.h"
+#include "util/thread_annotations.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,7 +28,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 namespace {
@@ -35,13 +35,13 @@ namespace {
 using namespace finch;
 using namespace finch::node;
 
-std::mutex g_shutdown_mutex;
+util::Mutex g_shutdown_mutex;
 std::condition_variable g_shutdown_cv;
-bool g_shutdown = false;
+bool g_shutdown GUARDED_BY(g_shutdown_mutex) = false;
 
 void request_shutdown() {
     {
-        std::lock_guard lock(g_shutdown_mutex);
+        util::LockGuard lock(g_shutdown_mutex);
         g_shutdown = true;
     }
     g_shutdown_cv.notify_all();
@@ -322,9 +322,9 @@ void wait_for_shutdown(Mempool& mempool, const SystemdNotifier& notifier, RpcAda
     const auto tick = notifier.active() ? std::chrono::seconds(1) : std::chrono::seconds(30);
     auto next_expiry = Clock::now() + std::chrono::seconds(30);
     std::string last_status = notifier.active() ? node_status(adapter, chain) : std::string();
-    std::unique_lock lk(g_shutdown_mutex);
+    util::UniqueLock lk(g_shutdown_mutex);
     while (!g_shutdown) {
-        g_shutdown_cv.wait_for(lk, tick);
+        lk.wait_for(g_shutdown_cv, tick);
         if (g_shutdown) break;
         lk.unlock();
         if (Clock::now() >= next_expiry) {

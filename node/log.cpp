@@ -47,7 +47,7 @@ Logger& Logger::instance() {
 }
 
 bool Logger::open(const std::filesystem::path& file, std::string& error) {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     m_file = std::fopen(file.c_str(), "a");
     if (!m_file) {
         error = "cannot write the log file " + file.string();
@@ -58,7 +58,7 @@ bool Logger::open(const std::filesystem::path& file, std::string& error) {
 }
 
 bool Logger::reopen(std::string& error) {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (m_path.empty()) return true;
     std::FILE* fresh = std::fopen(m_path.c_str(), "a");
     if (!fresh) {
@@ -71,14 +71,14 @@ bool Logger::reopen(std::string& error) {
 }
 
 void Logger::enable(const std::string& category) {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (category == "all" || category == "1") m_all = true;
     for (auto& [cat, name] : kNames)
         if (category == name) m_enabled.insert(cat);
 }
 
 bool Logger::enabled(LogCategory c) const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     return c == LogCategory::General || m_all || m_enabled.count(c) != 0;
 }
 
@@ -88,7 +88,7 @@ void Logger::write(LogCategory c, std::string_view message) {
     line += " ";
     line += message;
     if (line.empty() || line.back() != '\n') line += '\n';
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (m_file) {
         std::fputs(line.c_str(), m_file);
         std::fflush(m_file);
@@ -100,7 +100,7 @@ void Logger::write(LogCategory c, std::string_view message) {
 }
 
 void Logger::close() {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (m_file) std::fclose(m_file);
     m_file = nullptr;
     m_path.clear();

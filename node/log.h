@@ -3,9 +3,10 @@
 // reopened on SIGHUP for logrotate.
 #pragma once
 
+#include "util/thread_annotations.h"
+
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -23,24 +24,27 @@ public:
     static Logger& instance();
 
     // Opens (appends to) the log file; false with a message when it cannot be written.
-    bool open(const std::filesystem::path& file, std::string& error);
+    bool open(const std::filesystem::path& file, std::string& error) EXCLUDES(m_mutex);
     // Closes and reopens the same path (SIGHUP after logrotate moved the file away). On
     // failure the old file stays in use and error says why.
-    bool reopen(std::string& error);
-    void set_console(bool on) { m_console = on; }
+    bool reopen(std::string& error) EXCLUDES(m_mutex);
+    void set_console(bool on) EXCLUDES(m_mutex) {
+        util::LockGuard lock(m_mutex);
+        m_console = on;
+    }
     // "all" or "1" enables every category.
-    void enable(const std::string& category);
-    bool enabled(LogCategory c) const;
-    void write(LogCategory c, std::string_view message);
-    void close();
+    void enable(const std::string& category) EXCLUDES(m_mutex);
+    bool enabled(LogCategory c) const EXCLUDES(m_mutex);
+    void write(LogCategory c, std::string_view message) EXCLUDES(m_mutex);
+    void close() EXCLUDES(m_mutex);
 
 private:
-    mutable std::mutex m_mutex;
-    std::FILE* m_file = nullptr;
-    std::filesystem::path m_path;
-    bool m_console = false;
-    bool m_all = false;
-    std::set<LogCategory> m_enabled;
+    mutable util::Mutex m_mutex;
+    std::FILE* m_file GUARDED_BY(m_mutex) = nullptr;
+    std::filesystem::path m_path GUARDED_BY(m_mutex);
+    bool m_console GUARDED_BY(m_mutex) = false;
+    bool m_all GUARDED_BY(m_mutex) = false;
+    std::set<LogCategory> m_enabled GUARDED_BY(m_mutex);
 };
 
 std::string iso8601_now();

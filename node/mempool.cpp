@@ -2,6 +2,7 @@
 #include "node/mempool.h"
 
 #include "node/log.h"
+#include "util/thread_annotations.h"
 
 #include <algorithm>
 #include <atomic>
@@ -85,26 +86,28 @@ struct Mempool::Impl {
     SignatureCache* sigcache;
     const MempoolLimits& limits;
 
-    mutable std::mutex mutex;  // guards everything below but the atomics
-    std::unordered_map<Hash256, MempoolEntry, Hash256Hasher> entries;
-    std::unordered_map<AccountId, SenderQueue, AccountIdHasher> senders;
-    std::set<RateKey, EvictionOrder> by_rate;
-    std::map<std::pair<uint64_t, uint64_t>, Hash256> by_time;  // (time, sequence) -> txid
-    size_t bytes = 0;
-    Amount fees = 0;
-    uint64_t next_sequence = 0;
-    uint64_t last_now = 0;  // latest clock reading given to accept()/expire()
-    std::vector<Transaction> stash;  // transfers of disconnected blocks, re-admitted on tip_changed
-    std::unordered_set<AccountId, AccountIdHasher> dirty;  // accounts touched since the last tip change
+    mutable util::Mutex mutex;  // guards everything below but the atomics
+    std::unordered_map<Hash256, MempoolEntry, Hash256Hasher> entries GUARDED_BY(mutex);
+    std::unordered_map<AccountId, SenderQueue, AccountIdHasher> senders GUARDED_BY(mutex);
+    std::set<RateKey, EvictionOrder> by_rate GUARDED_BY(mutex);
+    std::map<std::pair<uint64_t, uint64_t>, Hash256> by_time GUARDED_BY(mutex);  // (time, sequence) -> txid
+    size_t bytes GUARDED_BY(mutex) = 0;
+    Amount fees GUARDED_BY(mutex) = 0;
+    uint64_t next_sequence GUARDED_BY(mutex) = 0;
+    uint64_t last_now GUARDED_BY(mutex) = 0;  // latest clock reading given to accept()/expire()
+    // Transfers of disconnected blocks, re-admitted on tip_changed.
+    std::vector<Transaction> stash GUARDED_BY(mutex);
+    // Accounts touched since the last tip change.
+    std::unordered_set<AccountId, AccountIdHasher> dirty GUARDED_BY(mutex);
     std::atomic<uint64_t> generation{0};
     std::atomic<uint64_t> chain_epoch{0};  // bumped (under mutex) on every connect/disconnect
 
     // --- lookups (mutex held) ---
-    SenderQueue* queue(const AccountId& id) {
+    SenderQueue* queue(const AccountId& id) REQUIRES(mutex) {
         auto it = senders.find(id);
         return it == senders.end() ? nullptr : &it->second;
     }
-    const SenderQueue* queue(const AccountId& id) const { return const_cast<Impl*>(this)->queue(id); }
+    const SenderQueue* queue(const AccountId& id) const REQUIRES(mutex) { return const_cast<Impl*>(this)->queue(id); }
 
     static MempoolEntry* at_nonce(const SenderQueue* q, uint64_t nonce) {
         if (!q) return nullptr;
@@ -120,7 +123,7 @@ struct Mempool::Impl {
         return n;
     }
 
-    uint64_t clock() const { return last_now ? last_now : wall_clock(); }
+    uint64_t clock() const REQUIRES(mutex) { return last_now ? last_now : wall_clock(); }
 
     // --- admission ---
     Candidate candidate(const Transaction& tx) const { return {tx, tx.txid(), tx.sender_id()}; }
@@ -137,17 +140,18 @@ struct Mempool::Impl {
 
     // `on_accept` runs under the lock, so what it tells (a transfer pending) can never come
     // after the news of a block that confirms it.
-    AdmitResult accept(const Transaction& tx, uint64_t now, uint64_t tip_height, const Mempool::AcceptListener& on_accept) {
+    AdmitResult accept(const Transaction& tx, uint64_t now, uint64_t tip_height, const Mempool::AcceptListener& on_accept)
+        EXCLUDES(mutex) {
         const Candidate c = candidate(tx);
         if (auto s = check_transaction(tx); !s) return rejected(c.txid, s.error());
         ChainFacts facts = read_chain(c);
         {
-            std::lock_guard lock(mutex);
+            util::LockGuard lock(mutex);
             if (auto r = check_cheap(c, facts)) return *r;
         }
         // The expensive part runs unlocked so that two threads admit in parallel.
         if (auto s = verify_signature(c); !s) return rejected(c.txid, s.error());
-        std::lock_guard lock(mutex);
+        util::LockGuard lock(mutex);
         last_now = std::max(last_now, now);
         if (facts.epoch != chain_epoch.load()) facts = read_chain(c);
         // Another thread or a block may have changed the picture meanwhile: check again.
@@ -158,7 +162,7 @@ struct Mempool::Impl {
     }
 
     // Everything but the signature, in the documented order (mutex held).
-    std::optional<AdmitResult> check_cheap(const Candidate& c, const ChainFacts& f) const {
+    std::optional<AdmitResult> check_cheap(const Candidate& c, const ChainFacts& f) const REQUIRES(mutex) {
         if (entries.count(c.txid)) return known(AdmitKind::AlreadyInMempool, c.txid);
         if (f.in_chain) return known(AdmitKind::AlreadyInChain, c.txid);
         if (auto s = check_fee(c); !s) return rejected(c.txid, s.error());
@@ -178,7 +182,7 @@ struct Mempool::Impl {
                                          std::to_string(limits.min_fee_per_byte) + " per byte");
     }
 
-    Status check_sender(const Candidate& c, const Account& account) const {
+    Status check_sender(const Candidate& c, const Account& account) const REQUIRES(mutex) {
         if (c.tx.nonce < account.nonce)
             return policy("nonce-too-low", "nonce " + std::to_string(c.tx.nonce) + ", account is at " +
                                                std::to_string(account.nonce));
@@ -240,7 +244,7 @@ struct Mempool::Impl {
     }
 
     // Size cap, then the entry goes in (mutex held, all rules passed).
-    AdmitResult insert(const Candidate& c, const Account& account, uint64_t now, uint64_t tip_height) {
+    AdmitResult insert(const Candidate& c, const Account& account, uint64_t now, uint64_t tip_height) REQUIRES(mutex) {
         const MempoolEntry* old = at_nonce(queue(c.sender), c.tx.nonce);
         const std::optional<Hash256> replaced = old ? std::optional(old->txid) : std::nullopt;
         auto victims = plan_eviction(c, old);
@@ -255,7 +259,7 @@ struct Mempool::Impl {
 
     // Entries to evict so that the candidate fits: lowest fee rate first, each with its
     // sender's higher nonces (they would be gapped), only while they pay less than it.
-    Result<std::vector<Hash256>> plan_eviction(const Candidate& c, const MempoolEntry* old) const {
+    Result<std::vector<Hash256>> plan_eviction(const Candidate& c, const MempoolEntry* old) const REQUIRES(mutex) {
         size_t after = bytes + c.size - (old ? old->size : 0);
         std::vector<Hash256> victims;
         std::unordered_set<Hash256, Hash256Hasher> chosen;
@@ -276,7 +280,7 @@ struct Mempool::Impl {
         return victims;
     }
 
-    void add_entry(const Candidate& c, const Account& account, uint64_t now, uint64_t tip_height) {
+    void add_entry(const Candidate& c, const Account& account, uint64_t now, uint64_t tip_height) REQUIRES(mutex) {
         MempoolEntry& e = entries[c.txid];
         e = MempoolEntry{c.tx, c.txid, c.sender, c.size, now, tip_height, next_sequence++};
         by_rate.insert(rate_key(e));
@@ -288,7 +292,7 @@ struct Mempool::Impl {
         fees += e.tx.fee;
     }
 
-    void erase_entry(const Hash256& txid) {
+    void erase_entry(const Hash256& txid) REQUIRES(mutex) {
         auto it = entries.find(txid);
         if (it == entries.end()) return;
         const MempoolEntry& e = it->second;
@@ -303,7 +307,7 @@ struct Mempool::Impl {
     }
 
     // Drops the sender's entries from `nonce` on; returns how many.
-    size_t erase_from(const AccountId& sender, uint64_t nonce) {
+    size_t erase_from(const AccountId& sender, uint64_t nonce) REQUIRES(mutex) {
         const SenderQueue* q = queue(sender);
         if (!q) return 0;
         std::vector<Hash256> doomed;
@@ -328,8 +332,8 @@ struct Mempool::Impl {
         }
     };
 
-    std::vector<MempoolEntry> select_for_block(size_t max_count) const {
-        std::lock_guard lock(mutex);
+    std::vector<MempoolEntry> select_for_block(size_t max_count) const EXCLUDES(mutex) {
+        util::LockGuard lock(mutex);
         std::vector<Head> heads;
         heads.reserve(senders.size());
         for (const auto& [id, q] : senders)
@@ -348,8 +352,8 @@ struct Mempool::Impl {
     }
 
     // --- expiry ---
-    size_t expire(uint64_t now) {
-        std::lock_guard lock(mutex);
+    size_t expire(uint64_t now) EXCLUDES(mutex) {
+        util::LockGuard lock(mutex);
         last_now = std::max(last_now, now);
         size_t dropped = 0;
         while (!by_time.empty()) {
@@ -373,10 +377,10 @@ struct Mempool::Impl {
         return ids;
     }
 
-    void block_connected(const Block& block) {
+    void block_connected(const Block& block) EXCLUDES(mutex) {
         const std::vector<Hash256> txids = block.txids();  // hashed before taking the lock
         const std::vector<AccountId> touched = touched_accounts(block);
-        std::lock_guard lock(mutex);
+        util::LockGuard lock(mutex);
         const size_t before = entries.size();
         bool changed = false;
         for (size_t i = 1; i < txids.size(); ++i) {
@@ -391,9 +395,9 @@ struct Mempool::Impl {
                                  " pool transactions; " + std::to_string(entries.size()) + " left");
     }
 
-    void block_disconnected(const Block& block) {
+    void block_disconnected(const Block& block) EXCLUDES(mutex) {
         const std::vector<AccountId> touched = touched_accounts(block);
-        std::lock_guard lock(mutex);
+        util::LockGuard lock(mutex);
         stash.insert(stash.end(), block.txs.begin(), block.txs.end());
         dirty.insert(touched.begin(), touched.end());
         ++chain_epoch;
@@ -401,8 +405,8 @@ struct Mempool::Impl {
                                  " transfers return to the pool");
     }
 
-    void tip_changed(const TipInfo& tip) {
-        std::lock_guard lock(mutex);
+    void tip_changed(const TipInfo& tip) EXCLUDES(mutex) {
+        util::LockGuard lock(mutex);
         if (stash.empty() && dirty.empty()) return;
         std::vector<Transaction> returning = std::move(stash);
         stash.clear();
@@ -418,7 +422,7 @@ struct Mempool::Impl {
 
     // Confirmed accounts of the dirty senders that matter: those with pending entries and
     // those whose transfers return (mutex held; one batched read).
-    AccountMap read_accounts(const std::vector<Transaction>& returning) const {
+    AccountMap read_accounts(const std::vector<Transaction>& returning) const REQUIRES(mutex) {
         std::vector<AccountId> ids;
         for (const auto& id : dirty)
             if (senders.count(id)) ids.push_back(id);
@@ -441,7 +445,8 @@ struct Mempool::Impl {
     // which walks each sender's queue in nonce order, so an earlier nonce wins the funds
     // over a later one. A pending entry already at the same nonce keeps its place unless
     // the returning one pays the replacement increment more.
-    void readmit(const std::vector<Transaction>& returning, const AccountMap& accounts, uint64_t tip_height) {
+    void readmit(const std::vector<Transaction>& returning, const AccountMap& accounts, uint64_t tip_height)
+        REQUIRES(mutex) {
         std::vector<const Transaction*> order;
         for (const auto& tx : returning) order.push_back(&tx);
         std::sort(order.begin(), order.end(), [](const Transaction* a, const Transaction* b) {
@@ -462,7 +467,7 @@ struct Mempool::Impl {
 
     // Re-checks a sender's queue against its new confirmed account: entries below the
     // confirmed nonce leave; from the first that no longer fits (gap, count, funds) on, all go.
-    void revalidate(const AccountId& sender, const Account& account) {
+    void revalidate(const AccountId& sender, const Account& account) REQUIRES(mutex) {
         SenderQueue* q = queue(sender);
         if (!q) return;
         q->confirmed = account;
@@ -475,7 +480,7 @@ struct Mempool::Impl {
     }
 
     // The nonce of the first entry (in nonce order) that breaks a rule, if any.
-    std::optional<uint64_t> first_unfit(const SenderQueue& q, const Account& account) const {
+    std::optional<uint64_t> first_unfit(const SenderQueue& q, const Account& account) const REQUIRES(mutex) {
         uint64_t next = account.nonce;
         size_t count = 0;
         std::optional<Amount> spent = 0;
@@ -490,7 +495,7 @@ struct Mempool::Impl {
     }
 
     // Evicts the lowest fee rates (with their senders' higher nonces) until the pool fits.
-    void trim_to_size() {
+    void trim_to_size() REQUIRES(mutex) {
         while (bytes > limits.max_bytes && !by_rate.empty()) {
             const MempoolEntry& e = entries.at(by_rate.begin()->txid);
             erase_from(AccountId(e.sender), e.tx.nonce);
@@ -527,19 +532,19 @@ std::vector<MempoolEntry> Mempool::select_for_block(size_t max_count) const {
 }
 
 bool Mempool::contains(const Hash256& txid) const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     return m_impl->entries.count(txid) != 0;
 }
 
 std::optional<MempoolEntry> Mempool::get(const Hash256& txid) const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     auto it = m_impl->entries.find(txid);
     if (it == m_impl->entries.end()) return std::nullopt;
     return it->second;
 }
 
 std::vector<Hash256> Mempool::txids() const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     std::vector<Hash256> out;
     out.reserve(m_impl->entries.size());
     for (const auto& [txid, e] : m_impl->entries) out.push_back(txid);
@@ -547,7 +552,7 @@ std::vector<Hash256> Mempool::txids() const {
 }
 
 std::vector<std::pair<Hash256, Transaction>> Mempool::snapshot_transactions() const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     std::vector<std::pair<Hash256, Transaction>> out;
     out.reserve(m_impl->entries.size());
     for (const auto& [txid, e] : m_impl->entries) out.emplace_back(txid, e.tx);
@@ -555,27 +560,27 @@ std::vector<std::pair<Hash256, Transaction>> Mempool::snapshot_transactions() co
 }
 
 size_t Mempool::size() const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     return m_impl->entries.size();
 }
 
 size_t Mempool::bytes() const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     return m_impl->bytes;
 }
 
 Amount Mempool::total_fees() const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     return m_impl->fees;
 }
 
 uint64_t Mempool::pending_nonce(const AccountId& sender, uint64_t confirmed_nonce) const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     return Impl::next_nonce(m_impl->queue(sender), confirmed_nonce);
 }
 
 Amount Mempool::pending_spend(const AccountId& sender) const {
-    std::lock_guard lock(m_impl->mutex);
+    util::LockGuard lock(m_impl->mutex);
     const SenderQueue* q = m_impl->queue(sender);
     if (!q) return 0;
     Amount total = 0;

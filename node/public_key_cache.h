@@ -5,13 +5,13 @@
 
 #include "consensus/keys.h"
 #include "consensus/transaction.h"
+#include "util/thread_annotations.h"
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -28,12 +28,12 @@ public:
     std::optional<ParsedPublicKey> get(const PublicKey& key) {
         Shard& shard = m_shards[key.bytes[0] % kShards];
         {
-            std::lock_guard lock(shard.mutex);
+            util::LockGuard lock(shard.mutex);
             if (auto it = shard.map.find(key); it != shard.map.end()) return it->second;
         }
         auto parsed = parse_public_key(key);
         if (!parsed) return std::nullopt;
-        std::lock_guard lock(shard.mutex);
+        util::LockGuard lock(shard.mutex);
         if (shard.map.emplace(key, *parsed).second) {
             shard.order.push_back(key);
             if (shard.order.size() > m_max_per_shard) {  // oldest first
@@ -47,7 +47,7 @@ public:
     size_t size() const {
         size_t n = 0;
         for (const auto& s : m_shards) {
-            std::lock_guard lock(s.mutex);
+            util::LockGuard lock(s.mutex);
             n += s.map.size();
         }
         return n;
@@ -76,9 +76,9 @@ private:
         }
     };
     struct Shard {
-        mutable std::mutex mutex;
-        std::unordered_map<PublicKey, ParsedPublicKey, KeyHasher> map;
-        std::deque<PublicKey> order;
+        mutable util::Mutex mutex;
+        std::unordered_map<PublicKey, ParsedPublicKey, KeyHasher> map GUARDED_BY(mutex);
+        std::deque<PublicKey> order GUARDED_BY(mutex);
     };
     const size_t m_max_per_shard;
     std::array<Shard, kShards> m_shards;

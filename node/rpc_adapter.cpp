@@ -64,7 +64,7 @@ rpc::ChainInfo RpcAdapter::chain_info() {
     info.initial_block_download = m_chain.initial_block_download();
     info.verification_progress = info.headers ? static_cast<double>(tip.height) / static_cast<double>(info.headers) : 1.0;
     {
-        std::lock_guard lock(m_disk_mutex);
+        util::LockGuard lock(m_disk_mutex);
         const auto now = std::chrono::steady_clock::now();
         if (m_disk_measured == std::chrono::steady_clock::time_point{} || now - m_disk_measured > std::chrono::seconds(10)) {
             m_disk_bytes = directory_size(m_ledger_dir);

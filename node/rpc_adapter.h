@@ -7,10 +7,10 @@
 #include "node/miner.h"
 #include "node/net/net_types.h"
 #include "rpc/node_interface.h"
+#include "util/thread_annotations.h"
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <functional>
 
 namespace finch::node {
@@ -25,7 +25,7 @@ public:
     void set_network(net::NetworkControl* net) { m_net = net; }
 
     const ChainParams& params() const override { return m_chain.params(); }
-    rpc::ChainInfo chain_info() override;
+    rpc::ChainInfo chain_info() override EXCLUDES(m_disk_mutex);
     rpc::TipSummary tip_summary() override;
     std::optional<Hash256> block_hash_at(uint64_t height) override;
     std::optional<rpc::BlockInfo> block(const Hash256& hash) override;
@@ -60,13 +60,13 @@ public:
     void request_stop() override { m_request_stop(); }
     uint64_t uptime_seconds() override;
 
-    void set_event_sink(rpc::NodeEvents* sink) override;
+    void set_event_sink(rpc::NodeEvents* sink) override EXCLUDES(m_events_mutex);
     void write_metrics(util::MetricsText& out) override;
 
     // ChainNotifications (subscribe the adapter to the chain) and the mempool's listener.
-    void block_connected(const Block& block, uint64_t height) override;
-    void block_disconnected(const Block& block, uint64_t height) override;
-    void transaction_accepted(const Transaction& tx, const Hash256& txid);
+    void block_connected(const Block& block, uint64_t height) override EXCLUDES(m_events_mutex);
+    void block_disconnected(const Block& block, uint64_t height) override EXCLUDES(m_events_mutex);
+    void transaction_accepted(const Transaction& tx, const Hash256& txid) EXCLUDES(m_events_mutex);
 
 private:
     double difficulty(uint32_t bits) const;
@@ -80,13 +80,13 @@ private:
     net::NetworkControl* m_net = nullptr;
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
     // size_on_disk walks the ledger folder: measured at most every 10 s, not per call.
-    std::mutex m_disk_mutex;
-    uint64_t m_disk_bytes = 0;
-    std::chrono::steady_clock::time_point m_disk_measured{};
+    util::Mutex m_disk_mutex;
+    uint64_t m_disk_bytes GUARDED_BY(m_disk_mutex) = 0;
+    std::chrono::steady_clock::time_point m_disk_measured GUARDED_BY(m_disk_mutex){};
     // The sink is read by every event; the mutex makes set_event_sink(nullptr) wait for a
     // call in progress. m_has_sink spares the lock when nobody listens.
-    std::mutex m_events_mutex;
-    rpc::NodeEvents* m_sink = nullptr;
+    util::Mutex m_events_mutex;
+    rpc::NodeEvents* m_sink GUARDED_BY(m_events_mutex) = nullptr;
     std::atomic<bool> m_has_sink{false};
 };
 

@@ -4,26 +4,26 @@
 namespace finch::node {
 
 void RpcAdapter::set_event_sink(rpc::NodeEvents* sink) {
-    std::lock_guard lock(m_events_mutex);
+    util::LockGuard lock(m_events_mutex);
     m_sink = sink;
     m_has_sink.store(sink != nullptr);
 }
 
 void RpcAdapter::block_connected(const Block& block, uint64_t height) {
     if (!m_has_sink.load(std::memory_order_relaxed)) return;
-    std::lock_guard lock(m_events_mutex);
+    util::LockGuard lock(m_events_mutex);
     if (m_sink) m_sink->block_connected(block, block.hash(), height);
 }
 
 void RpcAdapter::block_disconnected(const Block& block, uint64_t height) {
     if (!m_has_sink.load(std::memory_order_relaxed)) return;
-    std::lock_guard lock(m_events_mutex);
+    util::LockGuard lock(m_events_mutex);
     if (m_sink) m_sink->block_disconnected(block, block.hash(), height);
 }
 
 void RpcAdapter::transaction_accepted(const Transaction& tx, const Hash256& txid) {
     if (!m_has_sink.load(std::memory_order_relaxed)) return;
-    std::lock_guard lock(m_events_mutex);
+    util::LockGuard lock(m_events_mutex);
     if (m_sink) m_sink->transaction_accepted(tx, txid);
 }
 

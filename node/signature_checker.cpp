@@ -22,7 +22,7 @@ void SignatureJob::work(size_t max_items) {
             m_failed = true;
         }
         if (m_finished.fetch_add(1, std::memory_order_acq_rel) + 1 == m_todo.size()) {
-            std::lock_guard lock(m_mutex);
+            util::LockGuard lock(m_mutex);
             m_done.notify_all();
         }
     }
@@ -35,7 +35,7 @@ SignatureChecker::SignatureChecker(const Hash256& genesis, const SignatureCache*
 
 SignatureChecker::~SignatureChecker() {
     {
-        std::lock_guard lock(m_mutex);
+        util::LockGuard lock(m_mutex);
         m_stopping = true;
         for (auto& job : m_queue) job->cancel();
     }
@@ -48,7 +48,7 @@ std::shared_ptr<SignatureJob> SignatureChecker::submit(std::shared_ptr<const Blo
     auto job = std::make_shared<SignatureJob>(std::move(block), txids, m_cache, m_genesis);
     if (job->size() == 0) return job;
     {
-        std::lock_guard lock(m_mutex);
+        util::LockGuard lock(m_mutex);
         if (urgent) m_queue.push_front(job);
         else m_queue.push_back(job);
     }
@@ -62,11 +62,12 @@ void SignatureChecker::run() {
     for (;;) {
         std::shared_ptr<SignatureJob> job;
         {
-            std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [&] {
+            util::UniqueLock lock(m_mutex);
+            for (;;) {  // jobs whose checks are all claimed leave the queue
                 while (!m_queue.empty() && m_queue.front()->exhausted()) m_queue.pop_front();
-                return m_stopping || !m_queue.empty();
-            });
+                if (m_stopping || !m_queue.empty()) break;
+                lock.wait(m_wake);
+            }
             if (m_stopping) return;
             job = m_queue.front();
         }
@@ -75,8 +76,8 @@ void SignatureChecker::run() {
 }
 
 void SignatureChecker::finish_wait(SignatureJob& job) {
-    std::unique_lock lock(job.m_mutex);
-    job.m_done.wait(lock, [&] { return job.m_finished.load(std::memory_order_acquire) >= job.m_todo.size(); });
+    util::UniqueLock lock(job.m_mutex);
+    while (job.m_finished.load(std::memory_order_acquire) < job.m_todo.size()) lock.wait(job.m_done);
 }
 
 Status SignatureChecker::wait(SignatureJob& job) {
@@ -97,7 +98,7 @@ void SignatureChecker::abandon(SignatureJob& job) {
 }
 
 size_t SignatureChecker::queued_jobs() const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     return m_queue.size();
 }
 

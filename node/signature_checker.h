@@ -8,13 +8,13 @@
 #include "consensus/block.h"
 #include "consensus/result.h"
 #include "node/signature_cache.h"
+#include "util/thread_annotations.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -45,7 +45,9 @@ private:
     std::atomic<bool> m_failed{false};
     std::atomic<bool> m_cancelled{false};
     std::atomic<size_t> m_failed_index{0};
-    std::mutex m_mutex;
+    // Guards no data: m_done is signalled under it when the last check finishes, so a waiter
+    // that saw unfinished checks cannot miss the wake-up.
+    util::Mutex m_mutex;
     std::condition_variable m_done;
 };
 
@@ -60,27 +62,27 @@ public:
     // Queues a block's signatures (those not in the cache). `urgent` puts the job ahead of
     // read-ahead work: it is the block being connected now. `txids` includes the coinbase.
     std::shared_ptr<SignatureJob> submit(std::shared_ptr<const Block> block, const std::vector<Hash256>& txids,
-                                         bool urgent);
+                                         bool urgent) EXCLUDES(m_mutex);
     // Helps with the job until every signature is checked, then returns the verdict: the
     // first invalid signature found, or accepted.
-    Status wait(SignatureJob& job);
+    Status wait(SignatureJob& job) EXCLUDES(job.m_mutex);
     // Stops a job whose verdict is no longer wanted and waits for checks in progress, so
     // the block it points to may be released.
-    void abandon(SignatureJob& job);
+    void abandon(SignatureJob& job) EXCLUDES(job.m_mutex);
 
-    size_t queued_jobs() const;
+    size_t queued_jobs() const EXCLUDES(m_mutex);
     unsigned threads() const { return static_cast<unsigned>(m_threads.size()); }
 
 private:
-    void run();
-    static void finish_wait(SignatureJob& job);
+    void run() EXCLUDES(m_mutex);
+    static void finish_wait(SignatureJob& job) EXCLUDES(job.m_mutex);
 
     const Hash256 m_genesis;
     const SignatureCache* m_cache;
-    mutable std::mutex m_mutex;
+    mutable util::Mutex m_mutex;
     std::condition_variable m_wake;
-    std::deque<std::shared_ptr<SignatureJob>> m_queue;  // urgent first, then in submission order
-    bool m_stopping = false;
+    std::deque<std::shared_ptr<SignatureJob>> m_queue GUARDED_BY(m_mutex);  // urgent first, then in submission order
+    bool m_stopping GUARDED_BY(m_mutex) = false;
     std::vector<std::thread> m_threads;
 };
 

@@ -78,7 +78,7 @@ SubscriptionHub::Outcome SubscriptionHub::subscribe(const std::shared_ptr<Subscr
         return reply(bad_params("Only the address topic takes an address"));
     }
 
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (who->closing()) return reply(RpcError{code::kMiscError, "The connection is closing", false, nullptr});
     Connection& c = m_connections[who.get()];
     if (!c.who) c.who = who;
@@ -94,7 +94,7 @@ SubscriptionHub::Outcome SubscriptionHub::subscribe(const std::shared_ptr<Subscr
 }
 
 bool SubscriptionHub::unsubscribe(const Subscriber* who, uint64_t id) {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     auto it = m_connections.find(who);
     if (it == m_connections.end()) return false;
     auto& subs = it->second.subs;
@@ -110,7 +110,7 @@ bool SubscriptionHub::unsubscribe(const Subscriber* who, uint64_t id) {
 void SubscriptionHub::remove(const Subscriber* who) {
     std::shared_ptr<Subscriber> last;  // released after the lock: its destructor may run here
     {
-        std::lock_guard lock(m_mutex);
+        util::LockGuard lock(m_mutex);
         auto it = m_connections.find(who);
         if (it == m_connections.end()) return;
         for (const Subscription& s : it->second.subs)
@@ -122,13 +122,13 @@ void SubscriptionHub::remove(const Subscriber* who) {
 
 void SubscriptionHub::clear() {
     std::unordered_map<const Subscriber*, Connection> gone;  // destroyed after the lock
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     gone.swap(m_connections);
     for (auto& n : m_topic_counts) n.store(0, std::memory_order_relaxed);
 }
 
 size_t SubscriptionHub::subscriptions() const {
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     size_t n = 0;
     for (const auto& [who, c] : m_connections) n += c.subs.size();
     return n;
@@ -182,7 +182,7 @@ void SubscriptionHub::block_event(const char* event, const Block& block, const H
             touches.push_back({from, tx.recipient, transfer_json(tx, tx.txid(), from, m_params)});
         }
     }
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (blocks) publish(Topic::Blocks, blocks_result, [](const Subscription&) { return true; });
     if (!addresses) return;
     // One message per address subscription and block, listing its transfers in block order:
@@ -210,7 +210,7 @@ void SubscriptionHub::transaction_accepted(const Transaction& tx, const Hash256&
     if (!transactions && !addresses) return;
     const AccountId from = tx.sender_id();
     const Json j = transfer_json(tx, txid, from, m_params);
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (transactions) publish(Topic::Transactions, dump_json(j), [](const Subscription&) { return true; });
     if (addresses) {
         Json pending = j;

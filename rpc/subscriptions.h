@@ -10,12 +10,12 @@
 #include "rpc/node_interface.h"
 #include "rpc/protocol.h"
 #include "rpc/rpc_metrics.h"
+#include "util/thread_annotations.h"
 
 #include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -45,14 +45,14 @@ public:
     // before the subscription's first notification.
     using Outcome = std::variant<uint64_t, RpcError>;
     Outcome subscribe(const std::shared_ptr<Subscriber>& who, const Json& params,
-                      const std::function<void(const Outcome&)>& answer = {});
+                      const std::function<void(const Outcome&)>& answer = {}) EXCLUDES(m_mutex);
     // True when `id` was one of this connection's subscriptions.
-    bool unsubscribe(const Subscriber* who, uint64_t id);
+    bool unsubscribe(const Subscriber* who, uint64_t id) EXCLUDES(m_mutex);
     // Forgets a connection and its subscriptions (it closed).
-    void remove(const Subscriber* who);
-    size_t subscriptions() const;
+    void remove(const Subscriber* who) EXCLUDES(m_mutex);
+    size_t subscriptions() const EXCLUDES(m_mutex);
     // Drops every connection (the server is stopping; their sockets close with the io_context).
-    void clear();
+    void clear() EXCLUDES(m_mutex);
 
     // NodeEvents
     void block_connected(const Block& block, const Hash256& hash, uint64_t height) override;
@@ -70,19 +70,20 @@ private:
         std::shared_ptr<Subscriber> who;
         std::vector<Subscription> subs;
     };
-    void block_event(const char* event, const Block& block, const Hash256& hash, uint64_t height);
+    void block_event(const char* event, const Block& block, const Hash256& hash, uint64_t height) EXCLUDES(m_mutex);
     // Sends `result` to every subscription that `wants`, numbering each.
     template <typename Wants>
-    void publish(Topic topic, const std::string& result, Wants&& wants);
+    void publish(Topic topic, const std::string& result, Wants&& wants) REQUIRES(m_mutex);
     bool anyone(Topic t) const { return m_topic_counts[static_cast<size_t>(t)].load(std::memory_order_relaxed) > 0; }
 
     const ChainParams& m_params;
     RpcMetrics& m_metrics;
     const size_t m_max_per_connection;
-    mutable std::mutex m_mutex;
-    std::unordered_map<const Subscriber*, Connection> m_connections;
+    // Taken before a session's queue lock (Subscriber::deliver runs under it), never after.
+    mutable util::Mutex m_mutex;
+    std::unordered_map<const Subscriber*, Connection> m_connections GUARDED_BY(m_mutex);
     std::array<std::atomic<size_t>, kTopicCount> m_topic_counts{};  // publishers skip all work at 0
-    uint64_t m_next_id = 1;
+    uint64_t m_next_id GUARDED_BY(m_mutex) = 1;
 };
 
 // The notification text for one subscription's message.

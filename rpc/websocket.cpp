@@ -9,6 +9,7 @@
 #include "rpc/websocket.h"
 
 #include "rpc/server_state.h"
+#include "util/thread_annotations.h"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/websocket.hpp>
 
 #include <deque>
-#include <mutex>
 
 namespace finch::rpc {
 
@@ -71,8 +71,8 @@ public:
     }
 
     // Subscriber: any thread.
-    bool deliver(std::string message) override {
-        std::lock_guard lock(m_mutex);
+    bool deliver(std::string message) override EXCLUDES(m_mutex) {
+        util::LockGuard lock(m_mutex);
         if (m_closing) return false;
         if (m_queue.size() >= m_state.options.ws_queue_messages ||
             m_queued_bytes + message.size() > m_state.options.ws_queue_bytes) {
@@ -91,8 +91,8 @@ public:
         return true;
     }
 
-    bool closing() const override {
-        std::lock_guard lock(m_mutex);
+    bool closing() const override EXCLUDES(m_mutex) {
+        util::LockGuard lock(m_mutex);
         return m_closing;
     }
 
@@ -183,12 +183,12 @@ private:
     void write_next() {
         bool slow;
         {
-            std::lock_guard lock(m_mutex);
+            util::LockGuard lock(m_mutex);
             slow = m_slow;
         }
         if (slow) return start_close(websocket::close_code::policy_error, "queue full: read your notifications");
         {
-            std::lock_guard lock(m_mutex);
+            util::LockGuard lock(m_mutex);
             if (m_queue.empty()) {
                 m_writing = false;
                 return;
@@ -214,7 +214,7 @@ private:
         });
         bool writing;
         {
-            std::lock_guard lock(m_mutex);
+            util::LockGuard lock(m_mutex);
             writing = m_writing;
             m_writing = true;
         }
@@ -233,7 +233,7 @@ private:
         if (m_finished) return;
         m_finished = true;
         {
-            std::lock_guard lock(m_mutex);
+            util::LockGuard lock(m_mutex);
             m_closing = true;
             m_queue.clear();
         }
@@ -252,12 +252,13 @@ private:
     std::string m_current;  // the message being written
     bool m_close_started = false;
     bool m_finished = false;
-    mutable std::mutex m_mutex;  // the queue and the flags below
-    std::deque<std::string> m_queue;
-    size_t m_queued_bytes = 0;
-    bool m_writing = false;  // a write is scheduled or in flight
-    bool m_closing = false;
-    bool m_slow = false;
+    // The queue and the flags below; any thread. Taken after the hub's lock, never before.
+    mutable util::Mutex m_mutex;
+    std::deque<std::string> m_queue GUARDED_BY(m_mutex);
+    size_t m_queued_bytes GUARDED_BY(m_mutex) = 0;
+    bool m_writing GUARDED_BY(m_mutex) = false;  // a write is scheduled or in flight
+    bool m_closing GUARDED_BY(m_mutex) = false;
+    bool m_slow GUARDED_BY(m_mutex) = false;
 };
 
 }  // namespace

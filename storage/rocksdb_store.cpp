@@ -1,5 +1,6 @@
 // RocksDB implementation of LedgerStore.
 #include "storage/ledger_store.h"
+#include "util/thread_annotations.h"
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -13,7 +14,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <shared_mutex>
 #include <unordered_map>
 #include <cstring>
 
@@ -201,7 +201,7 @@ public:
 
     std::optional<Account> get(const AccountId& id) const override {
         {
-            std::shared_lock lock(m_cache_mutex);
+            util::SharedLock lock(m_cache_mutex);
             if (auto it = m_cache.find(id); it != m_cache.end()) return it->second;
         }
         return m_reads.account(id);
@@ -211,7 +211,7 @@ public:
         std::vector<std::optional<Account>> out(ids.size());
         std::vector<size_t> missing;
         {
-            std::shared_lock lock(m_cache_mutex);
+            util::SharedLock lock(m_cache_mutex);
             for (size_t i = 0; i < ids.size(); ++i) {
                 if (auto it = m_cache.find(ids[i]); it != m_cache.end()) out[i] = it->second;
                 else missing.push_back(i);
@@ -225,7 +225,7 @@ public:
         std::vector<rocksdb::Status> statuses(missing.size());
         m_db->MultiGet(rocksdb::ReadOptions(), m_cfs[kAccounts], keys.size(), keys.data(), values.data(),
                        statuses.data());
-        std::unique_lock lock(m_cache_mutex);
+        util::ExclusiveLock lock(m_cache_mutex);
         if (m_cache.size() + missing.size() > kMaxCachedAccounts) m_cache.clear();
         for (size_t k = 0; k < missing.size(); ++k) {
             const size_t i = missing[k];
@@ -330,7 +330,7 @@ public:
 
     Status wipe_chain_state() override {
         {
-            std::unique_lock lock(m_cache_mutex);
+            util::ExclusiveLock lock(m_cache_mutex);
             m_cache.clear();
         }
         // First, durably: no tip, and a flag that a rebuild is under way. A crash anywhere
@@ -396,7 +396,7 @@ private:
     // Writes a tip change, then brings the account cache in line with what was written.
     Status write_tip_change(rocksdb::WriteBatch& batch, const StateOverlay::Changes& changes, const std::string& what) {
         auto s = write(batch, what);
-        std::unique_lock lock(m_cache_mutex);
+        util::ExclusiveLock lock(m_cache_mutex);
         if (!s) {
             m_cache.clear();  // the store's state is now uncertain: forget everything
             return s;
@@ -427,8 +427,8 @@ private:
     // (the chainstate: get_many, connect, disconnect, wipe) adds entries, so a reader can
     // never put back a value older than one just written.
     static constexpr size_t kMaxCachedAccounts = 1'000'000;
-    mutable std::shared_mutex m_cache_mutex;
-    mutable std::unordered_map<AccountId, std::optional<Account>, AccountIdHasher> m_cache;
+    mutable util::SharedMutex m_cache_mutex;
+    mutable std::unordered_map<AccountId, std::optional<Account>, AccountIdHasher> m_cache GUARDED_BY(m_cache_mutex);
 };
 
 }  // namespace

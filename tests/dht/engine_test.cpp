@@ -25,7 +25,7 @@ TEST(DhtEngine, FindnodeFromAnUnprovenEndpointGetsNothing) {
     EXPECT_TRUE(h.take().empty());
 
     // A PING from the unknown endpoint: a PONG no larger than the ping, and a PING back.
-    const Ping ping{6, p.record(), h.dht->record().endpoint, 0};
+    const Ping ping{6, p.record(), h.dht->record().endpoint, Token{}};
     const size_t ping_size = encode_message(ping, kMagic).size();
     ASSERT_TRUE(p.send(h, ping));
     auto out = h.take();

@@ -164,7 +164,8 @@ TEST_F(MethodsTest, BadInputGetsBitcoinCoreCodes) {
         {"fraction", "getblockhash", {0.5}, -3},
         {"number for hash", "getblock", {12}, -3},
         {"string for bool", "getrawmempool", {"yes"}, -3},
-        {"array for string", "sendrawtransaction", {Json::array()}, -3},
+        // Json::array({...}): clang reads a braced lone Json::array() as a copy of it (no parameter).
+        {"array for string", "sendrawtransaction", Json::array({Json::array()}), -3},
         {"object for integer", "setban", {"10.0.0.1", "add", Json::object()}, -3},
         {"null for required", "getblock", {nullptr}, -3},
         {"null for required named", "getblockhash", Json{{"height", nullptr}}, -3},

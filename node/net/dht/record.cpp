@@ -100,7 +100,7 @@ bool VerifyCache::verify(const NodeRecord& record, const Magic& magic) {
     record.encode(w);
     const Hash256 key = sha256(w.data());
     {
-        std::lock_guard lock(m_mutex);
+        util::LockGuard lock(m_mutex);
         auto it = m_seen.find(key);
         if (it != m_seen.end()) {
             ++m_hits;
@@ -109,7 +109,7 @@ bool VerifyCache::verify(const NodeRecord& record, const Magic& magic) {
         ++m_misses;
     }
     const bool ok = verify_record(record, magic);
-    std::lock_guard lock(m_mutex);
+    util::LockGuard lock(m_mutex);
     if (m_seen.size() >= m_capacity) m_seen.clear();
     m_seen.emplace(key, ok);
     return ok;

@@ -9,13 +9,13 @@
 #include "consensus/result.h"
 #include "consensus/serialize.h"
 #include "node/net/dht/types.h"
+#include "util/thread_annotations.h"
 
 #include <openssl/types.h>
 
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 
 namespace finch::net::dht {
@@ -69,16 +69,22 @@ private:
 class VerifyCache {
 public:
     explicit VerifyCache(size_t capacity = 100000) : m_capacity(capacity) {}
-    bool verify(const NodeRecord& record, const Magic& magic);
-    uint64_t hits() const { return m_hits; }
-    uint64_t misses() const { return m_misses; }
+    bool verify(const NodeRecord& record, const Magic& magic) EXCLUDES(m_mutex);
+    uint64_t hits() const EXCLUDES(m_mutex) {
+        util::LockGuard lock(m_mutex);
+        return m_hits;
+    }
+    uint64_t misses() const EXCLUDES(m_mutex) {
+        util::LockGuard lock(m_mutex);
+        return m_misses;
+    }
 
 private:
-    std::mutex m_mutex;
-    std::unordered_map<Hash256, bool, Hash256Hasher> m_seen;
+    mutable util::Mutex m_mutex;
+    std::unordered_map<Hash256, bool, Hash256Hasher> m_seen GUARDED_BY(m_mutex);
     size_t m_capacity;
-    uint64_t m_hits = 0;
-    uint64_t m_misses = 0;
+    uint64_t m_hits GUARDED_BY(m_mutex) = 0;
+    uint64_t m_misses GUARDED_BY(m_mutex) = 0;
 };
 
 }  // namespace finch::net::dht
