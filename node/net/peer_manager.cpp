@@ -207,6 +207,7 @@ void PeerManager::on_closed(const std::shared_ptr<Connection>& c, const std::str
     // What it was fetching goes to other peers.
     m_blocks.remove_peer(c->id());
     send_tx_requests(m_txs.remove_peer(c->id(), Clock::now()));
+    m_gap_txs.erase_peer(c->id());
     std::erase(m_high_bandwidth, c->id());
     // Erased later: the caller may still be inside a handler holding a reference to it.
     asio::post(m_ioc, [this, id = c->id()] {

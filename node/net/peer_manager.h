@@ -32,6 +32,7 @@
 #include <boost/asio.hpp>
 
 #include <deque>
+#include <unordered_set>
 #include <map>
 #include <random>
 #include <set>
@@ -118,6 +119,7 @@ private:
         // the peer, the rest when its socket drains (Bitcoin Core pauses the same way), so a
         // peer that asks much and reads nothing holds at most that much of our memory.
         std::deque<InvItem> getdata_backlog;
+        std::unordered_set<Hash256, Hash256Hasher> backlog_blocks;  // block hashes in it (each once)
         std::string ip;
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
         std::string identity;  // proven by the TLS handshake; empty until then
@@ -316,7 +318,10 @@ private:
     NonceGapPool m_gap_txs;  // io thread: transfers waiting for an earlier nonce of their sender
     // Tries the waiting transfers again (one sender's, or all): those that fit now enter the
     // mempool and are announced; those still behind a gap wait on; others are dropped.
-    void admit_waiting(std::vector<Transaction> waiting);
+    void admit_waiting(std::vector<NonceGapPool::Waiting> waiting);
+    // A transfer refused with nonce-gap from peer p: pooled when its signature is valid and
+    // its sender can pay for it; a bad signature is misbehaviour.
+    void hold_for_gap(Peer& p, const Transaction& tx, const Hash256& txid);
     void serve_getdata(Peer& p);
     void announce_accepted(const Hash256& txid);
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first

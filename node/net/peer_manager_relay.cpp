@@ -34,22 +34,37 @@ void PeerManager::handle(Peer& p, InvMsg&& m) {
     schedule_downloads();
 }
 
-// Bytes queued to one peer above which its getdata waits for the socket to drain, and
-// items that may wait (one getdata's worth).
+// Bytes queued to one peer above which its getdata waits for the socket to drain; items
+// that may wait (one getdata's worth), of which blocks (each at most once: a block asked
+// twice is sent once). An honest peer has at most 16 blocks in flight.
 constexpr size_t kGetDataSendLimit = 1'000'000;
 constexpr size_t kMaxGetDataBacklog = kMaxInvEntries;
+constexpr size_t kMaxBacklogBlocks = 1'000;
 
 void PeerManager::handle(Peer& p, GetDataMsg&& m) {
-    // Past the backlog's bound the rest is dropped: a peer that asks faster than it reads
+    // Past the bounds the rest is answered notfound: a peer that asks faster than it reads
     // gets what it has room for.
+    std::vector<InvItem> refused;
     for (const auto& item : m.items) {
-        if (p.getdata_backlog.size() >= kMaxGetDataBacklog) break;
+        if (item.type == InvType::Tx) {
+            if (p.getdata_backlog.size() < kMaxGetDataBacklog) p.getdata_backlog.push_back(item);
+            else refused.push_back(item);
+            continue;
+        }
+        if (p.backlog_blocks.count(item.hash)) continue;  // asked already, still waiting
+        if (p.backlog_blocks.size() >= kMaxBacklogBlocks || p.getdata_backlog.size() >= kMaxGetDataBacklog) {
+            refused.push_back(item);
+            continue;
+        }
+        p.backlog_blocks.insert(item.hash);
         p.getdata_backlog.push_back(item);
     }
+    if (!refused.empty()) p.conn->send(NotFoundMsg{std::move(refused)});
     serve_getdata(p);
 }
 
 void PeerManager::on_drained(const std::shared_ptr<Connection>& c) {
+    if (m_stopping) return;
     auto it = m_peers.find(c->id());
     if (it != m_peers.end() && !it->second->getdata_backlog.empty()) serve_getdata(*it->second);
 }
@@ -61,6 +76,7 @@ void PeerManager::serve_getdata(Peer& p) {
         const InvItem item = p.getdata_backlog.front();
         p.getdata_backlog.pop_front();
         if (item.type != InvType::Tx) {
+            p.backlog_blocks.erase(item.hash);
             send_block(p, item, missing);
             continue;
         }
@@ -107,12 +123,7 @@ void PeerManager::handle(Peer& p, TxMsg&& m) {
         return;
     }
     if (!r.rejection) return;
-    if (r.rejection->code == "nonce-gap") {
-        // An earlier nonce is still on its way (perhaps through another peer): not a reject.
-        if (m_gap_txs.add(m.tx, m.tx.sender_id(), now_seconds()))
-            FINCH_DEBUG(Mempool, "transfer " + txid.to_hex() + " waits for an earlier nonce of its sender");
-        return;
-    }
+    if (r.rejection->code == "nonce-gap") return hold_for_gap(p, m.tx, txid);
     m_txs.rejected(txid);
     if (r.rejection->fault == Fault::Consensus)
         misbehaving(p, Misbehavior::InvalidTransaction, txid.to_hex() + ": " + r.rejection->to_string());
@@ -123,11 +134,32 @@ void PeerManager::announce_accepted(const Hash256& txid) {
         if (other->ready && !other->known.contains(txid)) other->tx_to_announce.push_back(txid);
 }
 
-void PeerManager::admit_waiting(std::vector<Transaction> waiting) {
-    for (const Transaction& tx : waiting) {
-        const node::AdmitResult r = m_mempool.accept(tx, now_seconds(), m_chain.tip().height);
+void PeerManager::hold_for_gap(Peer& p, const Transaction& tx, const Hash256& txid) {
+    // The mempool checks the gap before the signature: check it here, so nothing unsigned
+    // waits (the pool would be free to fill otherwise).
+    if (auto s = check_signature(tx, m_params.genesis_hash); !s) {
+        m_txs.rejected(txid);
+        return misbehaving(p, Misbehavior::InvalidTransaction, txid.to_hex() + ": " + s.error().to_string());
+    }
+    // An account that cannot pay for it now is not worth holding a slot for.
+    const auto account = m_chain.store().get(tx.sender_id());
+    const auto cost = checked_add(tx.amount, tx.fee);
+    if (!account || !cost || account->balance < *cost) {
+        m_txs.rejected(txid);
+        return;
+    }
+    if (m_gap_txs.add({tx, p.conn->id(), now_seconds()}, tx.sender_id()))
+        FINCH_DEBUG(Mempool, "transfer " + txid.to_hex() + " waits for an earlier nonce of its sender");
+}
+
+void PeerManager::admit_waiting(std::vector<NonceGapPool::Waiting> waiting) {
+    for (NonceGapPool::Waiting& w : waiting) {
+        const node::AdmitResult r = m_mempool.accept(w.tx, now_seconds(), m_chain.tip().height);
         if (r.ok()) announce_accepted(r.txid);
-        else if (r.rejection && r.rejection->code == "nonce-gap") m_gap_txs.add(tx, tx.sender_id(), now_seconds());
+        else if (r.rejection && r.rejection->code == "nonce-gap") {
+            const AccountId sender = w.tx.sender_id();
+            m_gap_txs.add(std::move(w), sender);  // keeps its first arrival time: the age limit holds
+        }
     }
 }
 

@@ -390,8 +390,9 @@ void PeerManager::block_disconnected(const Block& block, uint64_t) {
     txids.reserve(block.txs.size());
     for (const Transaction& tx : block.txs) txids.push_back(tx.txid());
     asio::post(m_ioc, [this, txids = std::move(txids)] {
-        // Bounded: a reorg deeper than this re-announces only its first transfers.
-        constexpr size_t kMaxReturning = 100'000;
+        // Bounded: a reorg deeper than this re-announces only its first transfers (per peer
+        // an inv of at most this many entries).
+        constexpr size_t kMaxReturning = 5'000;
         for (const Hash256& t : txids)
             if (m_reorg_returning.size() < kMaxReturning) m_reorg_returning.push_back(t);
     });
@@ -414,8 +415,9 @@ void PeerManager::tip_changed(const node::TipInfo&, bool) {
             }
         }
         m_reorg_returning.clear();
-        // Nonces moved: waiting transfers may fit now.
-        if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take_all());
+        // Nonces moved: waiting transfers may fit now (not while catching up: the pool is
+        // for transfers relayed at the tip).
+        if (m_gap_txs.size() > 0 && !m_chain.initial_block_download()) admit_waiting(m_gap_txs.take_all());
         schedule_downloads();
     });
 }

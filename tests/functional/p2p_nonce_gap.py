@@ -2,13 +2,14 @@
 """A sender's transfers can arrive out of nonce order (they travel different paths, one
 slowed by packet loss): nonce 1 before nonce 0. The node keeps nonce 1 waiting instead of
 rejecting it for good, and admits it once nonce 0 arrives, from the same peer, another peer
-or RPC. Found by tests/functional/net_faults.py: under 5% loss a transfer was refused with
+or RPC; a far-ahead transfer with a forged signature is misbehaviour, never held. Found by
+tests/functional/net_faults.py: under 5% loss a transfer was refused with
 nonce-gap at one node and, marked rejected, never fetched again, so it was never mined there."""
 
 from framework import main, wait_until, assert_equal
 import hashlib
 
-from p2p_raw import RawPeer, compact_size, parse_inv
+from p2p_raw import RawPeer, compact_size, parse_inv, discouraged
 
 TX = 1
 
@@ -62,6 +63,16 @@ def test(h):
     assert_equal(node.rpc("getaccount", key["address"])["nonce"], 8)
     assert_equal(node.rpc("getrawmempool"), [later_id])  # 8-11 are still missing
     assert peer.is_open(), "a nonce gap is no misbehaviour"
+
+    # Junk cannot wait: far ahead with a broken signature (the mempool looks at the gap
+    # first) is misbehaviour, not a pooled transfer.
+    junk = bytearray(signed(node, key, to["address"], 30))
+    junk[-1] ^= 1
+    liar = RawPeer(node.port, "127.0.0.7")
+    liar.handshake()
+    offer(liar, [bytes(junk)])
+    wait_until(lambda: discouraged(node, "127.0.0.7"), 15, what="the peer that sent a forged transfer discouraged")
+    assert_equal(node.rpc("getrawmempool"), [later_id])
 
 if __name__ == "__main__":
     main(test)

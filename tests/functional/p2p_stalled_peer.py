@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A peer that stops reading must not stall the node's other peers. A raw peer with a tiny
-receive window asks node0 for a block 20,000 times (about 170 MB) and stops reading; while
-its socket is full, node0 keeps relaying new blocks (each with transfers) to an honest peer
-within a second, and holds at most about 1 MB for the stalled peer (getdata waits while that
-much is queued to it, as in Bitcoin Core). When the peer reads again, serving resumes."""
+receive window asks node0 for one mempool transfer 50,000 times (about 9 MB of replies) and
+stops reading; while its socket is full, node0 keeps relaying new blocks (each with
+transfers) to an honest peer within a second, and holds at most about 1 MB for the stalled
+peer (getdata waits while that much is queued to it, as in Bitcoin Core; what passes the
+backlog's bound is answered notfound). When the peer reads again, serving resumes."""
 
 import time
 
@@ -36,11 +37,17 @@ def test(h):
     wait_until(lambda: node1.rpc("getbestblockhash") == big, 30, what="node1 synced")
     rss_before = rss_mb(node0)
 
+    # A transfer that stays in the mempool (its sender's nonces 0 and 1 are missing).
+    other = h.keygen()
+    node0.rpc("generatetoaddress", 1, other["address"])
+    waiting = node0.rpc("sendrawtransaction", node0.cli(
+        "signtx", "--secret", other["secret"], "--to", to["address"], "--amount", "1", "--fee", "1000",
+        "--nonce", "2").stdout.strip())
     stalled = RawPeer(node0.port, rcvbuf=4096)
     stalled.handshake()
-    big_hash = bytes.fromhex(big)[::-1]
-    request = compact_size(5000) + (bytes([2]) + big_hash) * 5000  # 5,000 times the block (~42 MB)
-    for _ in range(4):
+    tx_hash = bytes.fromhex(waiting)[::-1]
+    request = compact_size(25_000) + (bytes([1]) + tx_hash) * 25_000
+    for _ in range(3):  # the third passes the 50,000-item backlog: notfound
         stalled.send_msg("getdata", request)
     # It never reads again. Meanwhile new blocks must still reach node1 promptly.
     nonce = 60
@@ -55,12 +62,12 @@ def test(h):
     print(f"p2p_stalled_peer: block relay to the honest peer while one is stalled: max {max(delays):.3f}s")
 
     growth = rss_mb(node0) - rss_before
-    print(f"p2p_stalled_peer: node0 RSS grew {growth:.1f} MB while a peer asked for ~170 MB and read nothing")
+    print(f"p2p_stalled_peer: node0 RSS grew {growth:.1f} MB while a peer asked for ~9 MB and read nothing")
     assert growth < 16, f"node0 grew {growth:.0f} MB for one stalled peer"
     assert_equal(node0.rpc("getblockcount"), node1.rpc("getblockcount"))
     # Reading again, it gets its blocks: serving resumed as its socket drained.
     for _ in range(300):
-        stalled.wait_for_msg("block", timeout=10)
+        stalled.wait_for_msg("tx", timeout=10)
     assert stalled.is_open()
 
 if __name__ == "__main__":
