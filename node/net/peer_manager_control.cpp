@@ -27,7 +27,7 @@ auto PeerManager::run_on_io(F f) -> decltype(f()) {
     auto unavailable = [] {
         if constexpr (std::is_same_v<R, Status>)
             return R(reject("network-busy", "the p2p network did not answer in time", Fault::Policy));
-        else
+        else if constexpr (!std::is_void_v<R>)  // clang instantiates R{} even for void
             return R{};
     };
     if (m_stopping || !m_thread.joinable()) {
