@@ -106,10 +106,11 @@ std::optional<Block> Miner::solve(Template t, const std::atomic<bool>& stop) con
 }
 
 void Miner::start(const AccountId& to, unsigned threads) {
-    if (running()) return;
+    if (!m_threads.empty()) return;
     m_stop = false;
     m_rate_window_start = steady_millis();
     for (unsigned i = 0; i < threads; ++i) m_threads.emplace_back([this, i, to] { run(i, to); });
+    m_thread_count = static_cast<unsigned>(m_threads.size());
     FINCH_LOG("miner started with " + std::to_string(threads) + " thread(s)");
 }
 
@@ -118,6 +119,7 @@ void Miner::stop() {
     for (auto& t : m_threads) t.join();
     if (!m_threads.empty()) FINCH_LOG("miner stopped");
     m_threads.clear();
+    m_thread_count = 0;
     m_hashps = 0;
 }
 

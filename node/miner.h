@@ -34,10 +34,12 @@ public:
     // or the nonce space ran out.
     std::optional<Block> solve(Template t, const std::atomic<bool>& stop) const;
 
+    // start() and stop() belong to one thread (finchd's main); the readers below may run on
+    // any (getmininginfo on the RPC workers), so they read a count, not m_threads.
     void start(const AccountId& to, unsigned threads);
     void stop();
-    bool running() const { return !m_threads.empty(); }
-    unsigned threads() const { return static_cast<unsigned>(m_threads.size()); }
+    bool running() const { return m_thread_count.load() != 0; }
+    unsigned threads() const { return m_thread_count.load(); }
     double hashrate() const { return m_hashps.load(); }
 
     // Called with each block this miner found and the chainstate connected (for relay).
@@ -50,6 +52,7 @@ private:
     Chainstate& m_chain;
     Mempool& m_mempool;
     std::vector<std::thread> m_threads;
+    std::atomic<unsigned> m_thread_count{0};  // m_threads.size(), for other threads
     std::atomic<bool> m_stop{false};
     std::atomic<uint64_t> m_hashes{0};
     std::atomic<double> m_hashps{0};
