@@ -430,22 +430,6 @@ Status Chainstate::activate_best_chain(PreparedBlock* fresh) {
     return Status::accepted();
 }
 
-// One line per new tip, and one per reorg (what bitcoind's UpdateTip lines tell an operator).
-void Chainstate::log_tip_change(const BlockNode* old_tip, size_t disconnected, size_t connected,
-                                std::chrono::steady_clock::time_point started) const {
-    const BlockNode* tip = m_chain.back();
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    char took[32];
-    std::snprintf(took, sizeof took, "%.1f ms", ms);
-    if (disconnected > 0 && old_tip)
-        FINCH_LOG("chain: reorg of depth " + std::to_string(disconnected) + ": old tip " + old_tip->hash.to_hex() +
-                  " at height " + std::to_string(old_tip->height) + ", new tip " + tip->hash.to_hex() + " at height " +
-                  std::to_string(tip->height) + " (" + std::to_string(connected) + " blocks connected)");
-    FINCH_LOG("chain: new tip " + tip->hash.to_hex() + " height " + std::to_string(tip->height) + " transfers " +
-              std::to_string(m_last_connected_transfers) + " in " + took +
-              (connected > 1 ? " (" + std::to_string(connected) + " blocks)" : std::string()));
-}
-
 std::optional<Chainstate::PreparedBlock> Chainstate::prepare(BlockNode* node, PreparedBlock* fresh) {
     if (fresh && fresh->block && fresh->block->hash() == node->hash) {
         PreparedBlock p = *fresh;  // shares its job; the caller of accept_one owns the body

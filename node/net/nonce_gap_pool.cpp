@@ -54,16 +54,16 @@ std::vector<NonceGapPool::Waiting> NonceGapPool::take_all() {
     return out;
 }
 
-size_t NonceGapPool::erase_peer(uint64_t peer) {
-    if (!m_per_peer.count(peer)) return 0;
+template <typename Pred>
+size_t NonceGapPool::erase_where(Pred&& doomed) {
     size_t dropped = 0;
     for (auto it = m_by_sender.begin(); it != m_by_sender.end();) {
         auto next_sender = std::next(it);
         for (auto e = it->second.begin(); e != it->second.end();) {
             auto next = std::next(e);
-            if (e->second.peer == peer) {
+            if (doomed(e->second)) {
                 const bool last = it->second.size() == 1;
-                erase_one(it, e);
+                erase_one(it, e);  // the last one takes its sender along
                 ++dropped;
                 if (last) break;
             }
@@ -74,23 +74,13 @@ size_t NonceGapPool::erase_peer(uint64_t peer) {
     return dropped;
 }
 
+size_t NonceGapPool::erase_peer(uint64_t peer) {
+    if (!m_per_peer.count(peer)) return 0;
+    return erase_where([peer](const Waiting& w) { return w.peer == peer; });
+}
+
 size_t NonceGapPool::expire(uint64_t now) {
-    size_t dropped = 0;
-    for (auto it = m_by_sender.begin(); it != m_by_sender.end();) {
-        auto next_sender = std::next(it);
-        for (auto e = it->second.begin(); e != it->second.end();) {
-            auto next = std::next(e);
-            if (now >= e->second.added + m_limits.max_age_seconds) {
-                const bool last = it->second.size() == 1;
-                erase_one(it, e);
-                ++dropped;
-                if (last) break;
-            }
-            e = next;
-        }
-        it = next_sender;
-    }
-    return dropped;
+    return erase_where([&](const Waiting& w) { return now >= w.added + m_limits.max_age_seconds; });
 }
 
 }  // namespace finch::net

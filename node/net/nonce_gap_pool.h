@@ -51,6 +51,8 @@ public:
 private:
     void erase_one(std::unordered_map<AccountId, std::map<uint64_t, Waiting>, AccountIdHasher>::iterator sender,
                    std::map<uint64_t, Waiting>::iterator entry);
+    template <typename Pred>
+    size_t erase_where(Pred&& doomed);
     Limits m_limits;
     std::mt19937_64 m_rng;
     std::unordered_map<AccountId, std::map<uint64_t, Waiting>, AccountIdHasher> m_by_sender;
