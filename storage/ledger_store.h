@@ -6,8 +6,10 @@
 #include "consensus/block.h"
 #include "consensus/state.h"
 #include "consensus/uint256.h"
+#include "storage/address_index.h"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,7 +17,8 @@
 
 namespace finch::storage {
 
-inline constexpr uint32_t kSchemaVersion = 1;
+// 2: the address index (column family "addrindex"); a schema-1 ledger is upgraded on open.
+inline constexpr uint32_t kSchemaVersion = 2;
 // Metadata key set (to "1") while a reindex is rebuilding the state; see wipe_chain_state.
 inline constexpr const char* kReindexingKey = "reindexing";
 
@@ -86,6 +89,11 @@ public:
         bool create_if_missing = true;
         bool sync_writes = true;  // tests and benchmarks may turn this off
         size_t block_cache_bytes = 64 << 20;
+        // Keep the address index (address_history). Turning it on for a ledger that lacks it
+        // builds it from the stored chain before open returns; turning it off deletes it.
+        bool address_index = true;
+        // Called while the index is built: (blocks done, blocks in all).
+        std::function<void(uint64_t, uint64_t)> address_index_progress;
     };
 
     // Error codes: store-corrupt, store-io, store-wrong-network, store-newer-schema, store-locked.
@@ -112,13 +120,17 @@ public:
     virtual std::optional<TxLocation> find_transaction(const Hash256& txid) const = 0;
     virtual Hash256 state_digest() const = 0;
     virtual std::unique_ptr<Snapshot> snapshot() const = 0;
+    // An account's entries in the address index, newest first: `count` at most after skipping
+    // `skip`. nullopt when the store runs without the index.
+    virtual std::optional<std::vector<AddressEntry>> address_history(const AccountId& account, uint64_t skip,
+                                                                     size_t count) const = 0;
 
     // Writes. Each is one atomic batch; IO failures are store-io rejections.
     virtual Status put_block(const Block& block, const BlockIndexRecord& record) = 0;
     virtual Status put_index(const std::vector<BlockIndexRecord>& records) = 0;
     virtual Status connect(const TipChange& change) = 0;
     virtual Status disconnect(const TipChange& change) = 0;
-    // For --reindex: drops accounts, undo data, height and transaction indexes and the tip,
+    // For --reindex: drops accounts, undo data, height, transaction and address indexes and the tip,
     // keeping block bodies and the block index. Sets kReindexingKey first; the caller clears
     // it (put_meta with an empty value) when the rebuild is complete.
     virtual Status wipe_chain_state() = 0;

@@ -1,5 +1,6 @@
 // RocksDB implementation of LedgerStore.
 #include "storage/ledger_store.h"
+#include "storage/address_index.h"
 #include "util/thread_annotations.h"
 
 #include <rocksdb/db.h>
@@ -16,14 +17,15 @@
 #include <cstdio>
 #include <unordered_map>
 #include <cstring>
+#include <functional>
 
 namespace finch::storage {
 
 namespace {
 
-enum Table { kIndex, kBlocks, kHeight, kAccounts, kUndo, kTxIndex, kMeta, kTableCount };
-constexpr std::array<const char*, kTableCount> kTableNames = {"index", "blocks", "height", "accounts",
-                                                             "undo",  "txindex", "meta"};
+enum Table { kIndex, kBlocks, kHeight, kAccounts, kUndo, kTxIndex, kMeta, kAddrIndex, kTableCount };
+constexpr std::array<const char*, kTableCount> kTableNames = {"index", "blocks", "height",  "accounts",
+                                                             "undo",  "txindex", "meta", "addrindex"};
 
 rocksdb::Slice slice(ByteSpan b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 template <size_t N>
@@ -188,8 +190,12 @@ private:
 
 class RocksLedgerStore final : public LedgerStore {
 public:
-    RocksLedgerStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> cfs, bool sync)
-        : m_db(std::move(db)), m_cfs(std::move(cfs)), m_reads(m_db.get(), m_cfs, rocksdb::ReadOptions()) {
+    RocksLedgerStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> cfs, bool sync,
+                     bool address_index)
+        : m_db(std::move(db)),
+          m_cfs(std::move(cfs)),
+          m_reads(m_db.get(), m_cfs, rocksdb::ReadOptions()),
+          m_address_index(address_index) {
         m_write.sync = sync;
     }
     ~RocksLedgerStore() override {
@@ -313,6 +319,10 @@ public:
             for (int b = 0; b < 4; ++b) location[32 + b] = static_cast<uint8_t>(index >> (8 * b));
             batch.Put(m_cfs[kTxIndex], slice(txid), slice(ByteSpan(location)));
         });
+        if (m_address_index)
+            for_each_address_entry(c, [&](const AddressEntry& e) {
+                batch.Put(m_cfs[kAddrIndex], slice(ByteSpan(e.key())), slice(ByteSpan(e.value())));
+            });
         finish_tip_change(batch, c);
         return write_tip_change(batch, *c.account_changes, "connecting a block");
     }
@@ -324,6 +334,8 @@ public:
         auto hk = height_key(c.height);
         batch.Delete(m_cfs[kHeight], slice(ByteSpan(hk)));
         for_each_txid(c, [&](const Hash256& txid, uint32_t) { batch.Delete(m_cfs[kTxIndex], slice(txid)); });
+        if (m_address_index)
+            for_each_address_entry(c, [&](const AddressEntry& e) { batch.Delete(m_cfs[kAddrIndex], slice(ByteSpan(e.key()))); });
         finish_tip_change(batch, c);
         return write_tip_change(batch, *c.account_changes, "disconnecting a block");
     }
@@ -343,13 +355,64 @@ public:
             mark.Put(m_cfs[kMeta], kReindexingKey, "1");
             if (auto st = write(mark, "starting a reindex"); !st) return st;
         }
-        for (Table t : {kAccounts, kUndo, kHeight, kTxIndex}) {
-            // Range-delete over the whole key space of the table: keys are at most 32 bytes.
-            std::string end(33, '\xff');
-            auto s = m_db->DeleteRange(m_write, m_cfs[t], rocksdb::Slice(), end);
-            if (!s.ok()) return store_error(s, "wiping chain state");
-        }
+        for (Table t : {kAccounts, kUndo, kHeight, kTxIndex, kAddrIndex})
+            if (auto st = clear_table(t); !st) return st;
         return Status::accepted();
+    }
+
+    std::optional<std::vector<AddressEntry>> address_history(const AccountId& account, uint64_t skip,
+                                                             size_t count) const override {
+        if (!m_address_index) return std::nullopt;
+        std::vector<AddressEntry> out;
+        rocksdb::ReadOptions ro;
+        ro.prefix_same_as_start = true;  // the table hashes on the account's first 4 bytes
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(ro, m_cfs[kAddrIndex]));
+        for (it->Seek(slice(account)); it->Valid() && out.size() < count; it->Next()) {
+            const rocksdb::Slice k = it->key();
+            if (k.size() < account.size() || std::memcmp(k.data(), account.data(), account.size()) != 0) break;
+            if (skip > 0) {
+                --skip;
+                continue;
+            }
+            auto e = AddressEntry::decode(ByteSpan(reinterpret_cast<const uint8_t*>(k.data()), k.size()),
+                                          ByteSpan(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
+            if (e) out.push_back(*e);
+        }
+        if (!it->status().ok()) fatal_read_error(it->status());
+        return out;
+    }
+
+    // Makes the address index match the option: built from the stored chain when it is on but
+    // missing (a ledger from before the index, or one run with it off), removed when off.
+    Status prepare_address_index(const std::function<void(uint64_t, uint64_t)>& progress) {
+        const auto flag = get_meta(kAddressIndexKey);
+        const bool complete = flag && *flag == Bytes{'1'};
+        if (!m_address_index) {
+            if (!flag) return Status::accepted();
+            if (auto st = clear_table(kAddrIndex); !st) return st;
+            rocksdb::WriteBatch batch;
+            batch.Delete(m_cfs[kMeta], kAddressIndexKey);
+            return write(batch, "removing the address index");
+        }
+        if (complete) return Status::accepted();
+        // A build that a crash interrupted left part of the index: start from nothing.
+        if (auto st = clear_table(kAddrIndex); !st) return st;
+        const auto t = tip();
+        if (get_meta(kReindexingKey).value_or(Bytes{}).empty() && t) {
+            for (uint64_t h = 0; h <= t->height; ++h) {
+                auto hash = hash_at_height(h);
+                auto block = hash ? read_block(*hash) : std::nullopt;
+                if (!block) return reject("store-corrupt", "block " + std::to_string(h) + " of the active chain is missing",
+                                          Fault::Decode);
+                rocksdb::WriteBatch batch;
+                for (const AddressEntry& e : address_entries(*block, block->txids(), h))
+                    batch.Put(m_cfs[kAddrIndex], slice(ByteSpan(e.key())), slice(ByteSpan(e.value())));
+                if (auto st = write(batch, "building the address index", false); !st) return st;
+                if (progress && (h % 1000 == 0 || h == t->height)) progress(h + 1, t->height + 1);
+            }
+        }
+        // Synced: the entries written above become durable with it.
+        return put_meta(kAddressIndexKey, Bytes{'1'});
     }
 
     std::optional<Bytes> get_meta(const std::string& key) const override {
@@ -365,6 +428,28 @@ public:
     }
 
 private:
+    Status clear_table(Table t) {
+        // Range-delete over the whole key space of the table: keys are at most 33 bytes.
+        std::string end(64, '\xff');
+        auto s = m_db->DeleteRange(m_write, m_cfs[t], rocksdb::Slice(), end);
+        if (!s.ok()) return store_error(s, "wiping chain state");
+        return Status::accepted();
+    }
+
+    template <typename F>
+    static void for_each_address_entry(const TipChange& c, F f) {
+        std::vector<Hash256> computed;
+        const std::vector<Hash256>* ids = c.txids;
+        if (!ids) ids = &(computed = c.block->txids());
+        std::vector<AddressEntry> entries = address_entries(*c.block, *ids, c.height);
+        // Sorted keys, as for_each_txid: the memtable reuses its insertion point.
+        std::vector<std::pair<std::array<uint8_t, AddressEntry::kKeySize>, size_t>> order;
+        order.reserve(entries.size());
+        for (size_t i = 0; i < entries.size(); ++i) order.emplace_back(entries[i].key(), i);
+        std::sort(order.begin(), order.end());
+        for (const auto& [key, i] : order) f(entries[i]);
+    }
+
     template <typename F>
     static void for_each_txid(const TipChange& c, F f) {
         std::vector<Hash256> computed;
@@ -422,6 +507,7 @@ private:
     std::vector<rocksdb::ColumnFamilyHandle*> m_cfs;
     Reads m_reads;
     rocksdb::WriteOptions m_write;
+    const bool m_address_index;  // OpenOptions::address_index
 
     // Write-through cache of account states (absent accounts too). Only the single writer
     // (the chainstate: get_many, connect, disconnect, wipe) adds entries, so a reader can
@@ -488,7 +574,8 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
         // Bigger memtables mean fewer flushes and compactions (measured at 100,000 accounts,
         // cached signatures: 4 MB 117-139k tx/s, 32 MB 156-169k, 64 MB 110-118k). The bucket
         // array (8 bytes a bucket) must stay well inside the memtable.
-        if (std::string_view(name) == "accounts" || std::string_view(name) == "txindex") {
+        if (std::string_view(name) == "accounts" || std::string_view(name) == "txindex" ||
+            std::string_view(name) == "addrindex") {
             cf.write_buffer_size = 32 << 20;
             cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
             cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(500'000, 4, 4));
@@ -508,7 +595,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
     db->DestroyColumnFamilyHandle(handles[0]);  // the default family is unused
     handles.erase(handles.begin());
 
-    auto store = std::make_unique<RocksLedgerStore>(std::move(db), handles, opts.sync_writes);
+    auto store = std::make_unique<RocksLedgerStore>(std::move(db), handles, opts.sync_writes, opts.address_index);
     auto stored_network = store->get_meta("network");
     auto stored_schema = store->get_meta("schema");
     if (!stored_network) {
@@ -517,6 +604,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
         if (auto st = store->put_meta("schema", w.data()); !st) return st.error();
         Bytes name(network.begin(), network.end());
         if (auto st = store->put_meta("network", name); !st) return st.error();
+        if (auto st = store->prepare_address_index(opts.address_index_progress); !st) return st.error();
         return std::unique_ptr<LedgerStore>(std::move(store));
     }
     std::string stored(stored_network->begin(), stored_network->end());
@@ -532,6 +620,12 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
                       "the ledger uses schema " + std::to_string(schema) + ", this finchd knows up to " +
                           std::to_string(kSchemaVersion),
                       Fault::Decode);
+    if (schema < kSchemaVersion) {
+        Writer w;
+        w.u32(kSchemaVersion);
+        if (auto st = store->put_meta("schema", w.data()); !st) return st.error();
+    }
+    if (auto st = store->prepare_address_index(opts.address_index_progress); !st) return st.error();
     return std::unique_ptr<LedgerStore>(std::move(store));
 }
 
