@@ -56,6 +56,11 @@ constexpr Option kOptions[] = {
     {"wsmaxconnections", Kind::Value, "N", "WebSocket connections on the RPC port (default 32)"},
     {"wsmaxqueue", Kind::Value, "N",
      "messages a WebSocket may have waiting before it is closed with 1008 (default 10000)"},
+    {"explorer", Kind::Flag, "0|1",
+     "serve the block explorer at /explorer/ and its read-only API at /api/ on the RPC port, without credentials (default 0)"},
+    {"explorerratelimit", Kind::Value, "N", "explorer API requests per second from one IP address (default 20, bursts of 2N)"},
+    {"addressindex", Kind::Flag, "0|1",
+     "keep the address index (getaddresshistory, the explorer's address pages); turning it on builds it (default 1)"},
     {"mine", Kind::Flag, "", "mine blocks"},
     {"miner-address", Kind::Value, "ADDR", "address that receives mined rewards (required with --mine)"},
     {"miner-threads", Kind::Value, "N", "mining threads (default 1)"},
@@ -96,6 +101,7 @@ constexpr NumberRule kNumbers[] = {
     {"rpcservertimeout", 1, 3600, "expected seconds 1-3600"},
     {"wsmaxconnections", 0, 1'000, "expected 0-1000"},
     {"wsmaxqueue", 1, 1'000'000, "expected 1-1000000"},
+    {"explorerratelimit", 1, 100'000, "expected 1-100000"},
     {"miner-threads", 1, 256, "expected 1-256"},
     {"maxmempool", 1, 1'000'000, "expected megabytes 1-1000000"},
     {"mempoolexpiry", 1, 100'000, "expected hours"},
@@ -310,6 +316,8 @@ bool* flag_field(Config& c, const std::string& key) {
     if (key == "listen") return &c.listen;
     if (key == "persistmempool") return &c.persistmempool;
     if (key == "metrics") return &c.metrics;
+    if (key == "explorer") return &c.explorer;
+    if (key == "addressindex") return &c.addressindex;
     if (key == "mine") return &c.mine;
     if (key == "printtoconsole") return &c.printtoconsole;
     if (key == "reindex") return &c.reindex;
@@ -356,6 +364,7 @@ void store_number(Config& c, const std::string& key, uint64_t n) {
     else if (key == "rpcservertimeout") c.rpcservertimeout = n;
     else if (key == "wsmaxconnections") c.wsmaxconnections = n;
     else if (key == "wsmaxqueue") c.wsmaxqueue = n;
+    else if (key == "explorerratelimit") c.explorerratelimit = n;
     else if (key == "miner-threads") c.miner_threads = static_cast<unsigned>(n);
     else if (key == "maxmempool") c.maxmempool_mb = n;
     else if (key == "mempoolexpiry") c.mempoolexpiry_hours = n;

@@ -37,6 +37,9 @@ struct Config {
     bool metrics = true;             // GET /metrics
     size_t wsmaxconnections = 32;
     size_t wsmaxqueue = 10'000;      // messages waiting on one WebSocket before it is closed with 1008
+    bool explorer = false;           // /explorer/ and /api/ without credentials
+    size_t explorerratelimit = 20;   // API requests per second per IP
+    bool addressindex = true;
 
     bool mine = false;
     std::string miner_address;

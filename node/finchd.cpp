@@ -288,6 +288,10 @@ bool rpc_options(const Config& config, rpc::ServerOptions& o, std::string& error
     o.metrics = config.metrics;
     o.max_websockets = config.wsmaxconnections;
     o.ws_queue_messages = config.wsmaxqueue;
+    o.explorer = config.explorer;
+    o.explorer_rate_per_second = config.explorerratelimit;
+    // Anyone may reach an open explorer: one address must not take every connection.
+    if (config.explorer) o.max_connections_per_ip = rpc::ServerOptions::kExplorerConnectionsPerIp;
     // Set only when [rpc] is on (categories are fixed by now): otherwise a request costs nothing extra.
     if (Logger::instance().enabled(LogCategory::Rpc))
         o.request_log = [](const std::string& line) { Logger::instance().write(LogCategory::Rpc, line); };
@@ -374,7 +378,12 @@ int run(const Config& config) {
     FINCH_LOG("p2p identity " + identity->identity());
 
     const auto ledger_dir = config.network_dir() / "ledger";
-    auto store = storage::LedgerStore::open(ledger_dir, params.name);
+    storage::LedgerStore::OpenOptions store_options;
+    store_options.address_index = config.addressindex;
+    store_options.address_index_progress = [](uint64_t done, uint64_t total) {
+        FINCH_LOG("building the address index: " + std::to_string(done) + " of " + std::to_string(total) + " blocks");
+    };
+    auto store = storage::LedgerStore::open(ledger_dir, params.name, store_options);
     if (!store) return fail(store.error().to_string());
 
     SignatureCache sigcache;
@@ -416,6 +425,8 @@ int run(const Config& config) {
         return fail("JSON-RPC: " + s.error().detail);
     }
     FINCH_LOG("JSON-RPC listening on " + config.rpcbind + ":" + std::to_string(server.port()));
+    if (config.explorer)
+        FINCH_LOG("explorer at http://" + config.rpcbind + ":" + std::to_string(server.port()) + "/explorer/");
 
     if (config.mine) miner.start(*decode_address(config.miner_address, params), config.miner_threads);
     report_ready();

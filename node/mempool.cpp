@@ -559,6 +559,16 @@ std::vector<std::pair<Hash256, Transaction>> Mempool::snapshot_transactions() co
     return out;
 }
 
+std::vector<MempoolEntry> Mempool::latest(size_t max, const std::optional<AccountId>& involving) const {
+    util::LockGuard lock(m_impl->mutex);
+    std::vector<MempoolEntry> out;
+    for (auto it = m_impl->by_time.rbegin(); it != m_impl->by_time.rend() && out.size() < max; ++it) {
+        const MempoolEntry& e = m_impl->entries.at(it->second);
+        if (!involving || e.sender == *involving || e.tx.recipient == *involving) out.push_back(e);
+    }
+    return out;
+}
+
 size_t Mempool::size() const {
     util::LockGuard lock(m_impl->mutex);
     return m_impl->entries.size();

@@ -80,6 +80,9 @@ public:
     // Every transfer with its txid, copied under the lock so that callers can hash them all
     // (compact block reconstruction: one short id each) without holding it.
     std::vector<std::pair<Hash256, Transaction>> snapshot_transactions() const;
+    // The newest entries first, at most `max`; with `involving`, only the transfers it sends or
+    // receives (a scan of the pool: for the explorer, which is rate-limited).
+    std::vector<MempoolEntry> latest(size_t max, const std::optional<AccountId>& involving) const;
     size_t size() const;
     size_t bytes() const;
     Amount total_fees() const;

@@ -34,11 +34,14 @@ public:
     std::optional<rpc::TransactionInfo> transaction(const Hash256& txid) override;
     rpc::AccountInfo account(const AccountId& id) override;
     rpc::StateHashInfo state_hash() override;
+    std::optional<std::vector<rpc::AddressTransfer>> address_history(const AccountId& id, uint64_t skip,
+                                                                     size_t count) override;
 
     rpc::SubmitResult submit_transaction(const Transaction& tx) override;
     std::vector<Hash256> mempool_txids() override;
     rpc::MempoolInfo mempool_info() override;
     std::optional<rpc::MempoolEntry> mempool_entry(const Hash256& txid) override;
+    std::vector<rpc::MempoolEntry> mempool_latest(size_t max, const std::optional<AccountId>& involving) override;
 
     rpc::MiningInfo mining_info() override;
     Result<std::vector<Hash256>> generate(uint64_t n, const AccountId& to) override;

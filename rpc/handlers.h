@@ -19,6 +19,7 @@ FINCH_RPC_HANDLER(getchaintips);
 FINCH_RPC_HANDLER(getdifficulty);
 FINCH_RPC_HANDLER(gettransaction);
 FINCH_RPC_HANDLER(getaccount);
+FINCH_RPC_HANDLER(getaddresshistory);
 FINCH_RPC_HANDLER(getbalance);
 FINCH_RPC_HANDLER(getstatehash);
 

@@ -156,4 +156,27 @@ Json peer_json(const PeerInfo& p) {
     return out;
 }
 
+const char* role_name(TransferRole role) {
+    switch (role) {
+        case TransferRole::Mined: return "mined";
+        case TransferRole::Sent: return "sent";
+        case TransferRole::Received: return "received";
+    }
+    return "unknown";
+}
+
+Json address_transfer_json(const AddressTransfer& t, const ChainParams& params) {
+    Json out = Json::object();
+    out["txid"] = t.txid.to_hex();
+    out["height"] = t.height;
+    out["blockhash"] = t.block_hash.to_hex();
+    out["time"] = t.block_time;
+    out["position"] = t.position;
+    out["role"] = role_name(t.role);
+    out["amount"] = t.amount;
+    out["fee"] = t.fee;
+    out["counterparty"] = t.counterparty ? Json(encode_address(*t.counterparty, params)) : Json(nullptr);
+    return out;
+}
+
 }  // namespace finch::rpc

@@ -24,6 +24,10 @@ Json header_json(const HeaderInfo& info, const ChainParams& params);
 // getblock's shape; verbosity 1 lists txids, 2 full transaction objects.
 Json block_json(const BlockInfo& info, int verbosity, const ChainParams& params);
 
+// getaddresshistory's entry: {txid, height, blockhash, time, position, role, amount, fee, counterparty}.
+Json address_transfer_json(const AddressTransfer& t, const ChainParams& params);
+const char* role_name(TransferRole role);
+
 Json mempool_entry_json(const MempoolEntry& entry, const ChainParams& params);
 Json peer_json(const PeerInfo& peer);
 

@@ -102,6 +102,19 @@ CallResult getaccount(NodeInterface& node, const Args& args) {
     return out;
 }
 
+CallResult getaddresshistory(NodeInterface& node, const Args& args) {
+    constexpr uint64_t kMaxCount = 1000;
+    const uint64_t count = args.integer(2, 100);
+    if (count == 0 || count > kMaxCount)
+        return RpcError::params(code::kInvalidParameter, "count must be from 1 to " + std::to_string(kMaxCount));
+    auto history = node.address_history(args.account(0), args.integer(1, 0), count);
+    if (!history)
+        return RpcError{code::kMiscError, "The address index is off (finchd runs with --addressindex=0)", false, nullptr};
+    Json out = Json::array();
+    for (const AddressTransfer& t : *history) out.push_back(address_transfer_json(t, node.params()));
+    return out;
+}
+
 CallResult getbalance(NodeInterface& node, const Args& args) { return Json(node.account(args.account(0)).balance); }
 
 CallResult getstatehash(NodeInterface& node, const Args&) {

@@ -90,6 +90,20 @@ struct AccountInfo {
     Amount pending_balance = 0;  // balance minus the sender's pending spends
 };
 
+// One entry of an address's history (the address index).
+enum class TransferRole { Mined, Sent, Received };
+struct AddressTransfer {
+    uint64_t height = 0;
+    uint32_t position = 0;  // 0 is the coinbase, i >= 1 is transfer i - 1
+    TransferRole role = TransferRole::Received;
+    Hash256 txid;
+    Amount amount = 0;
+    Amount fee = 0;
+    std::optional<AccountId> counterparty;  // the other side of a transfer; none for a coinbase
+    Hash256 block_hash;
+    uint64_t block_time = 0;
+};
+
 struct StateHashInfo {
     uint64_t height = 0;
     Hash256 best_block_hash;
@@ -265,12 +279,22 @@ public:
     virtual std::optional<TransactionInfo> transaction(const Hash256& txid) = 0;
     virtual AccountInfo account(const AccountId& id) = 0;
     virtual StateHashInfo state_hash() = 0;
+    // The address index: an account's transfers and coinbases, newest first, `count` at most
+    // after skipping `skip`. nullopt when the node runs without the index.
+    virtual std::optional<std::vector<AddressTransfer>> address_history(const AccountId& /*id*/, uint64_t /*skip*/,
+                                                                        size_t /*count*/) {
+        return std::nullopt;
+    }
 
     // mempool
     virtual SubmitResult submit_transaction(const Transaction& tx) = 0;
     virtual std::vector<Hash256> mempool_txids() = 0;
     virtual MempoolInfo mempool_info() = 0;
     virtual std::optional<MempoolEntry> mempool_entry(const Hash256& txid) = 0;
+    // The newest entries first, at most `max`; with `involving`, only those it sends or receives.
+    virtual std::vector<MempoolEntry> mempool_latest(size_t /*max*/, const std::optional<AccountId>& /*involving*/) {
+        return {};
+    }
 
     // mining
     virtual MiningInfo mining_info() = 0;

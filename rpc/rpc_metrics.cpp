@@ -37,6 +37,12 @@ void RpcMetrics::write(util::MetricsText& out) const {
     out.family("finch_rpc_request_duration_seconds", Type::Histogram, "Time spent running JSON-RPC methods.");
     for (const auto& slot : m_slots)
         out.histogram("finch_rpc_request_duration_seconds", {{"method", slot->method}}, slot->seconds.snapshot());
+    out.family("finch_explorer_requests_total", Type::Counter, "Explorer API requests answered (429s excluded).");
+    out.sample("finch_explorer_requests_total", {}, double(explorer_requests.value()));
+    out.family("finch_explorer_rate_limited_total", Type::Counter, "Explorer API requests refused with 429.");
+    out.sample("finch_explorer_rate_limited_total", {}, double(explorer_rate_limited.value()));
+    out.family("finch_explorer_request_duration_seconds", Type::Histogram, "Time spent answering explorer API requests.");
+    out.histogram("finch_explorer_request_duration_seconds", {}, explorer_seconds.snapshot());
     out.family("finch_ws_connections", Type::Gauge, "Open WebSocket connections on the RPC port.");
     out.sample("finch_ws_connections", {}, double(ws_open.load(std::memory_order_relaxed)));
     out.family("finch_ws_accepted_total", Type::Counter, "WebSocket connections accepted since start-up.");

@@ -28,6 +28,11 @@ public:
     util::Counter ws_closed_slow;  // closed with 1008: the client did not read its notifications
     std::array<util::Counter, kTopicCount> notifications;
 
+    // Explorer API (GET /api/...), served without credentials.
+    util::Counter explorer_requests;
+    util::Counter explorer_rate_limited;  // answered 429
+    util::Histogram explorer_seconds{util::latency_buckets()};
+
     void write(util::MetricsText& out) const;
 
 private:

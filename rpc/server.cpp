@@ -4,6 +4,7 @@
 // no lock is held while a socket is written.
 #include "rpc/server.h"
 
+#include "rpc/explorer_assets.h"
 #include "rpc/methods.h"
 #include "rpc/protocol.h"
 #include "rpc/server_state.h"
@@ -64,15 +65,46 @@ std::string error_body(int error_code, const std::string& message) {
            "\n";
 }
 
+using HeaderList = std::vector<std::pair<std::string_view, std::string>>;
+
+// Security headers for everything the explorer serves: its page runs only its own script and
+// style, fetches only from this origin, and cannot be framed.
+void add_explorer_headers(HeaderList& h, bool page) {
+    h.emplace_back("X-Content-Type-Options", "nosniff");
+    h.emplace_back("Referrer-Policy", "no-referrer");
+    if (page) {
+        h.emplace_back("Content-Security-Policy",
+                       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        h.emplace_back("X-Frame-Options", "DENY");
+    }
+}
+
+// What a request asks for, decided from its headers.
+enum class Route { Rpc, Metrics, ExplorerAsset, ExplorerApi };
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket&& socket, ServerState& state, net::thread_pool& workers)
-        : m_stream(std::move(socket)), m_timer(m_stream.get_executor()), m_state(state), m_workers(workers) {}
-    ~Session() { m_state.connections.fetch_sub(1); }
+    // `ip` is the client's address when the server limits connections per address (the slot
+    // taken for it is given back when the session ends), else empty.
+    Session(tcp::socket&& socket, ServerState& state, net::thread_pool& workers, std::string ip)
+        : m_stream(std::move(socket)),
+          m_timer(m_stream.get_executor()),
+          m_state(state),
+          m_workers(workers),
+          m_ip(std::move(ip)) {}
+    ~Session() {
+        m_state.connections.fetch_sub(1);
+        if (m_state.options.max_connections_per_ip != 0) m_state.ip_limits.close_connection(m_ip);
+    }
 
     void start() {
         error_code ec;
         m_stream.socket().set_option(tcp::no_delay(true), ec);
+        if (m_state.options.explorer && m_ip.empty()) {
+            const tcp::endpoint remote = m_stream.socket().remote_endpoint(ec);
+            m_ip = ec ? std::string("unknown") : remote.address().to_string();
+        }
         if (m_state.logging()) {
             const tcp::endpoint remote = m_stream.socket().remote_endpoint(ec);
             m_peer = ec ? std::string("unknown")
@@ -91,9 +123,11 @@ private:
     void on_read_error(error_code ec);
     void submit(std::string body);
     void serve_metrics();
+    void serve_explorer_asset();
+    void serve_explorer_api();
     void upgrade_to_websocket();
     void write_reply(http::status status, std::string body, bool keep_alive,
-                     const char* content_type = "application/json");
+                     const char* content_type = "application/json", HeaderList extra = {});
     void on_write(bool keep_alive, error_code ec);
     void reply_and_close(http::status status, int rpc_code, const std::string& message);
     void unauthorized();
@@ -110,10 +144,12 @@ private:
     std::array<char, 16 * 1024> m_drain{};
     bool m_keep_alive = false;
     bool m_metrics_request = false;  // GET /metrics rather than a JSON-RPC POST
+    Route m_route = Route::Rpc;
     unsigned m_version = 11;
     std::string m_peer;  // "address:port" of the client, for the log
     ServerState& m_state;
     net::thread_pool& m_workers;
+    std::string m_ip;  // the client's address, with the explorer on or a per-address cap
 };
 
 void Session::read_header() {
@@ -131,6 +167,25 @@ void Session::on_header(error_code ec) {
     const auto& req = m_parser->get();
     m_version = req.version();
     m_metrics_request = m_state.options.metrics && req.target() == "/metrics";
+    m_route = m_metrics_request ? Route::Metrics : Route::Rpc;
+    if (m_state.options.explorer) {
+        const std::string_view target(req.target().data(), req.target().size());
+        const std::string_view path = target.substr(0, target.find('?'));
+        if (path == "/explorer" || path.substr(0, 10) == "/explorer/") m_route = Route::ExplorerAsset;
+        if (path.substr(0, 5) == "/api/") m_route = Route::ExplorerApi;
+    }
+    if (m_route == Route::ExplorerAsset || m_route == Route::ExplorerApi) {
+        // Read-only and public: no credentials, GET (or HEAD) only.
+        if (req.method() != http::verb::get && req.method() != http::verb::head) {
+            log_http(http::status::method_not_allowed, "explorer paths are read with GET");
+            HeaderList allow{{"Allow", "GET, HEAD"}};
+            return write_reply(http::status::method_not_allowed,
+                               dump_json(Json{{"error", "the explorer is read with GET"}, {"code", "bad-request"}}),
+                               false, "application/json", std::move(allow));
+        }
+        if (m_parser->is_done()) return on_body({});
+        return read_body();
+    }
     if (req.target() != "/" && !m_metrics_request) {
         log_http(http::status::not_found, "path is not / or /metrics");
         return reply_and_close(http::status::not_found, code::kInvalidRequest,
@@ -199,6 +254,63 @@ void Session::serve_metrics() {
     });
 }
 
+// The page, script and style: in memory, answered on the connection's strand.
+void Session::serve_explorer_asset() {
+    const auto& req = m_parser->get();
+    const std::string_view target(req.target().data(), req.target().size());
+    const std::string_view path = target.substr(0, target.find('?'));
+    HeaderList headers;
+    if (path == "/explorer") {
+        headers.emplace_back("Location", "/explorer/");
+        return write_reply(http::status::moved_permanently, {}, m_keep_alive, "text/plain", std::move(headers));
+    }
+    const ExplorerAsset* asset = find_explorer_asset(path);
+    if (!asset) {
+        add_explorer_headers(headers, false);
+        return write_reply(http::status::not_found, "not found\n", m_keep_alive, "text/plain; charset=utf-8",
+                           std::move(headers));
+    }
+    add_explorer_headers(headers, asset->path.empty());
+    // Short-lived: a new finchd may ship a new page.
+    headers.emplace_back("Cache-Control", "public, max-age=300");
+    write_reply(http::status::ok, std::string(asset->body), m_keep_alive, asset->content_type.data(), std::move(headers));
+}
+
+// GET /api/...: limited per client address, then run on a worker like an RPC call.
+void Session::serve_explorer_api() {
+    HeaderList headers;
+    add_explorer_headers(headers, false);
+    if (!m_state.ip_limits.allow_request(m_ip, std::chrono::steady_clock::now())) {
+        log_http(http::status::too_many_requests, "explorer API rate limit");
+        if (m_state.options.metrics) m_state.metrics.explorer_rate_limited.inc();
+        headers.emplace_back("Retry-After", "1");
+        return write_reply(http::status::too_many_requests,
+                           dump_json(Json{{"error", "too many requests from this address; try again in a second"},
+                                          {"code", "rate-limited"}}),
+                           m_keep_alive, "application/json", std::move(headers));
+    }
+    if (m_state.in_flight.fetch_add(1) >= m_state.work_limit()) {
+        m_state.in_flight.fetch_sub(1);
+        log_http(http::status::service_unavailable, "work queue full");
+        return write_reply(http::status::service_unavailable, error_body(kServerBusy, "Server busy: work queue full"),
+                           m_keep_alive, "application/json", std::move(headers));
+    }
+    net::post(m_workers, [self = shared_from_this(), headers = std::move(headers)]() mutable {
+        const auto& req = self->m_parser->get();
+        const auto started = std::chrono::steady_clock::now();
+        ApiReply reply = self->m_state.explorer.handle(std::string_view(req.target().data(), req.target().size()));
+        if (self->m_state.options.metrics) {
+            self->m_state.metrics.explorer_requests.inc();
+            self->m_state.metrics.explorer_seconds.observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+        headers.emplace_back("Cache-Control", reply.immutable ? "public, max-age=31536000, immutable" : "no-cache");
+        self->m_state.in_flight.fetch_sub(1);
+        self->write_reply(static_cast<http::status>(reply.status), std::move(reply.body), self->m_keep_alive,
+                          "application/json", std::move(headers));
+    });
+}
+
 void Session::read_body() {
     m_stream.expires_after(m_state.options.io_deadline);
     http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](error_code ec, size_t) { self->on_body(ec); });
@@ -207,6 +319,8 @@ void Session::read_body() {
 void Session::on_body(error_code ec) {
     if (ec) return on_read_error(ec);
     m_keep_alive = m_parser->get().keep_alive();
+    if (m_route == Route::ExplorerAsset) return serve_explorer_asset();
+    if (m_route == Route::ExplorerApi) return serve_explorer_api();
     if (m_metrics_request) return serve_metrics();
     submit(std::move(m_parser->get().body()));
 }
@@ -260,16 +374,21 @@ void Session::submit(std::string body) {
     });
 }
 
-void Session::write_reply(http::status status, std::string body, bool keep_alive, const char* content_type) {
+void Session::write_reply(http::status status, std::string body, bool keep_alive, const char* content_type,
+                          HeaderList extra) {
     m_response = {};
     m_response.version(m_version);
     m_response.result(status);
     if (status != http::status::no_content) m_response.set(http::field::content_type, content_type);
+    for (auto& [field, value] : extra) m_response.set(field, std::move(value));
     if (status == http::status::unauthorized) m_response.set(http::field::www_authenticate, "Basic realm=\"jsonrpc\"");
-    if (status == http::status::method_not_allowed) m_response.set(http::field::allow, m_metrics_request ? "GET" : "POST");
+    if (status == http::status::method_not_allowed && m_response.find(http::field::allow) == m_response.end())
+        m_response.set(http::field::allow, m_metrics_request ? "GET" : "POST");
     m_response.keep_alive(keep_alive);
     m_response.body() = std::move(body);
     m_response.prepare_payload();
+    // HEAD: the headers GET would send (Content-Length included), without the body.
+    if (m_parser && m_parser->get().method() == http::verb::head) m_response.body().clear();
     m_stream.expires_after(m_state.options.io_deadline);
     http::async_write(m_stream, m_response,
                       [self = shared_from_this(), keep_alive](error_code ec, size_t) { self->on_write(keep_alive, ec); });
@@ -393,11 +512,18 @@ void RpcServer::Impl::on_accept(error_code ec, tcp::socket socket) {
         });
         return;
     }
+    std::string ip;
+    if (options.max_connections_per_ip != 0) {
+        const tcp::endpoint remote = socket.remote_endpoint(ec);
+        ip = ec ? std::string("unknown") : remote.address().to_string();
+    }
     if (state->connections.load() >= options.max_connections) {
         socket.close(ec);  // over the limit: closed at once
+    } else if (options.max_connections_per_ip != 0 && !state->ip_limits.open_connection(ip)) {
+        socket.close(ec);  // this address holds its share already
     } else {
         state->connections.fetch_add(1);
-        std::make_shared<Session>(std::move(socket), *state, *workers)->start();
+        std::make_shared<Session>(std::move(socket), *state, *workers, std::move(ip))->start();
     }
     accept();
 }

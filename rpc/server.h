@@ -48,6 +48,16 @@ struct ServerOptions {
     size_t ws_queue_messages = 10'000;
     size_t ws_queue_bytes = 4 * 1024 * 1024;  // 32 sockets: at most 128 MiB queued in all
     size_t ws_max_message_bytes = 1024 * 1024;
+
+    // The block explorer: GET /explorer/ (embedded page) and /api/ (read-only JSON) without
+    // credentials; every other path still needs them. API requests are limited per client
+    // address (a token bucket: explorer_rate_per_second, bursts of twice that; then 429).
+    bool explorer = false;
+    double explorer_rate_per_second = 20;
+    // Connections one client address may hold at once (0: no limit). finchd sets it when the
+    // explorer is on, since anyone may then reach the port.
+    size_t max_connections_per_ip = 0;
+    static constexpr size_t kExplorerConnectionsPerIp = 8;
 };
 
 class RpcServer {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "rpc/auth.h"
+#include "rpc/explorer_api.h"
+#include "rpc/per_ip_limits.h"
 #include "rpc/methods.h"
 #include "rpc/rpc_metrics.h"
 #include "rpc/server.h"
@@ -21,6 +23,8 @@ struct ServerState {
     std::atomic<size_t> websockets{0};
     RpcMetrics metrics;
     SubscriptionHub hub;
+    ExplorerApi explorer;
+    PerIpLimits ip_limits;
     // Set when options.metrics: counts each call. Built once, so requests allocate nothing for it.
     CallObserver count_call;
 
@@ -29,7 +33,9 @@ struct ServerState {
           auth(options.credentials),
           dispatch(make_dispatcher(n)),
           node(n),
-          hub(n.params(), metrics, options.ws_max_subscriptions) {
+          hub(n.params(), metrics, options.ws_max_subscriptions),
+          explorer(n),
+          ip_limits(options.max_connections_per_ip, options.explorer_rate_per_second) {
         if (options.metrics)
             count_call = [this](const CallRecord& r) {
                 if (!r.method.empty()) metrics.record_call(r.method, r.duration);

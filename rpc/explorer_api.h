@@ -1,0 +1,70 @@
+// The explorer's read-only JSON API (design.md section 7, "Explorer"): GET /api/... without
+// credentials, answered from NodeInterface. Every reply is JSON; errors are
+// {"error": message, "code": kind} with 400 (a malformed or wrong-network query) or 404.
+//
+//   /api/tip                     tip, difficulty, hash rate, mempool, peers
+//   /api/blocks?count=N          the newest N (<= 100) blocks in brief, newest first
+//   /api/block/<hash|height>?page=P   header, links, transfers 25 per page (the coinbase first)
+//   /api/tx/<txid>               pending or confirmed transfer or coinbase
+//   /api/address/<addr>?page=P   balance, nonce, pending transfers, history 25 per page
+//   /api/mempool                 count, bytes, the newest 25 transfers
+//   /api/search/<q>              where a height, hash, txid or address leads
+#pragma once
+
+#include "rpc/node_interface.h"
+#include "util/thread_annotations.h"
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace finch::rpc {
+
+struct ApiReply {
+    int status = 200;
+    std::string body;
+    // For Cache-Control: a block asked for by hash never changes ("immutable"); anything that
+    // follows the tip is revalidated on every use.
+    bool immutable = false;
+};
+
+enum class ApiFault { None, NotFound, BadRequest, WrongNetwork, IndexOff };
+
+class ExplorerApi {
+public:
+    static constexpr size_t kPageSize = 25;
+    static constexpr size_t kMaxRecentBlocks = 100;
+
+    explicit ExplorerApi(NodeInterface& node) : m_node(node) {}
+    // `target` is the request target, e.g. "/api/block/12?page=2". Thread-safe.
+    ApiReply handle(std::string_view target);
+
+    // A block in brief; the cache keeps these by hash (they never change).
+    struct BlockBrief {
+        Hash256 hash;
+        uint64_t height = 0;
+        uint64_t time = 0;
+        uint32_t bits = 0;
+        uint64_t transactions = 0;  // transfers + coinbase
+        uint64_t size = 0;
+        double work = 0;  // this block's expected hashes: 2^256 / (target + 1)
+        Amount fees = 0;
+        AccountId miner;
+    };
+
+private:
+    ApiReply tip();
+    ApiReply blocks(std::string_view query);
+    ApiReply block(std::string_view id, std::string_view query);
+    ApiReply tx(std::string_view id);
+    ApiReply address(std::string_view id, std::string_view query);
+    ApiReply mempool();
+    ApiReply search(std::string_view q);
+    std::optional<BlockBrief> brief(const Hash256& hash) EXCLUDES(m_mutex);
+
+    NodeInterface& m_node;
+    util::Mutex m_mutex;
+    std::unordered_map<Hash256, BlockBrief, Hash256Hasher> m_briefs GUARDED_BY(m_mutex);
+};
+
+}  // namespace finch::rpc
