@@ -221,6 +221,43 @@ MempoolInfo FakeNode::mempool_info() {
     return m;
 }
 
+std::optional<std::vector<AddressTransfer>> FakeNode::address_history(const AccountId& id, uint64_t skip,
+                                                                     size_t count) {
+    if (address_index_off) return std::nullopt;
+    std::vector<AddressTransfer> all;
+    for (size_t h = chain.size(); h-- > 0;) {
+        const Block& b = chain[h];
+        const std::vector<Hash256> ids = b.txids();
+        for (size_t i = b.txs.size(); i-- > 0;) {
+            const Transaction& tx = b.txs[i];
+            AddressTransfer t{h, static_cast<uint32_t>(i + 1), TransferRole::Sent, ids[i + 1], tx.amount, tx.fee,
+                              tx.recipient, hashes[h], b.header.time};
+            if (tx.recipient == id) {
+                AddressTransfer r = t;
+                r.role = TransferRole::Received;
+                r.counterparty = tx.sender_id();
+                all.push_back(r);
+            }
+            if (tx.sender_id() == id) all.push_back(t);
+        }
+        if (b.coinbase.recipient == id)
+            all.push_back({h, 0, TransferRole::Mined, ids[0], b.coinbase.amount, 0, std::nullopt, hashes[h], b.header.time});
+    }
+    if (skip >= all.size()) return std::vector<AddressTransfer>{};
+    all.erase(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(skip));
+    if (all.size() > count) all.resize(count);
+    return all;
+}
+
+std::vector<MempoolEntry> FakeNode::mempool_latest(size_t max, const std::optional<AccountId>& involving) {
+    std::lock_guard lock(m_mutex);
+    std::vector<MempoolEntry> out;
+    for (const auto& [txid, e] : m_mempool)
+        if (out.size() < max && (!involving || e.tx.sender_id() == *involving || e.tx.recipient == *involving))
+            out.push_back(e);
+    return out;
+}
+
 std::optional<MempoolEntry> FakeNode::mempool_entry(const Hash256& txid) {
     std::lock_guard lock(m_mutex);
     auto it = m_mempool.find(txid);

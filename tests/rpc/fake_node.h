@@ -49,11 +49,16 @@ public:
     std::optional<TransactionInfo> transaction(const Hash256& txid) override;
     AccountInfo account(const AccountId& id) override;
     StateHashInfo state_hash() override;
+    // From the canned chain, newest first (address_index_off: as a node run without the index).
+    std::optional<std::vector<AddressTransfer>> address_history(const AccountId& id, uint64_t skip,
+                                                                size_t count) override;
+    std::atomic<bool> address_index_off{false};
 
     SubmitResult submit_transaction(const Transaction& tx) override;
     std::vector<Hash256> mempool_txids() override;
     MempoolInfo mempool_info() override;
     std::optional<MempoolEntry> mempool_entry(const Hash256& txid) override;
+    std::vector<MempoolEntry> mempool_latest(size_t max, const std::optional<AccountId>& involving) override;
 
     MiningInfo mining_info() override;
     Result<std::vector<Hash256>> generate(uint64_t n, const AccountId& to) override;

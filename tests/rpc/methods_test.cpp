@@ -67,6 +67,14 @@ std::vector<MethodCase> method_cases(const test::FakeNode& node) {
         {"gettransaction", {tx0}, [bob](const Json& r) { EXPECT_EQ(r["to"], bob); }, {"zz"}, -8},
         {"getaccount", {bob}, [](const Json& r) { EXPECT_EQ(r["balance"], kCoin); }, {123}, -3},
         {"getbalance", {bob}, [](const Json& r) { EXPECT_EQ(r, kCoin); }, {"fcrt1qqqqq"}, -5},
+        {"getaddresshistory", {bob, 0, 10},
+         [](const Json& r) {
+             ASSERT_EQ(r.size(), 1u);
+             EXPECT_EQ(r[0]["role"], "received");
+             EXPECT_EQ(r[0]["amount"], kCoin);
+             EXPECT_EQ(r[0]["height"], 2);
+         },
+         {bob, 0, 1001}, -8},
         {"getstatehash", Json::array(), [](const Json& r) { EXPECT_EQ(r["height"], 2); }, {1}, -1},
         {"sendrawtransaction", {to_hex(fresh.serialize())}, [fresh](const Json& r) { EXPECT_EQ(r, fresh.txid().to_hex()); }, Json::array(), -1},
         {"getrawmempool", Json::array(), [](const Json& r) { EXPECT_GE(r.size(), 1u); }, {"yes"}, -3},
@@ -337,6 +345,26 @@ TEST_F(MethodsTest, GetAccountCountsTheMempool) {
     EXPECT_EQ(a["pending_balance"], 5 * kCoin - 2000);
     Json nobody = ok("getaccount", {address_of("nobody")});
     EXPECT_EQ(nobody["balance"], 0);
+}
+
+TEST_F(MethodsTest, GetAddressHistoryPagesAndSaysWhenTheIndexIsOff) {
+    Json miner = ok("getaddresshistory", {address_of("miner")});
+    ASSERT_EQ(miner.size(), 4u);  // newest first: sent (2, 1 in block 2), mined 2, mined 1
+    EXPECT_EQ(miner[0]["role"], "sent");
+    EXPECT_EQ(miner[0]["position"], 2);
+    EXPECT_EQ(miner[0]["counterparty"], address_of("carol"));
+    EXPECT_EQ(miner[0]["blockhash"], hash(2));
+    EXPECT_EQ(miner[3]["role"], "mined");
+    EXPECT_TRUE(miner[3]["counterparty"].is_null());
+    Json page = ok("getaddresshistory", {address_of("miner"), 1, 2});
+    ASSERT_EQ(page.size(), 2u);
+    EXPECT_EQ(page[0], miner[1]);
+    EXPECT_TRUE(ok("getaddresshistory", {address_of("miner"), 100}).empty());
+    EXPECT_EQ(err("getaddresshistory", {address_of("bob"), 0, 0}).code, -8);
+    node.address_index_off = true;
+    RpcError off = err("getaddresshistory", {address_of("bob")});
+    EXPECT_EQ(off.code, -1);
+    EXPECT_NE(off.message.find("--addressindex"), std::string::npos);
 }
 
 TEST_F(MethodsTest, AddressOfAnotherNetworkIsRejected) {
