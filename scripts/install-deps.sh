@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages finchain needs; does nothing when all are present.
+# --browser adds what the explorer's browser test needs (Chromium, and Node.js with npm when
+# no node is installed); scripts/test.sh passes it, scripts/start.sh does not.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +11,12 @@ PACKAGES=(
   python3 clang libclang-rt-14-dev openssl
   iproute2 iptables  # network-fault tests (namespaces, packet loss); they skip without root
 )
+
+if [ "${1:-}" = "--browser" ]; then
+  PACKAGES+=(chromium)
+  # Any Node.js 18 or newer runs the test (playwright-core 1.61); Debian's is 18.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
