@@ -1,9 +1,13 @@
 // Whole-ledger benchmarks: block connection throughput (with and without cached
 // signatures), a 100-block reorg, and start-up time with a long chain.
 // Run: build/bin/bench_ledger [--accounts N] [--measure-blocks N] [--startup-blocks N] [--skip-verify 1] [--skip-reorg 1]
+//      build/bin/bench_ledger --index-cost ROUNDS [--accounts N] [--measure-blocks N]
+//        the address index's cost: cached-signature block connection with --addressindex on
+//        and off, alternating in one run, and the bytes the index adds per transfer on disk
 #include "bench/chain_builder.h"
 #include "storage/ledger_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -21,9 +25,10 @@ struct Ledger {
     std::unique_ptr<storage::LedgerStore> store;
     std::unique_ptr<node::Chainstate> chain;
     node::SignatureCache sigcache{2'000'000, 250'000};
-    Ledger(const std::filesystem::path& dir, bool sync) {
+    Ledger(const std::filesystem::path& dir, bool sync, bool address_index = true) {
         storage::LedgerStore::OpenOptions so;
         so.sync_writes = sync;
+        so.address_index = address_index;
         store = std::move(*storage::LedgerStore::open(dir, "regtest", so));
         chain = std::make_unique<node::Chainstate>(*store, params(), &sigcache, chain_options());
         if (!chain->load()) std::abort();
@@ -118,6 +123,65 @@ void bench_connection(size_t accounts, size_t measure_blocks, bool skip_verify, 
                 depth + 1, s3);
 }
 
+uint64_t directory_bytes(const std::filesystem::path& dir) {
+    uint64_t total = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) total += e.file_size();
+    return total;
+}
+
+// One ledger with the index on or off: fund, connect `blocks` blocks of 1,000 transfers with
+// their signatures cached; returns (tx/s, bytes on disk after a clean close).
+std::pair<double, uint64_t> connect_run(size_t accounts, size_t blocks, bool address_index) {
+    TempDir dir(address_index ? "index-on" : "index-off");
+    double rate = 0;
+    {
+        Ledger l(dir.path, std::getenv("FINCH_BENCH_NOSYNC") == nullptr, address_index);
+        auto funded = fund_wallets(accounts, 1'000'000, [&](const Block& b) { l.accept(b); });
+        std::vector<uint64_t> nonces(accounts, 0);
+        std::vector<Block> built;
+        Tip t = funded.tip;
+        for (size_t i = 0; i < blocks; ++i) {
+            built.push_back(make_block(t, funded.funder.id,
+                                       block_transfers(funded.wallets, (i * 1000) % accounts, nonces, 1 + i)));
+            t = tip_of(built.back());
+        }
+        for (const auto& b : built)
+            for (const auto& tx : b.txs) l.sigcache.add(tx.txid());
+        auto t0 = Clock::now();
+        for (const auto& b : built) l.accept(b);
+        rate = blocks * 1000 / seconds_since(t0);
+    }
+    return {rate, directory_bytes(dir.path)};
+}
+
+void bench_index_cost(size_t accounts, size_t blocks, size_t rounds) {
+    std::printf("== address index cost: %zu blocks of 1,000 transfers among %zu accounts, cached signatures ==\n",
+                blocks, accounts);
+    std::vector<double> on, off;
+    uint64_t bytes_on = 0, bytes_off = 0;
+    for (size_t r = 0; r < rounds; ++r) {
+        for (bool index : {true, false}) {
+            auto [rate, bytes] = connect_run(accounts, blocks, index);
+            (index ? on : off).push_back(rate);
+            (index ? bytes_on : bytes_off) = bytes;
+            std::printf("round %zu, index %s: %.0f tx/s, %.1f MB on disk\n", r + 1, index ? "on " : "off", rate,
+                        bytes / 1e6);
+        }
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    const double m_on = median(on), m_off = median(off);
+    // Funding blocks carry transfers too; every connected transfer is indexed twice.
+    const double transfers = static_cast<double>(blocks) * 1000 + static_cast<double>(accounts);
+    std::printf("median: index on %.0f tx/s, off %.0f tx/s: on/off = %.3f (%.1f%% slower)\n", m_on, m_off,
+                m_on / m_off, 100 * (1 - m_on / m_off));
+    std::printf("disk: %.0f bytes per indexed transfer ((on - off) / %.0f transfers, after compaction on close)\n",
+                (static_cast<double>(bytes_on) - static_cast<double>(bytes_off)) / transfers, transfers);
+}
+
 void bench_startup(size_t blocks) {
     std::printf("== start-up with a %zu-block chain ==\n", blocks);
     TempDir dir("startup");
@@ -143,7 +207,7 @@ void bench_startup(size_t blocks) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    size_t accounts = 100'000, measure = 100, startup = 100'000;
+    size_t accounts = 100'000, measure = 100, startup = 100'000, index_cost = 0;
     bool skip_verify = false, skip_reorg = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--accounts")) accounts = std::stoul(argv[i + 1]);
@@ -151,6 +215,11 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--startup-blocks")) startup = std::stoul(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--skip-verify")) skip_verify = std::stoul(argv[i + 1]) != 0;
         else if (!std::strcmp(argv[i], "--skip-reorg")) skip_reorg = std::stoul(argv[i + 1]) != 0;
+        else if (!std::strcmp(argv[i], "--index-cost")) index_cost = std::stoul(argv[i + 1]);
+    }
+    if (index_cost > 0) {
+        bench_index_cost(accounts, measure, index_cost);
+        return 0;
     }
     bench_connection(accounts, measure, skip_verify, skip_reorg);
     bench_startup(startup);

@@ -7,6 +7,7 @@
 #include "consensus/block.h"
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -34,13 +35,18 @@ struct AddressEntry {
     Amount amount = 0;
     Amount fee = 0;            // transfers only
     AccountId counterparty;    // the recipient of a sent transfer, the sender of a received one; zero for a coinbase
+    // fee is kept for Sent entries only (Received and Mined decode it as 0).
 
-    // Key: account (20) | ~height (8, big-endian) | ~position (4, big-endian) | role (1), so a
-    // forward scan of one account's keys runs newest first.
-    static constexpr size_t kKeySize = 20 + 8 + 4 + 1;
-    static constexpr size_t kValueSize = 32 + 8 + 8 + 20;
+    // Key: account (20) | ~height (4, big-endian) | ~(position << 2 | role) (2, big-endian), so
+    // a forward scan of one account's keys runs newest first. Heights fit 32 bits for 136 years
+    // of one block a second; positions (at most 10,000 transfers) fit 14 bits.
+    static constexpr size_t kKeySize = 20 + 4 + 2;
+    // Value: txid (32) | counterparty (20, not for Mined) | amount (varint) | fee (varint, Sent only).
+    // Small on purpose: every entry goes through the write-ahead log of a synced batch.
+    static constexpr size_t kMaxValueSize = 32 + 20 + 10 + 10;
     std::array<uint8_t, kKeySize> key() const;
-    std::array<uint8_t, kValueSize> value() const;
+    // Writes the value into `out` (kMaxValueSize bytes), returns its size.
+    size_t value(uint8_t* out) const;
     // nullopt when either part has the wrong size or an unknown role.
     static std::optional<AddressEntry> decode(ByteSpan key, ByteSpan value);
     bool operator==(const AddressEntry&) const = default;
@@ -49,5 +55,8 @@ struct AddressEntry {
 // Every entry a block adds at `height`: its coinbase's recipient, then each transfer's sender
 // and recipient (a transfer to oneself gives both). txids are block.txids().
 std::vector<AddressEntry> address_entries(const Block& block, const std::vector<Hash256>& txids, uint64_t height);
+// The same, each handed to f(key, value) as encoded bytes, without building the list.
+void for_each_address_record(const Block& block, const std::vector<Hash256>& txids, uint64_t height,
+                             const std::function<void(ByteSpan key, ByteSpan value)>& f);
 
 }  // namespace finch::storage

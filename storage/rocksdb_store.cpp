@@ -320,9 +320,8 @@ public:
             batch.Put(m_cfs[kTxIndex], slice(txid), slice(ByteSpan(location)));
         });
         if (m_address_index)
-            for_each_address_entry(c, [&](const AddressEntry& e) {
-                batch.Put(m_cfs[kAddrIndex], slice(ByteSpan(e.key())), slice(ByteSpan(e.value())));
-            });
+            for_each_address_record(*c.block, txids_of(c), c.height,
+                                    [&](ByteSpan key, ByteSpan value) { batch.Put(m_cfs[kAddrIndex], slice(key), slice(value)); });
         finish_tip_change(batch, c);
         return write_tip_change(batch, *c.account_changes, "connecting a block");
     }
@@ -335,7 +334,8 @@ public:
         batch.Delete(m_cfs[kHeight], slice(ByteSpan(hk)));
         for_each_txid(c, [&](const Hash256& txid, uint32_t) { batch.Delete(m_cfs[kTxIndex], slice(txid)); });
         if (m_address_index)
-            for_each_address_entry(c, [&](const AddressEntry& e) { batch.Delete(m_cfs[kAddrIndex], slice(ByteSpan(e.key()))); });
+            for_each_address_record(*c.block, txids_of(c), c.height,
+                                    [&](ByteSpan key, ByteSpan) { batch.Delete(m_cfs[kAddrIndex], slice(key)); });
         finish_tip_change(batch, c);
         return write_tip_change(batch, *c.account_changes, "disconnecting a block");
     }
@@ -405,8 +405,9 @@ public:
                 if (!block) return reject("store-corrupt", "block " + std::to_string(h) + " of the active chain is missing",
                                           Fault::Decode);
                 rocksdb::WriteBatch batch;
-                for (const AddressEntry& e : address_entries(*block, block->txids(), h))
-                    batch.Put(m_cfs[kAddrIndex], slice(ByteSpan(e.key())), slice(ByteSpan(e.value())));
+                for_each_address_record(*block, block->txids(), h, [&](ByteSpan key, ByteSpan value) {
+                    batch.Put(m_cfs[kAddrIndex], slice(key), slice(value));
+                });
                 if (auto st = write(batch, "building the address index", false); !st) return st;
                 if (progress && (h % 1000 == 0 || h == t->height)) progress(h + 1, t->height + 1);
             }
@@ -436,19 +437,9 @@ private:
         return Status::accepted();
     }
 
-    template <typename F>
-    static void for_each_address_entry(const TipChange& c, F f) {
-        std::vector<Hash256> computed;
-        const std::vector<Hash256>* ids = c.txids;
-        if (!ids) ids = &(computed = c.block->txids());
-        std::vector<AddressEntry> entries = address_entries(*c.block, *ids, c.height);
-        // Sorted keys, as for_each_txid: the memtable reuses its insertion point.
-        std::vector<std::pair<std::array<uint8_t, AddressEntry::kKeySize>, size_t>> order;
-        order.reserve(entries.size());
-        for (size_t i = 0; i < entries.size(); ++i) order.emplace_back(entries[i].key(), i);
-        std::sort(order.begin(), order.end());
-        for (const auto& [key, i] : order) f(entries[i]);
-    }
+    // The block's txids: computed by the caller on connect, here on disconnect. The
+    // address index is hashed on a key prefix, so its records need no sorting (see open()).
+    static std::vector<Hash256> txids_of(const TipChange& c) { return c.txids ? *c.txids : c.block->txids(); }
 
     template <typename F>
     static void for_each_txid(const TipChange& c, F f) {

@@ -2,6 +2,8 @@
 // the active chain through connects, reorgs, reindex, restarts and the option turned off and on.
 #include "tests/ledger/ledger_test_util.h"
 
+#include <cstring>
+
 namespace finch::test {
 namespace {
 
@@ -53,10 +55,21 @@ TEST(AddressIndex, EntryRoundTripsAndOrdersNewestFirst) {
     e.fee = 42;
     e.counterparty = id_for(key_for("b"));
     auto k = e.key();
-    auto v = e.value();
-    auto back = AddressEntry::decode(ByteSpan(k), ByteSpan(v));
+    uint8_t v[AddressEntry::kMaxValueSize];
+    const size_t n = e.value(v);
+    EXPECT_EQ(n, 32u + 20u + 4u + 1u);  // txid, counterparty, amount and fee as varints
+    auto back = AddressEntry::decode(ByteSpan(k), ByteSpan(v, n));
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, e);
+    // A coinbase keeps neither counterparty nor fee; a received transfer no fee.
+    AddressEntry mined = e;
+    mined.role = AddressRole::Mined;
+    mined.counterparty = AccountId{};
+    mined.fee = 0;
+    mined.amount = ~uint64_t{0};  // the largest varint
+    const size_t mined_size = mined.value(v);
+    EXPECT_EQ(mined_size, 32u + 10u);
+    EXPECT_EQ(AddressEntry::decode(ByteSpan(mined.key()), ByteSpan(v, mined_size)), mined);
 
     AddressEntry later = e;
     later.height = 8;
@@ -66,17 +79,30 @@ TEST(AddressIndex, EntryRoundTripsAndOrdersNewestFirst) {
     EXPECT_LT(after_in_block.key(), e.key());
     AddressEntry received = e;
     received.role = AddressRole::Received;
-    EXPECT_LT(e.key(), received.key());  // a transfer to oneself: sent, then received
+    EXPECT_LT(received.key(), e.key());  // a transfer to oneself: received, then sent
 }
 
 TEST(AddressIndex, DecodeRejectsBadSizesAndUnknownRoles) {
     AddressEntry e;
+    e.role = AddressRole::Sent;
+    e.amount = 300;  // two varint bytes
+    e.fee = 5;
     auto k = e.key();
-    auto v = e.value();
-    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k.data(), k.size() - 1), ByteSpan(v)));
-    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k), ByteSpan(v.data(), v.size() - 1)));
-    k[32] = 3;
-    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k), ByteSpan(v)));
+    uint8_t v[AddressEntry::kMaxValueSize + 1];
+    const size_t n = e.value(v);
+    ASSERT_TRUE(AddressEntry::decode(ByteSpan(k), ByteSpan(v, n)));
+    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k.data(), k.size() - 1), ByteSpan(v, n)));
+    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k), ByteSpan(v, n - 1)));   // the fee cut off
+    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k), ByteSpan(v, 40)));      // inside the counterparty
+    v[n] = 0;
+    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k), ByteSpan(v, n + 1)));   // a stray byte after
+    auto unknown_role = k;
+    unknown_role[25] = static_cast<uint8_t>(unknown_role[25] & ~3);  // ~role == 0: role 3
+    EXPECT_FALSE(AddressEntry::decode(ByteSpan(unknown_role), ByteSpan(v, n)));
+    uint8_t long_varint[32 + 20 + 11];
+    std::memcpy(long_varint, v, 52);
+    for (int i = 0; i < 11; ++i) long_varint[52 + i] = 0xff;  // more than 64 bits
+    EXPECT_FALSE(AddressEntry::decode(ByteSpan(k), ByteSpan(long_varint, sizeof long_varint)));
 }
 
 TEST(AddressIndex, ABlockIndexesItsCoinbaseAndBothSidesOfEachTransfer) {
@@ -98,6 +124,7 @@ TEST(AddressIndex, ABlockIndexesItsCoinbaseAndBothSidesOfEachTransfer) {
     EXPECT_EQ(entries[2].account, bob);
     EXPECT_EQ(entries[2].counterparty, id_for(alice));
     EXPECT_EQ(entries[2].position, 1u);
+    EXPECT_EQ(entries[2].fee, 0u);  // kept on the sender's side only
     // To oneself: one entry for each side.
     EXPECT_EQ(entries[3].account, id_for(alice));
     EXPECT_EQ(entries[4].account, id_for(alice));
@@ -115,6 +142,7 @@ TEST(AddressIndex, HistoryIsNewestFirstAndPaged) {
     for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].key(), all[i].key());
     EXPECT_EQ(all.front().height, 6u);
     EXPECT_EQ(all.front().role, AddressRole::Sent);  // the last transfer of block 6
+    EXPECT_EQ(all.front().fee, 10u);
     EXPECT_EQ(all.front().position, 3u);
     EXPECT_EQ(all.back().height, 1u);
     EXPECT_EQ(all.back().role, AddressRole::Mined);
