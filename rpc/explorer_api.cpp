@@ -153,6 +153,27 @@ std::optional<ExplorerApi::BlockBrief> ExplorerApi::brief(const Hash256& hash) {
     return b;
 }
 
+std::optional<std::string> ExplorerApi::cached_page(const std::string& key) {
+    util::LockGuard lock(m_mutex);
+    auto it = m_page_index.find(key);
+    if (it == m_page_index.end()) return std::nullopt;
+    m_pages.splice(m_pages.begin(), m_pages, it->second);
+    return it->second->second;
+}
+
+void ExplorerApi::remember_page(const std::string& key, const std::string& body) {
+    util::LockGuard lock(m_mutex);
+    if (m_page_index.count(key) || body.size() > kMaxCachedBytes / 4) return;
+    m_pages.emplace_front(key, body);
+    m_page_index.emplace(key, m_pages.begin());
+    m_page_bytes += body.size();
+    while (m_pages.size() > kMaxCachedPages || m_page_bytes > kMaxCachedBytes) {
+        m_page_bytes -= m_pages.back().second.size();
+        m_page_index.erase(m_pages.back().first);
+        m_pages.pop_back();
+    }
+}
+
 ApiReply ExplorerApi::tip() {
     const TipSummary t = m_node.tip_summary();
     const MempoolInfo mp = m_node.mempool_info();
@@ -208,6 +229,10 @@ ApiReply ExplorerApi::block(std::string_view id, std::string_view query) {
     }
     const auto page = query_number(query, "page", 0, kMaxPage);
     if (!page) return fail(ApiFault::BadRequest, "page must be a number");
+    // By height the answer follows the active chain; by hash it is fixed for good.
+    const std::string cache_key = hash->to_hex() + "/" + std::to_string(*page);
+    if (!status)
+        if (auto body = cached_page(cache_key)) return {200, std::move(*body), !by_height};
     auto info = m_node.block(*hash);
     if (!info) return fail(ApiFault::NotFound, "block not found");
     const ChainParams& params = m_node.params();
@@ -258,8 +283,9 @@ ApiReply ExplorerApi::block(std::string_view id, std::string_view query) {
                            {"nonce", t.nonce}});
     }
     out["tx"] = std::move(txs);
-    // By height the answer follows the active chain; by hash it is fixed for good.
-    return ok(out, !by_height);
+    ApiReply reply = ok(out, !by_height);
+    remember_page(cache_key, reply.body);
+    return reply;
 }
 
 ApiReply ExplorerApi::tx(std::string_view id) {

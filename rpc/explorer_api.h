@@ -14,6 +14,7 @@
 #include "rpc/node_interface.h"
 #include "util/thread_annotations.h"
 
+#include <list>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +35,10 @@ class ExplorerApi {
 public:
     static constexpr size_t kPageSize = 25;
     static constexpr size_t kMaxRecentBlocks = 100;
+    // Block pages are rendered once and kept (least recently used first out): a block never
+    // changes, and rendering one of 1,000 transfers costs milliseconds.
+    static constexpr size_t kMaxCachedPages = 512;
+    static constexpr size_t kMaxCachedBytes = 16 << 20;
 
     explicit ExplorerApi(NodeInterface& node) : m_node(node) {}
     // `target` is the request target, e.g. "/api/block/12?page=2". Thread-safe.
@@ -61,10 +66,17 @@ private:
     ApiReply mempool();
     ApiReply search(std::string_view q);
     std::optional<BlockBrief> brief(const Hash256& hash) EXCLUDES(m_mutex);
+    std::optional<std::string> cached_page(const std::string& key) EXCLUDES(m_mutex);
+    void remember_page(const std::string& key, const std::string& body) EXCLUDES(m_mutex);
 
     NodeInterface& m_node;
     util::Mutex m_mutex;
     std::unordered_map<Hash256, BlockBrief, Hash256Hasher> m_briefs GUARDED_BY(m_mutex);
+    // Rendered block pages by "hash/page", most recently used at the front.
+    std::list<std::pair<std::string, std::string>> m_pages GUARDED_BY(m_mutex);
+    std::unordered_map<std::string, std::list<std::pair<std::string, std::string>>::iterator> m_page_index
+        GUARDED_BY(m_mutex);
+    size_t m_page_bytes GUARDED_BY(m_mutex) = 0;
 };
 
 }  // namespace finch::rpc

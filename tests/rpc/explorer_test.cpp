@@ -222,6 +222,35 @@ TEST_F(ExplorerApiTest, MempoolAndSearch) {
     expect_fault("/api/tip/extra", 404, "not-found");
 }
 
+TEST(ExplorerApiCache, BlockPagesAreRenderedOnceAndTheCacheIsBounded) {
+    struct CountingNode : FakeNode {
+        CountingNode() : FakeNode(60) {}
+        std::atomic<int> reads{0};
+        std::optional<BlockInfo> block(const Hash256& hash) override {
+            ++reads;
+            return FakeNode::block(hash);
+        }
+    } node;
+    ExplorerApi api(node);
+    const std::string by_hash = "/api/block/" + node.hashes[3].to_hex();
+    const ApiReply first = api.handle(by_hash);
+    ASSERT_EQ(first.status, 200);
+    EXPECT_EQ(node.reads, 1);
+    EXPECT_EQ(api.handle(by_hash).body, first.body);
+    const ApiReply by_height = api.handle("/api/block/3");
+    EXPECT_EQ(by_height.body, first.body);  // the same page, found through the height
+    EXPECT_FALSE(by_height.immutable);
+    EXPECT_EQ(node.reads, 1);
+    api.handle(by_hash + "/status");  // never cached: it changes
+    api.handle(by_hash + "/status");
+    EXPECT_EQ(node.reads, 3);
+    // Past the bound the least recently used page goes (pages past the end are empty pages).
+    for (size_t p = 1; p <= ExplorerApi::kMaxCachedPages; ++p) api.handle(by_hash + "?page=" + std::to_string(p));
+    const int before = node.reads;
+    api.handle(by_hash);
+    EXPECT_EQ(node.reads, before + 1);
+}
+
 TEST(PerIpLimits, ConnectionsAreCappedPerAddress) {
     PerIpLimits limits(2, 10);
     EXPECT_TRUE(limits.open_connection("127.0.0.2"));
