@@ -23,5 +23,6 @@ if [ ! -x build/bin/finchd ]; then
   echo "build/bin/finchd is not built yet; finch-cli is ready at build/bin/finch-cli" >&2
   exit 1
 fi
+echo "block explorer: http://127.0.0.1:19443/explorer/ (unless --rpcport says otherwise)"
 exec build/bin/finchd --network regtest --datadir "$datadir" --mine --miner-address "$address" \
-  --miner-threads 1 --printtoconsole "$@"
+  --miner-threads 1 --explorer --printtoconsole "$@"
