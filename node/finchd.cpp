@@ -291,7 +291,10 @@ bool rpc_options(const Config& config, rpc::ServerOptions& o, std::string& error
     o.explorer = config.explorer;
     o.explorer_rate_per_second = config.explorerratelimit;
     // Anyone may reach an open explorer: one address must not take every connection.
-    if (config.explorer) o.max_connections_per_ip = rpc::ServerOptions::kExplorerConnectionsPerIp;
+    if (config.explorer) {
+        o.max_connections_per_ip = rpc::ServerOptions::kExplorerConnectionsPerIp;
+        o.max_public_connections = rpc::ServerOptions::kExplorerPublicConnections;
+    }
     // Set only when [rpc] is on (categories are fixed by now): otherwise a request costs nothing extra.
     if (Logger::instance().enabled(LogCategory::Rpc))
         o.request_log = [](const std::string& line) { Logger::instance().write(LogCategory::Rpc, line); };

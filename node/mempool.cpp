@@ -562,10 +562,22 @@ std::vector<std::pair<Hash256, Transaction>> Mempool::snapshot_transactions() co
 std::vector<MempoolEntry> Mempool::latest(size_t max, const std::optional<AccountId>& involving) const {
     util::LockGuard lock(m_impl->mutex);
     std::vector<MempoolEntry> out;
+    size_t scanned = 0;
     for (auto it = m_impl->by_time.rbegin(); it != m_impl->by_time.rend() && out.size() < max; ++it) {
+        if (involving && ++scanned > kLatestScanLimit) break;
         const MempoolEntry& e = m_impl->entries.at(it->second);
-        if (!involving || e.sender == *involving || e.tx.recipient == *involving) out.push_back(e);
+        if (!involving || e.tx.recipient == *involving || e.sender == *involving) out.push_back(e);
     }
+    if (!involving) return out;
+    // The sender's own transfers wherever they are (its queue holds at most max_per_sender).
+    if (const SenderQueue* q = m_impl->queue(*involving))
+        for (const auto& [nonce, e] : q->by_nonce)
+            if (std::none_of(out.begin(), out.end(), [&](const MempoolEntry& o) { return o.txid == e->txid; }))
+                out.push_back(*e);
+    std::sort(out.begin(), out.end(), [](const MempoolEntry& a, const MempoolEntry& b) {
+        return std::pair(a.time, a.sequence) > std::pair(b.time, b.sequence);
+    });
+    if (out.size() > max) out.resize(max);
     return out;
 }
 

@@ -80,8 +80,10 @@ public:
     // Every transfer with its txid, copied under the lock so that callers can hash them all
     // (compact block reconstruction: one short id each) without holding it.
     std::vector<std::pair<Hash256, Transaction>> snapshot_transactions() const;
-    // The newest entries first, at most `max`; with `involving`, only the transfers it sends or
-    // receives (a scan of the pool: for the explorer, which is rate-limited).
+    // The newest entries first, at most `max`. With `involving`, only the transfers it sends (all
+    // of them, from its queue) or receives (among the newest kLatestScanLimit entries: the pool
+    // has no index by recipient, and the explorer must not hold the pool's lock for long).
+    static constexpr size_t kLatestScanLimit = 5'000;
     std::vector<MempoolEntry> latest(size_t max, const std::optional<AccountId>& involving) const;
     size_t size() const;
     size_t bytes() const;

@@ -34,8 +34,8 @@ public:
     std::optional<rpc::TransactionInfo> transaction(const Hash256& txid) override;
     rpc::AccountInfo account(const AccountId& id) override;
     rpc::StateHashInfo state_hash() override;
-    std::optional<std::vector<rpc::AddressTransfer>> address_history(const AccountId& id, uint64_t skip,
-                                                                     size_t count) override;
+    std::optional<std::vector<rpc::AddressTransfer>> address_history(const AccountId& id,
+                                                                     const rpc::HistoryQuery& query) override;
 
     rpc::SubmitResult submit_transaction(const Transaction& tx) override;
     std::vector<Hash256> mempool_txids() override;

@@ -6,6 +6,15 @@ namespace finch::node {
 
 namespace {
 
+storage::AddressRole to_storage(rpc::TransferRole role) {
+    switch (role) {
+        case rpc::TransferRole::Mined: return storage::AddressRole::Mined;
+        case rpc::TransferRole::Sent: return storage::AddressRole::Sent;
+        case rpc::TransferRole::Received: return storage::AddressRole::Received;
+    }
+    return storage::AddressRole::Received;
+}
+
 rpc::TransferRole to_rpc(storage::AddressRole role) {
     switch (role) {
         case storage::AddressRole::Mined: return rpc::TransferRole::Mined;
@@ -17,9 +26,22 @@ rpc::TransferRole to_rpc(storage::AddressRole role) {
 
 }  // namespace
 
-std::optional<std::vector<rpc::AddressTransfer>> RpcAdapter::address_history(const AccountId& id, uint64_t skip,
-                                                                             size_t count) {
-    auto entries = m_chain.store().address_history(id, skip, count);
+std::optional<std::vector<rpc::AddressTransfer>> RpcAdapter::address_history(const AccountId& id,
+                                                                             const rpc::HistoryQuery& query) {
+    storage::AddressQuery q;
+    q.skip = query.skip;
+    q.count = query.count;
+    if (query.after) {
+        storage::AddressEntry place;
+        place.height = query.after->height;
+        place.position = query.after->position;
+        place.role = to_storage(query.after->role);
+        q.after = place;
+    }
+    // One snapshot for the entries and the heights' block hashes: a reorg between two reads
+    // cannot pair an entry with the block that replaced its own.
+    const auto snapshot = m_chain.store().snapshot();
+    auto entries = snapshot->address_history(id, q);
     if (!entries) return std::nullopt;
     std::vector<rpc::AddressTransfer> out;
     out.reserve(entries->size());
@@ -34,9 +56,7 @@ std::optional<std::vector<rpc::AddressTransfer>> RpcAdapter::address_history(con
         t.fee = e.fee;
         if (e.role != storage::AddressRole::Mined) t.counterparty = e.counterparty;
         if (!last_block || last_block->first != e.height) {
-            // The index and the height table are written by the same batch; a block connected
-            // or disconnected between the two reads leaves the hash unknown for a moment.
-            const auto hash = m_chain.store().hash_at_height(e.height);
+            const auto hash = snapshot->hash_at_height(e.height);
             const auto rec = hash ? m_chain.store().read_index(*hash) : std::nullopt;
             last_block = {e.height, {hash.value_or(Hash256{}), rec ? rec->header.time : 0}};
         }

@@ -13,6 +13,47 @@ namespace finch::rpc {
 namespace {
 
 constexpr uint64_t kMaxPage = 1'000'000;
+// Address pages by number skip entries one by one: 400 pages (10,000 entries) at most. Older
+// history is read from a place (?after=), which seeks straight to it.
+constexpr uint64_t kMaxAddressPage = 400;
+
+// "height.position.role" (role: mined, sent or received), as the API writes it in "next".
+std::string place_text(const AddressTransfer& t) {
+    return std::to_string(t.height) + "." + std::to_string(t.position) + "." + role_name(t.role);
+}
+
+std::optional<HistoryPlace> parse_place(std::string_view s) {
+    const size_t a = s.find('.');
+    const size_t b = a == std::string_view::npos ? a : s.find('.', a + 1);
+    if (b == std::string_view::npos) return std::nullopt;
+    HistoryPlace p;
+    auto number = [](std::string_view v, uint64_t max, uint64_t& out) {
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+        return !v.empty() && ec == std::errc() && end == v.data() + v.size() && out <= max;
+    };
+    uint64_t position = 0;
+    if (!number(s.substr(0, a), 0xffffffffu, p.height) || !number(s.substr(a + 1, b - a - 1), 0x3fffu, position))
+        return std::nullopt;
+    p.position = static_cast<uint32_t>(position);
+    const std::string_view role = s.substr(b + 1);
+    if (role == "mined") p.role = TransferRole::Mined;
+    else if (role == "sent") p.role = TransferRole::Sent;
+    else if (role == "received") p.role = TransferRole::Received;
+    else return std::nullopt;
+    return p;
+}
+
+// The value of `key` in "a=1&b=2" as raw text, or nullopt when absent.
+std::optional<std::string_view> query_text(std::string_view query, std::string_view key) {
+    while (!query.empty()) {
+        const size_t amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        const size_t eq = pair.find('=');
+        if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    }
+    return std::nullopt;
+}
 
 ApiReply ok(const Json& j, bool immutable = false) { return {200, dump_json(j), immutable}; }
 
@@ -167,7 +208,7 @@ void ExplorerApi::remember_page(const std::string& key, const std::string& body)
     m_pages.emplace_front(key, body);
     m_page_index.emplace(key, m_pages.begin());
     m_page_bytes += body.size();
-    while (m_pages.size() > kMaxCachedPages || m_page_bytes > kMaxCachedBytes) {
+    while (m_pages.size() > m_max_cached_pages || m_page_bytes > kMaxCachedBytes) {
         m_page_bytes -= m_pages.back().second.size();
         m_page_index.erase(m_pages.back().first);
         m_pages.pop_back();
@@ -244,6 +285,9 @@ ApiReply ExplorerApi::block(std::string_view id, std::string_view query) {
     const Block& blk = info->block;
     const size_t total = blk.txs.size() + 1;
     const size_t pages = (total + kPageSize - 1) / kPageSize;
+    // Not cached: pages past the end must not push real ones out of the cache.
+    if (*page >= pages)
+        return fail(ApiFault::NotFound, "the block has " + std::to_string(pages) + " page(s) of transactions");
     Amount fees = 0;
     for (const Transaction& tx : blk.txs) fees += tx.fee;
     Json out{{"hash", hash->to_hex()},
@@ -265,17 +309,16 @@ ApiReply ExplorerApi::block(std::string_view id, std::string_view query) {
              {"page_size", kPageSize}};
     out["previous"] = blk.header.prev_hash.is_zero() ? Json(nullptr) : Json(blk.header.prev_hash.to_hex());
     Json txs = Json::array();
-    const std::vector<Hash256> ids = blk.txids();
     for (size_t i = *page * kPageSize; i < total && i < (*page + 1) * kPageSize; ++i) {
         if (i == 0) {
-            txs.push_back(Json{{"txid", ids[0].to_hex()},
+            txs.push_back(Json{{"txid", blk.coinbase.txid().to_hex()},
                                {"coinbase", true},
                                {"to", encode_address(blk.coinbase.recipient, params)},
                                {"amount", blk.coinbase.amount}});
             continue;
         }
         const Transaction& t = blk.txs[i - 1];
-        txs.push_back(Json{{"txid", ids[i].to_hex()},
+        txs.push_back(Json{{"txid", t.txid().to_hex()},
                            {"from", encode_address(t.sender_id(), params)},
                            {"to", encode_address(t.recipient, params)},
                            {"amount", t.amount},
@@ -325,8 +368,17 @@ ApiReply ExplorerApi::address(std::string_view id, std::string_view query) {
     if (!account)
         return fail(account.error().code == "address-wrong-network" ? ApiFault::WrongNetwork : ApiFault::BadRequest,
                     account.error().detail);
-    const auto page = query_number(query, "page", 0, kMaxPage);
-    if (!page) return fail(ApiFault::BadRequest, "page must be a number");
+    const auto page = query_number(query, "page", 0, kMaxAddressPage);
+    if (!page)
+        return fail(ApiFault::BadRequest, "page must be a number up to " + std::to_string(kMaxAddressPage) +
+                                              "; older history is read with ?after= (the \"next\" of a page)");
+    HistoryQuery history_query;
+    history_query.skip = *page * kPageSize;
+    history_query.count = kPageSize + 1;  // one more than a page tells whether a next page exists
+    if (auto after = query_text(query, "after")) {
+        history_query.after = parse_place(*after);
+        if (!history_query.after) return fail(ApiFault::BadRequest, "after is HEIGHT.POSITION.ROLE, as in \"next\"");
+    }
     const AccountInfo a = m_node.account(*account);
     Json out{{"address", encode_address(*account, params)},
              {"balance", a.balance},
@@ -338,15 +390,16 @@ ApiReply ExplorerApi::address(std::string_view id, std::string_view query) {
     Json pending = Json::array();
     for (const MempoolEntry& e : m_node.mempool_latest(kPageSize, *account)) pending.push_back(mempool_json(e, params));
     out["pending"] = std::move(pending);
-    // One more than a page tells whether a next page exists.
-    auto history = m_node.address_history(*account, *page * kPageSize, kPageSize + 1);
+    auto history = m_node.address_history(*account, history_query);
     if (!history) {
         out["history"] = nullptr;
         out["more"] = false;
+        out["next"] = nullptr;
         return ok(out);
     }
     out["more"] = history->size() > kPageSize;
     if (history->size() > kPageSize) history->pop_back();
+    out["next"] = out["more"] && !history->empty() ? Json(place_text(history->back())) : Json(nullptr);
     Json h = Json::array();
     for (const AddressTransfer& t : *history) h.push_back(address_transfer_json(t, params));
     out["history"] = std::move(h);

@@ -40,7 +40,8 @@ public:
     static constexpr size_t kMaxCachedPages = 512;
     static constexpr size_t kMaxCachedBytes = 16 << 20;
 
-    explicit ExplorerApi(NodeInterface& node) : m_node(node) {}
+    explicit ExplorerApi(NodeInterface& node, size_t max_cached_pages = kMaxCachedPages)
+        : m_node(node), m_max_cached_pages(max_cached_pages) {}
     // `target` is the request target, e.g. "/api/block/12?page=2". Thread-safe.
     ApiReply handle(std::string_view target);
 
@@ -70,6 +71,7 @@ private:
     void remember_page(const std::string& key, const std::string& body) EXCLUDES(m_mutex);
 
     NodeInterface& m_node;
+    const size_t m_max_cached_pages;
     util::Mutex m_mutex;
     std::unordered_map<Hash256, BlockBrief, Hash256Hasher> m_briefs GUARDED_BY(m_mutex);
     // Rendered block pages by "hash/page", most recently used at the front.

@@ -107,7 +107,10 @@ CallResult getaddresshistory(NodeInterface& node, const Args& args) {
     const uint64_t count = args.integer(2, 100);
     if (count == 0 || count > kMaxCount)
         return RpcError::params(code::kInvalidParameter, "count must be from 1 to " + std::to_string(kMaxCount));
-    auto history = node.address_history(args.account(0), args.integer(1, 0), count);
+    HistoryQuery query;
+    query.skip = args.integer(1, 0);
+    query.count = count;
+    auto history = node.address_history(args.account(0), query);
     if (!history)
         return RpcError{code::kMiscError, "The address index is off (finchd runs with --addressindex=0)", false, nullptr};
     Json out = Json::array();

@@ -104,6 +104,19 @@ struct AddressTransfer {
     uint64_t block_time = 0;
 };
 
+// Which part of an address's history to read: entries older than `after` (an entry's place in
+// the newest-first order) when set, then `skip` more, then at most `count`.
+struct HistoryPlace {
+    uint64_t height = 0;
+    uint32_t position = 0;
+    TransferRole role = TransferRole::Received;
+};
+struct HistoryQuery {
+    std::optional<HistoryPlace> after;
+    uint64_t skip = 0;
+    size_t count = 100;
+};
+
 struct StateHashInfo {
     uint64_t height = 0;
     Hash256 best_block_hash;
@@ -279,10 +292,10 @@ public:
     virtual std::optional<TransactionInfo> transaction(const Hash256& txid) = 0;
     virtual AccountInfo account(const AccountId& id) = 0;
     virtual StateHashInfo state_hash() = 0;
-    // The address index: an account's transfers and coinbases, newest first, `count` at most
-    // after skipping `skip`. nullopt when the node runs without the index.
-    virtual std::optional<std::vector<AddressTransfer>> address_history(const AccountId& /*id*/, uint64_t /*skip*/,
-                                                                        size_t /*count*/) {
+    // The address index: an account's transfers and coinbases, newest first (see HistoryQuery).
+    // nullopt when the node runs without the index.
+    virtual std::optional<std::vector<AddressTransfer>> address_history(const AccountId& /*id*/,
+                                                                        const HistoryQuery& /*query*/) {
         return std::nullopt;
     }
 

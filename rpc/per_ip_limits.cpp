@@ -1,8 +1,25 @@
 #include "rpc/per_ip_limits.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace finch::rpc {
+
+std::string PerIpLimits::key_for(const std::string& address) {
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, address.c_str(), &v6) != 1) return address;
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char text[INET6_ADDRSTRLEN] = {};
+    if (std::memcmp(v6.s6_addr, kMapped, sizeof kMapped) == 0) {
+        inet_ntop(AF_INET, v6.s6_addr + 12, text, sizeof text);
+        return text;
+    }
+    std::memset(v6.s6_addr + 8, 0, 8);
+    inet_ntop(AF_INET6, &v6, text, sizeof text);
+    return std::string(text) + "/64";
+}
 
 bool PerIpLimits::open_connection(const std::string& ip) {
     util::LockGuard lock(m_mutex);

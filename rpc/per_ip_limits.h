@@ -21,6 +21,11 @@ public:
     PerIpLimits(size_t max_connections_per_ip, double requests_per_second)
         : m_max_connections(max_connections_per_ip), m_rate(requests_per_second) {}
 
+    // The key limits are counted under: an IPv4 address as it is (an IPv4-mapped IPv6 one as
+    // its IPv4 form), an IPv6 address as its /64 ("2001:db8:1:2::/64": one host's share), any
+    // other text as it is.
+    static std::string key_for(const std::string& address);
+
     // Takes a connection slot for `ip`; false when it already holds the maximum (0: no cap).
     bool open_connection(const std::string& ip) EXCLUDES(m_mutex);
     void close_connection(const std::string& ip) EXCLUDES(m_mutex);

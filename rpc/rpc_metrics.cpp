@@ -37,7 +37,7 @@ void RpcMetrics::write(util::MetricsText& out) const {
     out.family("finch_rpc_request_duration_seconds", Type::Histogram, "Time spent running JSON-RPC methods.");
     for (const auto& slot : m_slots)
         out.histogram("finch_rpc_request_duration_seconds", {{"method", slot->method}}, slot->seconds.snapshot());
-    out.family("finch_explorer_requests_total", Type::Counter, "Explorer API requests answered (429s excluded).");
+    out.family("finch_explorer_requests_total", Type::Counter, "Explorer API requests run (those refused with 429 or 503 excluded).");
     out.sample("finch_explorer_requests_total", {}, double(explorer_requests.value()));
     out.family("finch_explorer_rate_limited_total", Type::Counter, "Explorer API requests refused with 429.");
     out.sample("finch_explorer_rate_limited_total", {}, double(explorer_rate_limited.value()));

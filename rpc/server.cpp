@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -83,28 +84,45 @@ void add_explorer_headers(HeaderList& h, bool page) {
 // What a request asks for, decided from its headers.
 enum class Route { Rpc, Metrics, ExplorerAsset, ExplorerApi };
 
+// A client as the per-address limits see it (PerIpLimits::key_for), and whether it is exempt.
+struct Client {
+    std::string key;
+    bool exempt = false;
+};
+
+Client classify(const tcp::endpoint& remote, const ServerOptions& o) {
+    const std::string text = remote.address().to_string();
+    const std::string key = PerIpLimits::key_for(text);
+    const auto& exempt = o.limit_exempt_addresses;
+    return {key, std::find(exempt.begin(), exempt.end(), key) != exempt.end()};
+}
+
+std::string explorer_error(const std::string& message, const char* code) {
+    return dump_json(Json{{"error", message}, {"code", code}});
+}
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    // `ip` is the client's address when the server limits connections per address (the slot
-    // taken for it is given back when the session ends), else empty.
-    Session(tcp::socket&& socket, ServerState& state, net::thread_pool& workers, std::string ip)
+    // `client` is who the limits see; `holds_ip_slot` / `public_slot` say which counts the
+    // accept loop took for it, given back when the session ends.
+    Session(tcp::socket&& socket, ServerState& state, net::thread_pool& workers, Client client, bool holds_ip_slot,
+            bool public_slot)
         : m_stream(std::move(socket)),
           m_timer(m_stream.get_executor()),
           m_state(state),
           m_workers(workers),
-          m_ip(std::move(ip)) {}
+          m_client(std::move(client)),
+          m_holds_ip_slot(holds_ip_slot),
+          m_public_slot(public_slot) {}
     ~Session() {
         m_state.connections.fetch_sub(1);
-        if (m_state.options.max_connections_per_ip != 0) m_state.ip_limits.close_connection(m_ip);
+        if (m_public_slot) m_state.public_connections.fetch_sub(1);
+        if (m_holds_ip_slot) m_state.ip_limits.close_connection(m_client.key);
     }
 
     void start() {
         error_code ec;
         m_stream.socket().set_option(tcp::no_delay(true), ec);
-        if (m_state.options.explorer && m_ip.empty()) {
-            const tcp::endpoint remote = m_stream.socket().remote_endpoint(ec);
-            m_ip = ec ? std::string("unknown") : remote.address().to_string();
-        }
         if (m_state.logging()) {
             const tcp::endpoint remote = m_stream.socket().remote_endpoint(ec);
             m_peer = ec ? std::string("unknown")
@@ -149,7 +167,9 @@ private:
     std::string m_peer;  // "address:port" of the client, for the log
     ServerState& m_state;
     net::thread_pool& m_workers;
-    std::string m_ip;  // the client's address, with the explorer on or a per-address cap
+    const Client m_client;  // filled when the explorer or a per-address limit is on
+    const bool m_holds_ip_slot;
+    const bool m_public_slot;
 };
 
 void Session::read_header() {
@@ -157,7 +177,10 @@ void Session::read_header() {
     m_parser->header_limit(static_cast<uint32_t>(m_state.options.max_header_bytes));
     m_parser->body_limit(m_state.options.max_body_bytes);
     m_parser->eager(true);  // a small body that arrived with the headers is parsed at once
-    m_stream.expires_after(m_state.options.io_deadline);
+    // With the explorer on anyone may connect: headers (and idleness) get a shorter bound.
+    m_stream.expires_after(m_state.options.explorer
+                               ? std::min(m_state.options.io_deadline, m_state.options.explorer_header_deadline)
+                               : m_state.options.io_deadline);
     http::async_read_header(m_stream, m_buffer, *m_parser,
                             [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
 }
@@ -183,8 +206,14 @@ void Session::on_header(error_code ec) {
                                dump_json(Json{{"error", "the explorer is read with GET"}, {"code", "bad-request"}}),
                                false, "application/json", std::move(allow));
         }
-        if (m_parser->is_done()) return on_body({});
-        return read_body();
+        // No body: nothing public may make the server buffer one (JSON-RPC reads bodies only
+        // after the credentials are checked).
+        if (m_parser->chunked() || m_parser->content_length().value_or(0) > 0) {
+            log_http(http::status::bad_request, "explorer request with a body");
+            return write_reply(http::status::bad_request, explorer_error("explorer requests have no body", "bad-request"),
+                               false);
+        }
+        return on_body({});
     }
     if (req.target() != "/" && !m_metrics_request) {
         log_http(http::status::not_found, "path is not / or /metrics");
@@ -280,19 +309,23 @@ void Session::serve_explorer_asset() {
 void Session::serve_explorer_api() {
     HeaderList headers;
     add_explorer_headers(headers, false);
-    if (!m_state.ip_limits.allow_request(m_ip, std::chrono::steady_clock::now())) {
+    if (!m_client.exempt && !m_state.ip_limits.allow_request(m_client.key, std::chrono::steady_clock::now())) {
         log_http(http::status::too_many_requests, "explorer API rate limit");
         if (m_state.options.metrics) m_state.metrics.explorer_rate_limited.inc();
         headers.emplace_back("Retry-After", "1");
         return write_reply(http::status::too_many_requests,
-                           dump_json(Json{{"error", "too many requests from this address; try again in a second"},
-                                          {"code", "rate-limited"}}),
+                           explorer_error("too many requests from this address; try again in a second", "rate-limited"),
                            m_keep_alive, "application/json", std::move(headers));
     }
-    if (m_state.in_flight.fetch_add(1) >= m_state.work_limit()) {
-        m_state.in_flight.fetch_sub(1);
-        log_http(http::status::service_unavailable, "work queue full");
-        return write_reply(http::status::service_unavailable, error_body(kServerBusy, "Server busy: work queue full"),
+    // Two bounds: the explorer's own share of the workers, then the queue RPC shares.
+    const bool explorer_full = m_state.explorer_in_flight.fetch_add(1) >= m_state.options.explorer_work_limit;
+    const bool queue_full = !explorer_full && m_state.in_flight.fetch_add(1) >= m_state.work_limit();
+    if (explorer_full || queue_full) {
+        if (queue_full) m_state.in_flight.fetch_sub(1);
+        m_state.explorer_in_flight.fetch_sub(1);
+        log_http(http::status::service_unavailable, "explorer work queue full");
+        headers.emplace_back("Retry-After", "1");
+        return write_reply(http::status::service_unavailable, explorer_error("the node is busy; try again", "busy"),
                            m_keep_alive, "application/json", std::move(headers));
     }
     net::post(m_workers, [self = shared_from_this(), headers = std::move(headers)]() mutable {
@@ -306,6 +339,7 @@ void Session::serve_explorer_api() {
         }
         headers.emplace_back("Cache-Control", reply.immutable ? "public, max-age=31536000, immutable" : "no-cache");
         self->m_state.in_flight.fetch_sub(1);
+        self->m_state.explorer_in_flight.fetch_sub(1);
         self->write_reply(static_cast<http::status>(reply.status), std::move(reply.body), self->m_keep_alive,
                           "application/json", std::move(headers));
     });
@@ -512,18 +546,25 @@ void RpcServer::Impl::on_accept(error_code ec, tcp::socket socket) {
         });
         return;
     }
-    std::string ip;
-    if (options.max_connections_per_ip != 0) {
+    Client client;
+    if (options.explorer || options.max_connections_per_ip != 0 || options.max_public_connections != 0) {
         const tcp::endpoint remote = socket.remote_endpoint(ec);
-        ip = ec ? std::string("unknown") : remote.address().to_string();
+        client = ec ? Client{"unknown", false} : classify(remote, options);
     }
+    // Accepts run one at a time (this loop), so each check and its count cannot interleave.
+    const bool limited = !client.exempt;
+    const bool public_slot = limited && options.max_public_connections != 0;
+    const bool ip_slot = limited && options.max_connections_per_ip != 0;
     if (state->connections.load() >= options.max_connections) {
         socket.close(ec);  // over the limit: closed at once
-    } else if (options.max_connections_per_ip != 0 && !state->ip_limits.open_connection(ip)) {
+    } else if (public_slot && state->public_connections.load() >= options.max_public_connections) {
+        socket.close(ec);  // the rest are kept for the operator's own tools
+    } else if (ip_slot && !state->ip_limits.open_connection(client.key)) {
         socket.close(ec);  // this address holds its share already
     } else {
         state->connections.fetch_add(1);
-        std::make_shared<Session>(std::move(socket), *state, *workers, std::move(ip))->start();
+        if (public_slot) state->public_connections.fetch_add(1);
+        std::make_shared<Session>(std::move(socket), *state, *workers, std::move(client), ip_slot, public_slot)->start();
     }
     accept();
 }

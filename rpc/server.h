@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace finch::rpc {
 
@@ -54,10 +55,22 @@ struct ServerOptions {
     // address (a token bucket: explorer_rate_per_second, bursts of twice that; then 429).
     bool explorer = false;
     double explorer_rate_per_second = 20;
-    // Connections one client address may hold at once (0: no limit). finchd sets it when the
-    // explorer is on, since anyone may then reach the port.
+    // Connections one client address may hold at once (0: no limit), and all such clients
+    // together (0: only max_connections). finchd sets both when the explorer is on, since
+    // anyone may then reach the port. IPv6 clients count per /64. Addresses in
+    // limit_exempt_addresses (the operator's own tools and a reverse proxy on this host) are
+    // exempt from both and from the explorer's request rate.
     size_t max_connections_per_ip = 0;
+    size_t max_public_connections = 0;
+    std::vector<std::string> limit_exempt_addresses = {"127.0.0.1", "::1"};
     static constexpr size_t kExplorerConnectionsPerIp = 8;
+    static constexpr size_t kExplorerPublicConnections = 48;  // of 64: 16 stay for the operator
+    // Explorer API requests queued for or running on a worker at once; past it 503, so public
+    // requests never fill the queue authenticated RPC calls wait in.
+    size_t explorer_work_limit = 8;
+    // With the explorer on, a connection must send a request's headers within this time (and
+    // an idle keep-alive connection is closed after it), instead of io_deadline.
+    std::chrono::milliseconds explorer_header_deadline{10'000};
 };
 
 class RpcServer {

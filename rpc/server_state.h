@@ -21,6 +21,8 @@ struct ServerState {
     std::atomic<size_t> in_flight{0};  // requests queued for or running on a worker
     std::atomic<size_t> connections{0};  // HTTP connections (a WebSocket leaves this count)
     std::atomic<size_t> websockets{0};
+    std::atomic<size_t> public_connections{0};  // from addresses not exempt from the limits
+    std::atomic<size_t> explorer_in_flight{0};
     RpcMetrics metrics;
     SubscriptionHub hub;
     ExplorerApi explorer;

@@ -135,26 +135,26 @@ std::vector<AddressEntry> address_entries(const Block& block, const std::vector<
     return out;
 }
 
-void for_each_address_record(const Block& block, const std::vector<Hash256>& txids, uint64_t height,
+void for_each_address_record(const Block& block, const std::vector<Hash256>* txids, uint64_t height,
                              const std::function<void(ByteSpan key, ByteSpan value)>& f) {
     uint8_t value[AddressEntry::kMaxValueSize];
     auto emit = [&](const AddressEntry& e) {
         const auto k = e.key();
-        const size_t n = e.value(value);
+        const size_t n = txids ? e.value(value) : 0;
         f(ByteSpan(k.data(), k.size()), ByteSpan(value, n));
     };
     AddressEntry e;
     e.account = block.coinbase.recipient;
     e.height = height;
     e.role = AddressRole::Mined;
-    e.txid = txids.at(0);
+    if (txids) e.txid = txids->at(0);
     e.amount = block.coinbase.amount;
     emit(e);
     for (size_t i = 0; i < block.txs.size(); ++i) {
         const Transaction& tx = block.txs[i];
         const AccountId sender = tx.sender_id();
         e.position = static_cast<uint32_t>(i + 1);
-        e.txid = txids.at(i + 1);
+        if (txids) e.txid = txids->at(i + 1);
         e.amount = tx.amount;
         e.account = sender;
         e.role = AddressRole::Sent;

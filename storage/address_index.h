@@ -52,11 +52,24 @@ struct AddressEntry {
     bool operator==(const AddressEntry&) const = default;
 };
 
+// Which part of an account's history to read: entries older than `after` (an entry's place:
+// height, position, role; the account field is ignored) when set, then `skip` more, then at
+// most `count`. Skipping walks the entries one by one; `after` seeks straight to its place.
+struct AddressQuery {
+    std::optional<AddressEntry> after;
+    uint64_t skip = 0;
+    size_t count = 100;
+};
+
 // Every entry a block adds at `height`: its coinbase's recipient, then each transfer's sender
 // and recipient (a transfer to oneself gives both). txids are block.txids().
 std::vector<AddressEntry> address_entries(const Block& block, const std::vector<Hash256>& txids, uint64_t height);
-// The same, each handed to f(key, value) as encoded bytes, without building the list.
-void for_each_address_record(const Block& block, const std::vector<Hash256>& txids, uint64_t height,
+// The same, each handed to f(key, value) as encoded bytes, without building the list. With
+// txids == nullptr only the keys are made (the value is empty): enough to delete them.
+void for_each_address_record(const Block& block, const std::vector<Hash256>* txids, uint64_t height,
                              const std::function<void(ByteSpan key, ByteSpan value)>& f);
+
+// Keys pack the height into 32 bits and (position << 2 | role) into 16.
+static_assert(kMaxBlockTransactions + 1 < (1u << 14), "a block position must fit the address index key");
 
 }  // namespace finch::storage

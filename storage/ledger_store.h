@@ -67,6 +67,8 @@ public:
     virtual std::optional<Hash256> hash_at_height(uint64_t height) const = 0;
     virtual std::optional<TxLocation> find_transaction(const Hash256& txid) const = 0;
     virtual Hash256 state_digest() const = 0;
+    // As LedgerStore::address_history, at this snapshot's moment.
+    virtual std::optional<std::vector<AddressEntry>> address_history(const AccountId& account, const AddressQuery& q) const = 0;
 };
 
 // Everything that changes when a block is connected to (or disconnected from) the tip.
@@ -120,10 +122,9 @@ public:
     virtual std::optional<TxLocation> find_transaction(const Hash256& txid) const = 0;
     virtual Hash256 state_digest() const = 0;
     virtual std::unique_ptr<Snapshot> snapshot() const = 0;
-    // An account's entries in the address index, newest first: `count` at most after skipping
-    // `skip`. nullopt when the store runs without the index.
-    virtual std::optional<std::vector<AddressEntry>> address_history(const AccountId& account, uint64_t skip,
-                                                                     size_t count) const = 0;
+    // An account's entries in the address index, newest first (see AddressQuery). nullopt when
+    // the store runs without the index.
+    virtual std::optional<std::vector<AddressEntry>> address_history(const AccountId& account, const AddressQuery& q) const = 0;
 
     // Writes. Each is one atomic batch; IO failures are store-io rejections.
     virtual Status put_block(const Block& block, const BlockIndexRecord& record) = 0;

@@ -139,6 +139,37 @@ public:
         if (!r.ok()) return std::nullopt;
         return loc;
     }
+    std::vector<AddressEntry> address_history(const AccountId& account, const AddressQuery& q) const {
+        std::vector<AddressEntry> out;
+        rocksdb::ReadOptions ro = m_ro;
+        ro.prefix_same_as_start = true;  // the table hashes on the account's first 4 bytes
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(ro, m_cfs[kAddrIndex]));
+        std::array<uint8_t, AddressEntry::kKeySize> start{};
+        std::memcpy(start.data(), account.data(), account.size());
+        size_t start_size = account.size();
+        if (q.after) {
+            AddressEntry place = *q.after;
+            place.account = account;
+            start = place.key();
+            start_size = start.size();
+        }
+        it->Seek(slice(ByteSpan(start.data(), start_size)));
+        if (q.after && it->Valid() && it->key() == slice(ByteSpan(start))) it->Next();  // strictly older
+        uint64_t skip = q.skip;
+        for (; it->Valid() && out.size() < q.count; it->Next()) {
+            const rocksdb::Slice k = it->key();
+            if (k.size() < account.size() || std::memcmp(k.data(), account.data(), account.size()) != 0) break;
+            if (skip > 0) {
+                --skip;
+                continue;
+            }
+            auto e = AddressEntry::decode(ByteSpan(reinterpret_cast<const uint8_t*>(k.data()), k.size()),
+                                          ByteSpan(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
+            if (e) out.push_back(*e);
+        }
+        if (!it->status().ok()) fatal_read_error(it->status());
+        return out;
+    }
     Hash256 state_digest() const {
         StateHasher hasher;
         // The accounts table hashes keys into buckets by prefix: a full scan must ask for
@@ -164,8 +195,8 @@ private:
 
 class RocksSnapshot final : public Snapshot {
 public:
-    RocksSnapshot(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs)
-        : m_db(db), m_snap(db->GetSnapshot()), m_reads(db, cfs, options(m_snap)) {}
+    RocksSnapshot(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs, bool address_index)
+        : m_db(db), m_snap(db->GetSnapshot()), m_reads(db, cfs, options(m_snap)), m_address_index(address_index) {}
     ~RocksSnapshot() override { m_db->ReleaseSnapshot(m_snap); }
 
     std::optional<Account> get(const AccountId& id) const override { return m_reads.account(id); }
@@ -176,6 +207,11 @@ public:
         return m_reads.find_transaction(txid);
     }
     Hash256 state_digest() const override { return m_reads.state_digest(); }
+    std::optional<std::vector<AddressEntry>> address_history(const AccountId& account,
+                                                             const AddressQuery& q) const override {
+        if (!m_address_index) return std::nullopt;
+        return m_reads.address_history(account, q);
+    }
 
 private:
     static rocksdb::ReadOptions options(const rocksdb::Snapshot* s) {
@@ -186,6 +222,7 @@ private:
     rocksdb::DB* m_db;
     const rocksdb::Snapshot* m_snap;
     Reads m_reads;
+    const bool m_address_index;
 };
 
 class RocksLedgerStore final : public LedgerStore {
@@ -290,7 +327,7 @@ public:
     }
     Hash256 state_digest() const override { return snapshot()->state_digest(); }
     std::unique_ptr<Snapshot> snapshot() const override {
-        return std::make_unique<RocksSnapshot>(m_db.get(), m_cfs);
+        return std::make_unique<RocksSnapshot>(m_db.get(), m_cfs, m_address_index);
     }
 
     Status put_block(const Block& block, const BlockIndexRecord& record) override {
@@ -319,8 +356,9 @@ public:
             for (int b = 0; b < 4; ++b) location[32 + b] = static_cast<uint8_t>(index >> (8 * b));
             batch.Put(m_cfs[kTxIndex], slice(txid), slice(ByteSpan(location)));
         });
+        std::vector<Hash256> computed;
         if (m_address_index)
-            for_each_address_record(*c.block, txids_of(c), c.height,
+            for_each_address_record(*c.block, &txids_of(c, computed), c.height,
                                     [&](ByteSpan key, ByteSpan value) { batch.Put(m_cfs[kAddrIndex], slice(key), slice(value)); });
         finish_tip_change(batch, c);
         return write_tip_change(batch, *c.account_changes, "connecting a block");
@@ -334,7 +372,7 @@ public:
         batch.Delete(m_cfs[kHeight], slice(ByteSpan(hk)));
         for_each_txid(c, [&](const Hash256& txid, uint32_t) { batch.Delete(m_cfs[kTxIndex], slice(txid)); });
         if (m_address_index)
-            for_each_address_record(*c.block, txids_of(c), c.height,
+            for_each_address_record(*c.block, nullptr, c.height,
                                     [&](ByteSpan key, ByteSpan) { batch.Delete(m_cfs[kAddrIndex], slice(key)); });
         finish_tip_change(batch, c);
         return write_tip_change(batch, *c.account_changes, "disconnecting a block");
@@ -360,26 +398,10 @@ public:
         return Status::accepted();
     }
 
-    std::optional<std::vector<AddressEntry>> address_history(const AccountId& account, uint64_t skip,
-                                                             size_t count) const override {
+    std::optional<std::vector<AddressEntry>> address_history(const AccountId& account,
+                                                             const AddressQuery& q) const override {
         if (!m_address_index) return std::nullopt;
-        std::vector<AddressEntry> out;
-        rocksdb::ReadOptions ro;
-        ro.prefix_same_as_start = true;  // the table hashes on the account's first 4 bytes
-        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(ro, m_cfs[kAddrIndex]));
-        for (it->Seek(slice(account)); it->Valid() && out.size() < count; it->Next()) {
-            const rocksdb::Slice k = it->key();
-            if (k.size() < account.size() || std::memcmp(k.data(), account.data(), account.size()) != 0) break;
-            if (skip > 0) {
-                --skip;
-                continue;
-            }
-            auto e = AddressEntry::decode(ByteSpan(reinterpret_cast<const uint8_t*>(k.data()), k.size()),
-                                          ByteSpan(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
-            if (e) out.push_back(*e);
-        }
-        if (!it->status().ok()) fatal_read_error(it->status());
-        return out;
+        return m_reads.address_history(account, q);
     }
 
     // Makes the address index match the option: built from the stored chain when it is on but
@@ -389,10 +411,12 @@ public:
         const bool complete = flag && *flag == Bytes{'1'};
         if (!m_address_index) {
             if (!flag) return Status::accepted();
-            if (auto st = clear_table(kAddrIndex); !st) return st;
+            // The flag goes first (synced): a crash before the table is cleared leaves an index
+            // marked incomplete, which the next start with the index on rebuilds.
             rocksdb::WriteBatch batch;
             batch.Delete(m_cfs[kMeta], kAddressIndexKey);
-            return write(batch, "removing the address index");
+            if (auto st = write(batch, "removing the address index"); !st) return st;
+            return clear_table(kAddrIndex);
         }
         if (complete) return Status::accepted();
         // A build that a crash interrupted left part of the index: start from nothing.
@@ -405,7 +429,8 @@ public:
                 if (!block) return reject("store-corrupt", "block " + std::to_string(h) + " of the active chain is missing",
                                           Fault::Decode);
                 rocksdb::WriteBatch batch;
-                for_each_address_record(*block, block->txids(), h, [&](ByteSpan key, ByteSpan value) {
+                const std::vector<Hash256> ids = block->txids();
+                for_each_address_record(*block, &ids, h, [&](ByteSpan key, ByteSpan value) {
                     batch.Put(m_cfs[kAddrIndex], slice(key), slice(value));
                 });
                 if (auto st = write(batch, "building the address index", false); !st) return st;
@@ -439,7 +464,10 @@ private:
 
     // The block's txids: computed by the caller on connect, here on disconnect. The
     // address index is hashed on a key prefix, so its records need no sorting (see open()).
-    static std::vector<Hash256> txids_of(const TipChange& c) { return c.txids ? *c.txids : c.block->txids(); }
+    static const std::vector<Hash256>& txids_of(const TipChange& c, std::vector<Hash256>& computed) {
+        if (c.txids) return *c.txids;
+        return computed = c.block->txids();
+    }
 
     template <typename F>
     static void for_each_txid(const TipChange& c, F f) {

@@ -248,8 +248,8 @@ async function renderTx(txid) {
   show(el('h1', {}, t.coinbase ? 'Coinbase' : 'Transfer'), fields(pairs));
 }
 
-async function renderAddress(address, page) {
-  const a = await api('address/' + encodeURIComponent(address) + '?page=' + page);
+async function renderAddress(address, after) {
+  const a = await api('address/' + encodeURIComponent(address) + (after ? '?after=' + encodeURIComponent(after) : ''));
   const pending = a.pending.map(t => el('tr', {},
     el('td', {}, txLink(t.txid)),
     el('td', {}, t.from === a.address ? 'sent to ' : 'received from ', addrLink(t.from === a.address ? t.to : t.from, short(t.from === a.address ? t.to : t.from))),
@@ -272,7 +272,17 @@ async function renderAddress(address, page) {
       el('td', {}, txLink(h.txid)),
       el('td', {}, h.role, h.counterparty ? [' ', h.role === 'sent' ? 'to ' : 'from ', addrLink(h.counterparty, short(h.counterparty))] : ''),
       el('td', { class: 'num' }, (h.role === 'sent' ? '−' : '+') + coins(h.amount))));
-    parts.push(pager(a.page, a.more, '#/address/' + a.address),
+    // Older pages continue from the last entry shown ("next"), so deep history costs no more
+    // than the first page.
+    const newest = el('button', { type: 'button', id: 'page-prev' }, '← Newest');
+    const older = el('button', { type: 'button', id: 'page-next' }, 'Older →');
+    newest.disabled = !after;
+    older.disabled = !a.next;
+    newest.addEventListener('click', () => { location.hash = '#/address/' + encodeURIComponent(a.address); });
+    older.addEventListener('click', () => {
+      location.hash = '#/address/' + encodeURIComponent(a.address) + '?after=' + encodeURIComponent(a.next);
+    });
+    parts.push(el('div', { class: 'pager' }, newest, older),
                table(['Block', 'Txid', 'What', { text: 'Amount', cls: 'num' }], rows, 'addr-history'));
   }
   show(...parts);
@@ -295,7 +305,10 @@ function parseRoute() {
   const [path, query] = raw.split('?');
   const parts = path.split('/').map(p => { try { return decodeURIComponent(p); } catch (e) { return p; } });
   const pageMatch = /(?:^|&)page=(\d{1,7})(?:&|$)/.exec(query || '');
-  return { kind: parts[0] || '', id: parts.slice(1).join('/'), page: pageMatch ? Number(pageMatch[1]) : 0 };
+  const afterMatch = /(?:^|&)after=([^&]*)/.exec(query || '');
+  let after = '';
+  try { after = afterMatch ? decodeURIComponent(afterMatch[1]) : ''; } catch (e) { after = ''; }
+  return { kind: parts[0] || '', id: parts.slice(1).join('/'), page: pageMatch ? Number(pageMatch[1]) : 0, after };
 }
 
 async function route() {
@@ -310,7 +323,7 @@ async function route() {
       pollTimer = setInterval(pollHome, POLL_MS);
     } else if (r.kind === 'block' && r.id) await renderBlock(r.id, r.page);
     else if (r.kind === 'tx' && r.id) await renderTx(r.id);
-    else if (r.kind === 'address' && r.id) await renderAddress(r.id, r.page);
+    else if (r.kind === 'address' && r.id) await renderAddress(r.id, r.after);
     else { show(); message('Not found: there is no such page here.'); }
   } catch (e) {
     show();

@@ -2,8 +2,9 @@
 """The explorer on a real finchd: /api/ without credentials while JSON-RPC keeps them; the
 address index through transfers, a reorg between two nodes, --reindex, a restart with
 --addressindex=0 and back on (rebuilt from the stored chain); HEAD; the per-address
-connection cap seen from distinct loopback addresses (127.0.0.2, 127.0.0.3); 429 past the
-per-address request rate."""
+connection cap seen from distinct loopback addresses (127.0.0.2, 127.0.0.3); the cap on all
+public connections, with 127.0.0.1 (the operator) exempt; a body refused before it is read;
+429 past the per-address request rate."""
 
 import http.client
 import json
@@ -114,6 +115,47 @@ def test_index_lifecycle(node, alice, bob):
     assert_equal([e["role"] for e in rebuilt[:2]], ["mined", "mined"], "and the blocks mined while it was off")
 
 
+def closed_unanswered(source, port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+    try:
+        s.sendall(b"GET /api/tip HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            return s.recv(100) == b""
+        except ConnectionResetError:
+            return True
+    finally:
+        s.close()
+
+
+def test_public_connection_cap(node):
+    """6 addresses x 8 connections fill the 48 public slots; a seventh address is refused, while
+    the operator's authenticated RPC from 127.0.0.1 (exempt) still gets through."""
+    held = []
+    try:
+        for i in range(6):
+            for _ in range(8):
+                held.append(socket.create_connection(("127.0.0.1", node.rpcport), timeout=5,
+                                                     source_address=(f"127.0.0.{10 + i}", 0)))
+        time.sleep(0.2)
+        assert closed_unanswered("127.0.0.20", node.rpcport), "the 49th public connection is closed"
+        assert_equal(node.rpc("getblockcount") >= 0, True, "authenticated RPC from 127.0.0.1 still answered")
+        assert_equal(get(node, "/api/tip")[0], 200, "and the explorer from 127.0.0.1")
+    finally:
+        for s in held:
+            s.close()
+    wait_until(lambda: get(node, "/api/tip", source="127.0.0.20")[0] == 200, 10, what="public slots given back")
+
+
+def test_body_refused(node):
+    s = socket.create_connection(("127.0.0.1", node.rpcport), timeout=5, source_address=("127.0.0.21", 0))
+    try:
+        s.sendall(b"GET /api/tip HTTP/1.1\r\nHost: x\r\nContent-Length: 31457280\r\n\r\n" + b"x" * 65536)
+        reply = s.recv(200)
+        assert reply.startswith(b"HTTP/1.1 400"), reply
+    finally:
+        s.close()
+
+
 def test_connection_cap(node):
     held = []
     try:
@@ -121,14 +163,7 @@ def test_connection_cap(node):
             s = socket.create_connection(("127.0.0.1", node.rpcport), timeout=5, source_address=("127.0.0.2", 0))
             held.append(s)
         time.sleep(0.2)
-        ninth = socket.create_connection(("127.0.0.1", node.rpcport), timeout=5, source_address=("127.0.0.2", 0))
-        ninth.sendall(b"GET /api/tip HTTP/1.1\r\nHost: x\r\n\r\n")
-        try:
-            data = ninth.recv(100)
-        except ConnectionResetError:
-            data = b""
-        assert_equal(data, b"", "the ninth connection from one address is closed unanswered")
-        ninth.close()
+        assert closed_unanswered("127.0.0.2", node.rpcport), "the ninth connection from one address is closed"
         status, _, _ = get(node, "/api/tip", source="127.0.0.3")
         assert_equal(status, 200, "another address is still served")
     finally:
@@ -170,6 +205,8 @@ def test(h):
     b.stop()
     test_index_lifecycle(a, alice, bob)
     test_connection_cap(a)
+    test_public_connection_cap(a)
+    test_body_refused(a)
     test_rate_limit(h)
 
 

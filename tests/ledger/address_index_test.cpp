@@ -19,7 +19,10 @@ void feed(node::Chainstate& chain, const std::vector<Block>& blocks) {
 
 std::vector<AddressEntry> history(const storage::LedgerStore& store, const AccountId& id, uint64_t skip = 0,
                                   size_t count = 1000) {
-    auto h = store.address_history(id, skip, count);
+    storage::AddressQuery q;
+    q.skip = skip;
+    q.count = count;
+    auto h = store.address_history(id, q);
     EXPECT_TRUE(h.has_value());
     return h.value_or(std::vector<AddressEntry>{});
 }
@@ -152,6 +155,21 @@ TEST(AddressIndex, HistoryIsNewestFirstAndPaged) {
     for (size_t i = 0; i < 5; ++i) EXPECT_EQ(page[i], all[4 + i]);
     EXPECT_TRUE(history(*l.store, payer, all.size(), 10).empty());
 
+    // A place to continue from: strictly older entries, then skip and count as before.
+    storage::AddressQuery q;
+    q.after = all[6];
+    q.count = 5;
+    auto after = l.store->address_history(payer, q);
+    ASSERT_TRUE(after);
+    ASSERT_EQ(after->size(), 5u);
+    for (size_t i = 0; i < 5; ++i) EXPECT_EQ((*after)[i], all[7 + i]);
+    q.skip = 2;
+    EXPECT_EQ(l.store->address_history(payer, q)->front(), all[9]);
+    q.after = all.back();
+    EXPECT_TRUE(l.store->address_history(payer, q)->empty());
+    // The snapshot reads the same.
+    EXPECT_EQ(l.store->snapshot()->address_history(payer, {})->size(), all.size());
+
     // A recipient sees exactly its one transfer; a stranger sees nothing.
     const AccountId r = id_for(key_for("r1-2-1"));
     auto got = history(*l.store, r);
@@ -202,7 +220,7 @@ TEST(AddressIndex, ReindexRestartAndTheOptionRebuildTheSameIndex) {
     }
     {
         IndexedLedger l(dir.path(), false);  // off: removed, and history says so
-        EXPECT_FALSE(l.store->address_history(payer, 0, 10).has_value());
+        EXPECT_FALSE(l.store->address_history(payer, {}).has_value());
         EXPECT_FALSE(l.store->get_meta(storage::kAddressIndexKey).has_value());
         feed(*l.chain, make_chain(Parent::of(*l.store->read_block(l.chain->tip().hash)), 1, 1, 0));
     }

@@ -99,13 +99,12 @@ TEST_F(ExplorerApiTest, BlockTransfersArePaged) {
     ExplorerApi big_api(big);
     Json p0 = Json::parse(big_api.handle("/api/block/3").body);
     Json p2 = Json::parse(big_api.handle("/api/block/3?page=2").body);
-    Json p3 = Json::parse(big_api.handle("/api/block/3?page=3").body);
     EXPECT_EQ(p0["pages"], 3);
     EXPECT_EQ(p0["tx"].size(), 25u);
     EXPECT_EQ(p0["tx"][0]["coinbase"], true);
     EXPECT_EQ(p2["tx"].size(), 11u);
     EXPECT_EQ(p2["tx"][10]["txid"], big.chain[3].txs.back().txid().to_hex());
-    EXPECT_TRUE(p3["tx"].empty());
+    EXPECT_EQ(Json::parse(big_api.handle("/api/block/3?page=3").body)["code"], "not-found");
 }
 
 TEST_F(ExplorerApiTest, BlockRejections) {
@@ -175,6 +174,17 @@ TEST_F(ExplorerApiTest, AddressBalanceHistoryAndPending) {
     EXPECT_EQ(page0["more"], true);
     EXPECT_EQ(page2["history"].size(), 65u - 50u);
     EXPECT_EQ(page2["more"], false);
+    EXPECT_TRUE(page2["next"].is_null());
+    // "next" names the last entry's place; ?after= continues from it, as page 1 does.
+    ASSERT_TRUE(page0["next"].is_string());
+    const Json last = page0["history"][24];
+    EXPECT_EQ(page0["next"], std::to_string(last["height"].get<int>()) + "." +
+                                 std::to_string(last["position"].get<int>()) + "." + last["role"].get<std::string>());
+    Json page1 = Json::parse(big_api.handle("/api/address/" + address("miner") + "?page=1").body);
+    Json after = Json::parse(
+        big_api.handle("/api/address/" + address("miner") + "?after=" + page0["next"].get<std::string>()).body);
+    EXPECT_EQ(after["history"], page1["history"]);
+    EXPECT_EQ(after["next"], page1["next"]);
 
     node.address_index_off = true;
     Parsed off = get("/api/address/" + address("bob"));
@@ -194,6 +204,9 @@ TEST_F(ExplorerApiTest, AddressRejectionsNameTheWrongNetwork) {
     expect_fault("/api/address/" + bad, 400, "bad-request");
     expect_fault("/api/address/<script>alert(1)</script>", 400, "bad-request");
     expect_fault("/api/address/" + address("bob") + "?page=x", 400, "bad-request");
+    expect_fault("/api/address/" + address("bob") + "?page=401", 400, "bad-request");  // deeper: ?after=
+    for (const char* after : {"1.2", "1.2.spent", "x.1.sent", "1.16384.sent", "4294967296.1.sent", "1..sent", ""})
+        expect_fault("/api/address/" + address("bob") + "?after=" + after, 400, "bad-request");
 }
 
 TEST_F(ExplorerApiTest, MempoolAndSearch) {
@@ -231,7 +244,7 @@ TEST(ExplorerApiCache, BlockPagesAreRenderedOnceAndTheCacheIsBounded) {
             return FakeNode::block(hash);
         }
     } node;
-    ExplorerApi api(node);
+    ExplorerApi api(node, 3);  // three pages at most
     const std::string by_hash = "/api/block/" + node.hashes[3].to_hex();
     const ApiReply first = api.handle(by_hash);
     ASSERT_EQ(first.status, 200);
@@ -244,11 +257,32 @@ TEST(ExplorerApiCache, BlockPagesAreRenderedOnceAndTheCacheIsBounded) {
     api.handle(by_hash + "/status");  // never cached: it changes
     api.handle(by_hash + "/status");
     EXPECT_EQ(node.reads, 3);
-    // Past the bound the least recently used page goes (pages past the end are empty pages).
-    for (size_t p = 1; p <= ExplorerApi::kMaxCachedPages; ++p) api.handle(by_hash + "?page=" + std::to_string(p));
+    // A page past the end is 404 and not kept: it cannot push real pages out.
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(api.handle(by_hash + "?page=" + std::to_string(3 + i)).status, 404);
+    EXPECT_EQ(node.reads, 8);
+    EXPECT_EQ(api.handle(by_hash).body, first.body);
+    EXPECT_EQ(node.reads, 8);
+    // Past the bound the least recently used page goes: pages 1 and 2 push out page 0 (the
+    // genesis page, read after page 0, was used later).
+    api.handle("/api/block/0");
+    api.handle(by_hash + "?page=1");
+    api.handle(by_hash + "?page=2");
     const int before = node.reads;
+    api.handle(by_hash + "?page=2");
+    api.handle("/api/block/0");
+    EXPECT_EQ(node.reads, before);
     api.handle(by_hash);
     EXPECT_EQ(node.reads, before + 1);
+}
+
+TEST(PerIpLimits, KeysGroupIpv6By64AndUnmapIpv4) {
+    EXPECT_EQ(PerIpLimits::key_for("203.0.113.7"), "203.0.113.7");
+    EXPECT_EQ(PerIpLimits::key_for("::ffff:203.0.113.7"), "203.0.113.7");
+    EXPECT_EQ(PerIpLimits::key_for("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+    EXPECT_EQ(PerIpLimits::key_for("2001:db8:1:2::1"), PerIpLimits::key_for("2001:db8:1:2:ffff::9"));
+    EXPECT_NE(PerIpLimits::key_for("2001:db8:1:2::1"), PerIpLimits::key_for("2001:db8:1:3::1"));
+    EXPECT_EQ(PerIpLimits::key_for("::1"), "::/64");
+    EXPECT_EQ(PerIpLimits::key_for("unknown"), "unknown");
 }
 
 TEST(PerIpLimits, ConnectionsAreCappedPerAddress) {
@@ -314,6 +348,7 @@ protected:
         o.credentials = {"user", "pass"};
         o.explorer = true;
         o.explorer_rate_per_second = 5;
+        o.limit_exempt_addresses = {};  // the tests connect from 127.0.0.1, exempt by default
         o.auth_failure_delay = std::chrono::milliseconds(1);
         server = std::make_unique<RpcServer>(node, o);
         ASSERT_TRUE(server->start().ok());
@@ -357,6 +392,18 @@ TEST_F(ExplorerServerTest, PublicPathsNeedNoCredentialsOthersStillDo) {
     EXPECT_EQ(post->headers["allow"], "GET, HEAD");
     EXPECT_EQ(request("DELETE", "/explorer/")->status, 405u);
     // HEAD (the headers of GET without the body) is checked by tests/functional/explorer_api.py.
+}
+
+TEST_F(ExplorerServerTest, ABodyIsRefusedBeforeItIsRead) {
+    for (const std::string& extra : {std::string("Content-Length: 31457280\r\n"), std::string("Transfer-Encoding: chunked\r\n")}) {
+        TestConnection c(server->port());
+        ASSERT_TRUE(c.send("GET /api/tip HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n"));
+        auto r = c.read_response();
+        ASSERT_TRUE(r) << extra;
+        EXPECT_EQ(r->status, 400u) << extra;
+        EXPECT_EQ(Json::parse(r->body)["code"], "bad-request");
+        EXPECT_FALSE(r->keep_alive);
+    }
 }
 
 TEST_F(ExplorerServerTest, TooManyApiRequestsFromOneAddressGet429) {

@@ -221,8 +221,7 @@ MempoolInfo FakeNode::mempool_info() {
     return m;
 }
 
-std::optional<std::vector<AddressTransfer>> FakeNode::address_history(const AccountId& id, uint64_t skip,
-                                                                     size_t count) {
+std::optional<std::vector<AddressTransfer>> FakeNode::address_history(const AccountId& id, const HistoryQuery& query) {
     if (address_index_off) return std::nullopt;
     std::vector<AddressTransfer> all;
     for (size_t h = chain.size(); h-- > 0;) {
@@ -243,9 +242,18 @@ std::optional<std::vector<AddressTransfer>> FakeNode::address_history(const Acco
         if (b.coinbase.recipient == id)
             all.push_back({h, 0, TransferRole::Mined, ids[0], b.coinbase.amount, 0, std::nullopt, hashes[h], b.header.time});
     }
-    if (skip >= all.size()) return std::vector<AddressTransfer>{};
-    all.erase(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(skip));
-    if (all.size() > count) all.resize(count);
+    // Newest first: height, then position, then role (received before sent, as the index keys).
+    auto older = [](const AddressTransfer& t, const HistoryPlace& p) {
+        if (t.height != p.height) return t.height < p.height;
+        if (t.position != p.position) return t.position < p.position;
+        return static_cast<int>(t.role) < static_cast<int>(p.role);
+    };
+    size_t first = 0;
+    if (query.after)
+        while (first < all.size() && !older(all[first], *query.after)) ++first;
+    first = std::min<uint64_t>(all.size(), first + query.skip);
+    all.erase(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(first));
+    if (all.size() > query.count) all.resize(query.count);
     return all;
 }
 

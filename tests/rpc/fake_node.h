@@ -50,8 +50,7 @@ public:
     AccountInfo account(const AccountId& id) override;
     StateHashInfo state_hash() override;
     // From the canned chain, newest first (address_index_off: as a node run without the index).
-    std::optional<std::vector<AddressTransfer>> address_history(const AccountId& id, uint64_t skip,
-                                                                size_t count) override;
+    std::optional<std::vector<AddressTransfer>> address_history(const AccountId& id, const HistoryQuery& query) override;
     std::atomic<bool> address_index_off{false};
 
     SubmitResult submit_transaction(const Transaction& tx) override;
