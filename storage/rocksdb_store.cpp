@@ -599,6 +599,14 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
             cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
             cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(500'000, 4, 4));
         }
+        if (std::string_view(name) == "addrindex") {
+            // Read only by prefix seeks, never by whole key: bloom filters on prefixes only,
+            // which spares every insert a whole-key hash and every file its filter bits.
+            cf.memtable_whole_key_filtering = false;
+            rocksdb::BlockBasedTableOptions prefix_only = table;
+            prefix_only.whole_key_filtering = false;
+            cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(prefix_only));
+        }
         descriptors.emplace_back(name, cf);
     }
 
