@@ -4,9 +4,9 @@
 // no lock is held while a socket is written.
 #include "rpc/server.h"
 
-#include "rpc/explorer_assets.h"
 #include "rpc/methods.h"
 #include "rpc/protocol.h"
+#include "rpc/server_session.h"
 #include "rpc/server_state.h"
 #include "rpc/websocket.h"
 
@@ -31,16 +31,7 @@
 
 namespace finch::rpc {
 
-namespace {
-
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-using error_code = boost::system::error_code;
-
-// JSON-RPC 2.0's "implementation-defined server error" range, for 503.
-constexpr int kServerBusy = -32000;
+namespace detail {
 // How long a connection being closed after an error keeps draining what the client sends,
 // so that our reply is not lost to a TCP reset.
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
@@ -65,112 +56,6 @@ std::string error_body(int error_code, const std::string& message) {
     return dump_json(Json{{"jsonrpc", "2.0"}, {"error", {{"code", error_code}, {"message", message}}}, {"id", nullptr}}) +
            "\n";
 }
-
-using HeaderList = std::vector<std::pair<std::string_view, std::string>>;
-
-// Security headers for everything the explorer serves: its page runs only its own script and
-// style, fetches only from this origin, and cannot be framed.
-void add_explorer_headers(HeaderList& h, bool page) {
-    h.emplace_back("X-Content-Type-Options", "nosniff");
-    h.emplace_back("Referrer-Policy", "no-referrer");
-    if (page) {
-        h.emplace_back("Content-Security-Policy",
-                       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-        h.emplace_back("X-Frame-Options", "DENY");
-    }
-}
-
-// What a request asks for, decided from its headers.
-enum class Route { Rpc, Metrics, ExplorerAsset, ExplorerApi };
-
-// A client as the per-address limits see it (PerIpLimits::key_for), and whether it is exempt.
-struct Client {
-    std::string key;
-    bool exempt = false;
-};
-
-Client classify(const tcp::endpoint& remote, const ServerOptions& o) {
-    const std::string text = remote.address().to_string();
-    const std::string key = PerIpLimits::key_for(text);
-    const auto& exempt = o.limit_exempt_addresses;
-    return {key, std::find(exempt.begin(), exempt.end(), key) != exempt.end()};
-}
-
-std::string explorer_error(const std::string& message, const char* code) {
-    return dump_json(Json{{"error", message}, {"code", code}});
-}
-
-class Session : public std::enable_shared_from_this<Session> {
-public:
-    // `client` is who the limits see; `holds_ip_slot` / `public_slot` say which counts the
-    // accept loop took for it, given back when the session ends.
-    Session(tcp::socket&& socket, ServerState& state, net::thread_pool& workers, Client client, bool holds_ip_slot,
-            bool public_slot)
-        : m_stream(std::move(socket)),
-          m_timer(m_stream.get_executor()),
-          m_state(state),
-          m_workers(workers),
-          m_client(std::move(client)),
-          m_holds_ip_slot(holds_ip_slot),
-          m_public_slot(public_slot) {}
-    ~Session() {
-        m_state.connections.fetch_sub(1);
-        if (m_public_slot) m_state.public_connections.fetch_sub(1);
-        if (m_holds_ip_slot) m_state.ip_limits.close_connection(m_client.key);
-    }
-
-    void start() {
-        error_code ec;
-        m_stream.socket().set_option(tcp::no_delay(true), ec);
-        if (m_state.logging()) {
-            const tcp::endpoint remote = m_stream.socket().remote_endpoint(ec);
-            m_peer = ec ? std::string("unknown")
-                        : (remote.address().is_v6() ? "[" + remote.address().to_string() + "]"
-                                                    : remote.address().to_string()) +
-                              ":" + std::to_string(remote.port());
-        }
-        net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->read_header(); });
-    }
-
-private:
-    void read_header();
-    void on_header(error_code ec);
-    void read_body();
-    void on_body(error_code ec);
-    void on_read_error(error_code ec);
-    void submit(std::string body);
-    void serve_metrics();
-    void serve_explorer_asset();
-    void serve_explorer_api();
-    void upgrade_to_websocket();
-    void write_reply(http::status status, std::string body, bool keep_alive,
-                     const char* content_type = "application/json", HeaderList extra = {});
-    void on_write(bool keep_alive, error_code ec);
-    void reply_and_close(http::status status, int rpc_code, const std::string& message);
-    void unauthorized();
-    void log_http(http::status status, std::string_view why);
-    void linger_close();
-    void drain();
-    void close();
-
-    beast::tcp_stream m_stream;
-    beast::flat_buffer m_buffer;
-    std::optional<http::request_parser<http::string_body>> m_parser;
-    http::response<http::string_body> m_response;
-    net::steady_timer m_timer;  // the delay before a 401
-    std::array<char, 16 * 1024> m_drain{};
-    bool m_keep_alive = false;
-    bool m_metrics_request = false;  // GET /metrics rather than a JSON-RPC POST
-    Route m_route = Route::Rpc;
-    unsigned m_version = 11;
-    std::string m_peer;  // "address:port" of the client, for the log
-    ServerState& m_state;
-    net::thread_pool& m_workers;
-    const Client m_client;  // filled when the explorer or a per-address limit is on
-    const bool m_holds_ip_slot;
-    const bool m_public_slot;
-};
 
 void Session::read_header() {
     m_parser.emplace();
@@ -197,24 +82,7 @@ void Session::on_header(error_code ec) {
         if (path == "/explorer" || path.substr(0, 10) == "/explorer/") m_route = Route::ExplorerAsset;
         if (path.substr(0, 5) == "/api/") m_route = Route::ExplorerApi;
     }
-    if (m_route == Route::ExplorerAsset || m_route == Route::ExplorerApi) {
-        // Read-only and public: no credentials, GET (or HEAD) only.
-        if (req.method() != http::verb::get && req.method() != http::verb::head) {
-            log_http(http::status::method_not_allowed, "explorer paths are read with GET");
-            HeaderList allow{{"Allow", "GET, HEAD"}};
-            return write_reply(http::status::method_not_allowed,
-                               dump_json(Json{{"error", "the explorer is read with GET"}, {"code", "bad-request"}}),
-                               false, "application/json", std::move(allow));
-        }
-        // No body: nothing public may make the server buffer one (JSON-RPC reads bodies only
-        // after the credentials are checked).
-        if (m_parser->chunked() || m_parser->content_length().value_or(0) > 0) {
-            log_http(http::status::bad_request, "explorer request with a body");
-            return write_reply(http::status::bad_request, explorer_error("explorer requests have no body", "bad-request"),
-                               false);
-        }
-        return on_body({});
-    }
+    if (m_route == Route::ExplorerAsset || m_route == Route::ExplorerApi) return read_public_request();
     if (req.target() != "/" && !m_metrics_request) {
         log_http(http::status::not_found, "path is not / or /metrics");
         return reply_and_close(http::status::not_found, code::kInvalidRequest,
@@ -280,68 +148,6 @@ void Session::serve_metrics() {
         self->m_state.in_flight.fetch_sub(1);
         self->write_reply(status, status == http::status::ok ? text.take() : std::string(), self->m_keep_alive,
                           "text/plain; version=0.0.4; charset=utf-8");
-    });
-}
-
-// The page, script and style: in memory, answered on the connection's strand.
-void Session::serve_explorer_asset() {
-    const auto& req = m_parser->get();
-    const std::string_view target(req.target().data(), req.target().size());
-    const std::string_view path = target.substr(0, target.find('?'));
-    HeaderList headers;
-    if (path == "/explorer") {
-        headers.emplace_back("Location", "/explorer/");
-        return write_reply(http::status::moved_permanently, {}, m_keep_alive, "text/plain", std::move(headers));
-    }
-    const ExplorerAsset* asset = find_explorer_asset(path);
-    if (!asset) {
-        add_explorer_headers(headers, false);
-        return write_reply(http::status::not_found, "not found\n", m_keep_alive, "text/plain; charset=utf-8",
-                           std::move(headers));
-    }
-    add_explorer_headers(headers, asset->path.empty());
-    // Short-lived: a new finchd may ship a new page.
-    headers.emplace_back("Cache-Control", "public, max-age=300");
-    write_reply(http::status::ok, std::string(asset->body), m_keep_alive, asset->content_type.data(), std::move(headers));
-}
-
-// GET /api/...: limited per client address, then run on a worker like an RPC call.
-void Session::serve_explorer_api() {
-    HeaderList headers;
-    add_explorer_headers(headers, false);
-    if (!m_client.exempt && !m_state.ip_limits.allow_request(m_client.key, std::chrono::steady_clock::now())) {
-        log_http(http::status::too_many_requests, "explorer API rate limit");
-        if (m_state.options.metrics) m_state.metrics.explorer_rate_limited.inc();
-        headers.emplace_back("Retry-After", "1");
-        return write_reply(http::status::too_many_requests,
-                           explorer_error("too many requests from this address; try again in a second", "rate-limited"),
-                           m_keep_alive, "application/json", std::move(headers));
-    }
-    // Two bounds: the explorer's own share of the workers, then the queue RPC shares.
-    const bool explorer_full = m_state.explorer_in_flight.fetch_add(1) >= m_state.options.explorer_work_limit;
-    const bool queue_full = !explorer_full && m_state.in_flight.fetch_add(1) >= m_state.work_limit();
-    if (explorer_full || queue_full) {
-        if (queue_full) m_state.in_flight.fetch_sub(1);
-        m_state.explorer_in_flight.fetch_sub(1);
-        log_http(http::status::service_unavailable, "explorer work queue full");
-        headers.emplace_back("Retry-After", "1");
-        return write_reply(http::status::service_unavailable, explorer_error("the node is busy; try again", "busy"),
-                           m_keep_alive, "application/json", std::move(headers));
-    }
-    net::post(m_workers, [self = shared_from_this(), headers = std::move(headers)]() mutable {
-        const auto& req = self->m_parser->get();
-        const auto started = std::chrono::steady_clock::now();
-        ApiReply reply = self->m_state.explorer.handle(std::string_view(req.target().data(), req.target().size()));
-        if (self->m_state.options.metrics) {
-            self->m_state.metrics.explorer_requests.inc();
-            self->m_state.metrics.explorer_seconds.observe(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        }
-        headers.emplace_back("Cache-Control", reply.immutable ? "public, max-age=31536000, immutable" : "no-cache");
-        self->m_state.in_flight.fetch_sub(1);
-        self->m_state.explorer_in_flight.fetch_sub(1);
-        self->write_reply(static_cast<http::status>(reply.status), std::move(reply.body), self->m_keep_alive,
-                          "application/json", std::move(headers));
     });
 }
 
@@ -478,7 +284,9 @@ void Session::close() {
     m_stream.socket().close(ec);
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 struct RpcServer::Impl {
     NodeInterface& node;
