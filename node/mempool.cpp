@@ -74,9 +74,11 @@ std::vector<MempoolEntry> Mempool::latest(size_t max, const std::optional<Accoun
     if (!involving) return out;
     // The sender's own transfers wherever they are (its queue holds at most max_per_sender).
     if (const SenderQueue* q = m_impl->queue(*involving))
-        for (const auto& [nonce, e] : q->by_nonce)
-            if (std::none_of(out.begin(), out.end(), [&](const MempoolEntry& o) { return o.txid == e->txid; }))
+        for (const auto& entry : q->by_nonce) {
+            const MempoolEntry* e = entry.second;
+            if (std::none_of(out.begin(), out.end(), [e](const MempoolEntry& o) { return o.txid == e->txid; }))
                 out.push_back(*e);
+        }
     std::sort(out.begin(), out.end(), [](const MempoolEntry& a, const MempoolEntry& b) {
         return std::pair(a.time, a.sequence) > std::pair(b.time, b.sequence);
     });
