@@ -21,6 +21,7 @@ bool AddressBook::add(const NetAddress& addr, uint64_t now) {
     Entry e;
     e.addr = addr;
     e.addr.last_seen = std::min(addr.last_seen, now);
+    e.group = netgroup(addr.ip_string());
     m_entries.emplace(key, e);
     return true;
 }
@@ -28,12 +29,17 @@ bool AddressBook::add(const NetAddress& addr, uint64_t now) {
 void AddressBook::remove(const std::string& key) { m_entries.erase(key); }
 
 std::optional<NetAddress> AddressBook::select(const std::set<std::string>& exclude, uint64_t now,
-                                              std::mt19937_64& rng) const {
-    std::vector<const Entry*> candidates;
-    for (const auto& [key, e] : m_entries)
-        if (e.next_try <= now && !exclude.count(key)) candidates.push_back(&e);
-    if (candidates.empty()) return std::nullopt;
-    return candidates[rng() % candidates.size()]->addr;
+                                              std::mt19937_64& rng, const std::set<std::string>& busy_groups) const {
+    std::map<std::string, std::vector<const Entry*>> by_group;
+    for (const auto& [key, e] : m_entries) {
+        if (e.next_try > now || exclude.count(key)) continue;
+        if (!e.group.empty() && busy_groups.count(e.group)) continue;
+        by_group[e.group].push_back(&e);
+    }
+    if (by_group.empty()) return std::nullopt;
+    auto group = by_group.begin();
+    std::advance(group, static_cast<std::ptrdiff_t>(rng() % by_group.size()));
+    return group->second[rng() % group->second.size()]->addr;
 }
 
 void AddressBook::mark_attempt(const NetAddress& addr, uint64_t now) {

@@ -25,8 +25,13 @@ public:
     // (mark_success) makes an identity proven. Only proven identities are passed on.
     bool add(const NetAddress& addr, uint64_t now);
     void remove(const std::string& key);
-    // A random address to try now, not in `exclude` (keys "ip:port"), not backing off.
-    std::optional<NetAddress> select(const std::set<std::string>& exclude, uint64_t now, std::mt19937_64& rng) const;
+    // A random address to try now, not in `exclude` (keys "ip:port"), not backing off, and
+    // not in a netgroup of `busy_groups` (those of our outbound peers: one outbound peer per
+    // /16, as Bitcoin Core). A netgroup is drawn first, then an address in it, so a thousand
+    // addresses an attacker holds in one /16 weigh as much as one honest address elsewhere.
+    // Loopback has no netgroup: its addresses are never held back by `busy_groups`.
+    std::optional<NetAddress> select(const std::set<std::string>& exclude, uint64_t now, std::mt19937_64& rng,
+                                     const std::set<std::string>& busy_groups = {}) const;
     void mark_attempt(const NetAddress& addr, uint64_t now);
     // A handshake completed: back-off reset, and `addr.identity` (the proven one) recorded.
     void mark_success(const NetAddress& addr, uint64_t now);
@@ -43,6 +48,7 @@ private:
         uint64_t next_try = 0;
         uint32_t failures = 0;
         bool proven = false;  // addr.identity came from our own handshake with it
+        std::string group;    // netgroup(addr), computed once
     };
     std::map<std::string, Entry> m_entries;
 };

@@ -378,10 +378,17 @@ void PeerManager::fill_outbound() {
         return;
     }
     for (const auto& a : m_addnodes) ensure(a);
+    // One automatic outbound peer per netgroup: the groups of those we have or are dialing.
+    std::set<std::string> busy_groups;
+    for (const auto& [id, p] : m_peers)
+        if (!p->conn->inbound()) busy_groups.insert(netgroup(p->ip));
+    for (const std::string& key : m_connecting)
+        if (auto a = NetAddress::parse(key)) busy_groups.insert(netgroup(a->ip_string()));
+    busy_groups.erase("");
     for (size_t attempts = 0; outbound + m_connecting.size() < m_options.max_outbound && attempts < 8; ++attempts) {
         std::set<std::string> exclude = connected;
         exclude.insert(m_connecting.begin(), m_connecting.end());
-        auto addr = m_addrbook.select(exclude, now, m_rng);
+        auto addr = m_addrbook.select(exclude, now, m_rng, busy_groups);
         if (!addr) break;
         if (m_bans.is_banned(addr->ip_string(), now) || m_discouraged.is_discouraged(addr->ip_string()) ||
             m_exclusions.is_excluded(addr->ip_string(), now)) {
@@ -389,6 +396,7 @@ void PeerManager::fill_outbound() {
             continue;
         }
         if (addr->has_identity() && identities.count(addr->identity_hex())) continue;  // already connected
+        if (std::string group = netgroup(addr->ip_string()); !group.empty()) busy_groups.insert(group);
         connect_to(*addr, false);
     }
     // The DHT's signed records are candidates too (structured and unstructured discovery).

@@ -1,8 +1,10 @@
 """A minimal raw p2p peer for tests: frames, the version handshake and hand-built blocks,
 following docs/protocol.md. Standard library only."""
 
+import atexit
 import hashlib
 import os
+import shutil
 import socket
 import ssl
 import struct
@@ -301,6 +303,7 @@ def make_identity(name=None):
     if name in _IDENTITIES:
         return _IDENTITIES[name]
     folder = tempfile.mkdtemp(prefix="finch-raw-tls-")
+    atexit.register(shutil.rmtree, folder, True)  # the key and certificate go with the test process
     key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ed25519", "-nodes", "-keyout", key, "-out", cert,
                     "-days", "2", "-subj", "/CN=raw-test"], check=True, capture_output=True, timeout=30)

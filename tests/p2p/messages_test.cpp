@@ -456,6 +456,30 @@ TEST(AddressBook, LoadsAListWrittenBeforeIdentities) {
     EXPECT_FALSE(book.sample(10)[0].has_identity());
 }
 
+TEST(AddressBook, DrawsNetgroupsEvenlyAndSkipsBusyOnes) {
+    // 300 addresses in one /16 (an attacker's) and one honest address in another: a group is
+    // drawn first, so the honest one comes about half the time, not once in 301.
+    AddressBook book;
+    for (int i = 0; i < 300; ++i)
+        book.add(*NetAddress::parse("10.200." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 2) + ":1"), 100);
+    const auto honest = *NetAddress::parse("10.7.0.2:1");
+    book.add(honest, 100);
+    std::mt19937_64 rng(3);
+    int honest_picks = 0;
+    for (int i = 0; i < 1000; ++i) honest_picks += book.select({}, 100, rng)->to_string() == honest.to_string();
+    EXPECT_GT(honest_picks, 400);
+    EXPECT_LT(honest_picks, 600);
+    // With an outbound peer in the attacker's /16 already, only the honest address is left ...
+    for (int i = 0; i < 100; ++i)
+        EXPECT_EQ(book.select({}, 100, rng, {"10.200.0.0/16"})->to_string(), honest.to_string());
+    // ... and with both groups busy, nothing.
+    EXPECT_FALSE(book.select({}, 100, rng, {"10.200.0.0/16", "10.7.0.0/16"}));
+    // Loopback has no netgroup: a busy set never holds it back.
+    AddressBook local;
+    local.add(*NetAddress::parse("127.0.0.2:1"), 100);
+    EXPECT_TRUE(local.select({}, 100, rng, {"127.0.0.0/16"}));
+}
+
 TEST(AddressBook, BacksOffAndPersists) {
     AddressBook book;
     auto a = *NetAddress::parse("10.0.0.1:1");
