@@ -24,12 +24,13 @@ if [ "${FINCH_SKIP_SANITIZERS:-0}" != "1" ]; then
   # To keep the whole run well under 30 minutes on 2 cores, this pass leaves out what is about
   # behaviour rather than memory: the browser test (it drives Chromium more than finchd;
   # explorer_api.py covers the explorer's server here) and the packet-loss/partition test in
-  # namespaces, and the 1,000-node DHT simulation (37 s under ASan; the DHT's code is
+  # namespaces, the 10-node netlab (behaviour too; its make_chain is a Release-only bench
+  # program), and the 1,000-node DHT simulation (37 s under ASan; the DHT's code is
   # fuzzed and unit-tested here). The crash loop's 50 kills run in the Release pass; 5 here
   # keep the sanitizers on its restart path.
   FINCH_CRASH_KILLS=5 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs" --timeout 900 \
-      -E '^(functional_(explorer_browser|net_faults)|DhtSimulation\.ThousandNodeLookupsFindTheExactSixteenClosest)$' 
+      -E '^(functional_(explorer_browser|net_faults|netlab)|DhtSimulation\.ThousandNodeLookupsFindTheExactSixteenClosest)$' 
 fi
 
 if [ "${FINCH_SKIP_FUZZ:-0}" != "1" ]; then

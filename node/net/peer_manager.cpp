@@ -400,7 +400,7 @@ void PeerManager::fill_outbound() {
         connect_to(*addr, false);
     }
     // The DHT's signed records are candidates too (structured and unstructured discovery).
-    if (outbound + m_connecting.size() < m_options.max_outbound) dht_fill_outbound(connected, identities, outbound);
+    if (outbound + m_connecting.size() < m_options.max_outbound) dht_fill_outbound(connected, identities, outbound, busy_groups);
 }
 
 void PeerManager::check_stalls() {

@@ -186,7 +186,10 @@ private:
     // A peer proved its identity and listens at `addr`: it may join our table.
     void dht_learn(const NetAddress& addr, const std::string& identity);
     // Outbound candidates from the DHT's table (signed records: dialed pinned).
-    void dht_fill_outbound(std::set<std::string>& connected, const std::set<std::string>& identities, size_t& outbound);
+    // `busy_groups`: the netgroups of our outbound peers and dials in progress (fill_outbound's
+    // set, which dials made here extend): one automatic outbound peer per netgroup.
+    void dht_fill_outbound(std::set<std::string>& connected, const std::set<std::string>& identities, size_t& outbound,
+                           std::set<std::string>& busy_groups);
     // An operator's peer named by identity alone: found through the DHT, then dialed pinned.
     void resolve_and_connect(const std::string& identity, bool addnode);
 

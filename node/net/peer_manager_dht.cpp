@@ -151,14 +151,11 @@ void PeerManager::dht_learn(const NetAddress& addr, const std::string& identity)
 }
 
 void PeerManager::dht_fill_outbound(std::set<std::string>& connected, const std::set<std::string>& identities,
-                                    size_t& outbound) {
+                                    size_t& outbound, std::set<std::string>& groups) {
     if (!m_dht) return;
     const uint64_t now = now_seconds();
-    // One outbound peer per netgroup (an attacker's /16 full of records gets one slot at most).
-    std::set<std::string> groups;
-    for (const auto& [id, p] : m_peers)
-        if (!p->conn->inbound()) groups.insert(netgroup(p->ip));
-    groups.erase("");  // loopback: no group
+    // One outbound peer per netgroup (an attacker's /16 full of records gets one slot at most),
+    // counting the dials still in progress and those the address book just made.
     for (const dht::NodeRecord& r : m_dht->sample(8, m_rng)) {
         if (outbound + m_connecting.size() >= m_options.max_outbound) return;
         NetAddress a;

@@ -5,7 +5,11 @@ Each joins the DHT through the victim (so the victim's routing table fills with 
 records) and dials only the victim (so the victim's inbound slots and address book see them).
 Then the victim restarts, as after an upgrade, and picks its outbound peers again from what
 it learned. An outbound slot to an attacker is what an eclipse needs; inbound ones it cannot
-choose. The figure is how many honest outbound peers the victim keeps."""
+choose. The figure is how many honest outbound peers the victim keeps.
+
+With --attacker-delay-ms D every attacker link gets D ms more one-way delay: a TCP connect to
+an attacker then stays pending for seconds, which is when a node that counts only its
+connected peers' netgroups would dial the same /16 again and again."""
 
 import os
 import shutil
@@ -51,6 +55,8 @@ def eclipse(lab, args, rng):
             lab.start_node(node)
         for node in attackers:
             lab.wait_rpc(node, timeout=args.timeout)
+        if args.attacker_delay_ms:
+            lab.wire(cmd="slow", ips=[a["ip"] for a in attackers], ms=args.attacker_delay_ms)
         log(f"{len(attackers)} attackers up; letting them poison {victim['name']} for 20 s")
         time.sleep(20)
         before = split_peers(lab, victim)
@@ -69,7 +75,7 @@ def eclipse(lab, args, rng):
                 break
         time.sleep(10)  # and hold them a while: an eclipse also works by replacing peers later
         after = split_peers(lab, victim)
-        return {"attackers": len(attackers), "attacker_inbound_before_restart": before["attacker_inbound"],
+        return {"attackers": len(attackers), "attacker_delay_ms": args.attacker_delay_ms, "attacker_inbound_before_restart": before["attacker_inbound"],
                 "victim_dht_nodes": dht_before, "honest_outbound": after["honest_outbound"],
                 "attacker_outbound": after["attacker_outbound"], "attacker_inbound": after["attacker_inbound"],
                 "seconds": round(time.monotonic() - start, 1), "goal_met": after["honest_outbound"] >= 4}

@@ -25,6 +25,7 @@ RPC_PORT = 19443
 RPC_USER = "netlab"
 MAX_NODES = 199
 ATTACKER_NET = "10.200"
+MARKER = ".finch-netlab"  # in a lab's folder: the prefix that made it; down removes nothing else
 
 
 class LabError(Exception):
@@ -84,7 +85,24 @@ class Lab:
 
     # ---- state --------------------------------------------------------------------------
 
+    def create_dir(self):
+        os.makedirs(self.dir, mode=0o700)
+        with open(os.path.join(self.dir, MARKER), "w") as f:
+            f.write(self.prefix + "\n")
+
+    def owns_dir(self):
+        """True when the folder was made by a lab of this prefix, as root (a folder under /tmp
+        that someone else made could list any pids and paths)."""
+        try:
+            st = os.stat(self.dir)
+            with open(os.path.join(self.dir, MARKER)) as f:
+                return st.st_uid == os.geteuid() and f.read().strip() == self.prefix
+        except OSError:
+            return False
+
     def load(self):
+        if not self.owns_dir():
+            raise LabError(f"no lab with prefix {self.prefix} is up in {self.dir} (netlab up N first)")
         try:
             with open(self.state_path) as f:
                 self.state = json.load(f)
@@ -126,7 +144,9 @@ class Lab:
         sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
         self.wire(cmd="attach", netns=ns, ip=ip)
         sh("ip", "-n", ns, "addr", "add", f"{ip}/8", "dev", "wire0")
-        sh("ip", "-n", ns, "link", "set", "wire0", "mtu", "1500", "up")
+        # A long device queue: a burst of packets from a busy node waits for the wire instead of
+        # being dropped by the kernel before the wire can see it.
+        sh("ip", "-n", ns, "link", "set", "wire0", "mtu", "1500", "txqueuelen", "10000", "up")
 
     def start_wire(self, lo_ms, hi_ms, seed, loss, jitter_ms):
         log_file = open(os.path.join(self.dir, "wire.log"), "ab")
@@ -209,6 +229,24 @@ class Lab:
             conn.close()
         return sorted(replies, key=lambda r: r["id"])
 
+    def metric_sum(self, node, name, **labels):
+        """The sum of a Prometheus family's samples on a node's /metrics that carry `labels`."""
+        auth = base64.b64encode(f"{RPC_USER}:{self.state['rpcpassword']}".encode()).decode()
+        conn = http.client.HTTPConnection(node["ip"], RPC_PORT, timeout=30)
+        try:
+            conn.request("GET", "/metrics", headers={"Authorization": "Basic " + auth})
+            text = conn.getresponse().read().decode()
+        finally:
+            conn.close()
+        total = 0.0
+        for line in text.splitlines():
+            if not line.startswith(name + "{") and not line.startswith(name + " "):
+                continue
+            head, _, value = line.rpartition(" ")
+            if all(f'{k}="{v}"' in head for k, v in labels.items()):
+                total += float(value)
+        return total
+
     def log_path(self, node):
         return os.path.join(node["datadir"], "regtest", "debug.log")
 
@@ -260,44 +298,39 @@ def tail(node, lines=5):
 
 def down(prefix, directory):
     """Removes every process, namespace and file of the lab with this prefix, whether or not
-    its state file survived: namespaces are found by name, processes by namespace."""
+    its state file survived: namespaces are found by name, processes by namespace (the wire
+    lives in the control namespace too). The folder is removed only when its marker names
+    this prefix, so `--dir` can never point down at a folder the lab did not make."""
     lab = Lab(prefix, directory)
     removed = {"processes": 0, "namespaces": 0}
-    try:
-        lab.load()
-        pids = [n.get("pid") for n in lab.state.get("nodes", []) + lab.state.get("attackers", [])]
-        for pid in pids:
-            if alive(pid):
-                os.kill(pid, signal.SIGTERM)
-                removed["processes"] += 1
-        deadline = time.monotonic() + 15
-        while any(alive(p) for p in pids) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    except LabError:
-        pass
     listed = sh("ip", "netns", "list", check=False).stdout.split("\n")
     namespaces = [line.split()[0] for line in listed if line.startswith(prefix + "-")]
-    for ns in namespaces:
-        for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
-            if pid == str(os.getpid()):
-                continue  # this script, when it runs in the control namespace
+
+    def lab_pids():
+        pids = set()
+        for ns in namespaces:
+            for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
+                if pid.isdigit() and int(pid) != os.getpid():  # not this script (it may be in ctl)
+                    pids.add(int(pid))
+        return pids
+
+    # SIGTERM first, so nodes shut down cleanly; SIGKILL what is left after 15 s.
+    first = lab_pids()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in lab_pids():
             try:
-                os.kill(int(pid), signal.SIGKILL)
-                removed["processes"] += 1
-            except (OSError, ValueError):
+                os.kill(pid, sig)
+            except OSError:
                 pass
-    wire_pid = lab.state.get("wire_pid")
-    if alive(wire_pid):
-        try:
-            with open(f"/proc/{wire_pid}/cmdline", "rb") as f:
-                ours = b"_wire" in f.read()
-        except OSError:
-            ours = False
-        if ours:
-            os.kill(wire_pid, signal.SIGKILL)
-            removed["processes"] += 1
+        deadline = time.monotonic() + (15 if sig == signal.SIGTERM else 5)
+        while lab_pids() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    removed["processes"] = len(first)
     for ns in namespaces:
         if sh("ip", "netns", "del", ns, check=False).returncode == 0:
             removed["namespaces"] += 1
-    shutil.rmtree(lab.dir, ignore_errors=True)
+    if lab.owns_dir():
+        shutil.rmtree(lab.dir, ignore_errors=True)
+    elif os.path.exists(lab.dir):
+        log(f"left {lab.dir} alone: it has no {MARKER} marker for prefix {prefix}")
     return removed

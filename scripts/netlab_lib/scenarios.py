@@ -17,7 +17,7 @@ import time
 from . import attack, lab as labmod
 from .lab import LabError, log
 
-TIP_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z chain: new tip ([0-9a-f]{64}) ")
+TIP_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z chain: new tip ([0-9a-f]{64}) .* in ([0-9.]+) ms")
 NAMES = ("propagation", "txflood", "churn", "partition", "eclipse", "wire")
 
 
@@ -26,6 +26,8 @@ def add_arguments(p):
     p.add_argument("--transfers", type=int, default=1000, help="transfers in the block / the flood (default 1000)")
     p.add_argument("--share", type=float, default=0.2, help="churn: share of nodes restarted (default 0.2)")
     p.add_argument("--attackers", type=int, default=30, help="eclipse: attacker connections (default 30)")
+    p.add_argument("--attacker-delay-ms", type=float, default=0,
+                   help="eclipse: extra one-way delay on every attacker link (slow attackers)")
     p.add_argument("--timeout", type=float, default=300, help="longest wait for any one step, seconds")
     p.add_argument("--seed", type=int, default=7)
 
@@ -48,7 +50,7 @@ def wait(predicate, timeout, what, interval=0.2):
         try:
             if predicate():
                 return
-        except (OSError, LabError, ValueError):
+        except (OSError, LabError, ValueError, KeyError, TypeError):
             pass
         time.sleep(interval)
     raise LabError(f"timed out after {timeout:.0f} s waiting for {what}")
@@ -61,7 +63,7 @@ def on_all(lab, nodes, fn):
     def one(i):
         try:
             out[i] = fn(nodes[i])
-        except (OSError, LabError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 -- an RPC that failed is that node's answer
             out[i] = e
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(nodes))]
@@ -119,8 +121,9 @@ def mempool_sizes(lab, nodes):
     return on_all(lab, nodes, lambda n: lab.rpc(n, "getmempoolinfo")["size"])
 
 
-def tip_times(lab, node, hashes):
-    """{hash: unix time in seconds} of the log lines that made each hash this node's tip."""
+def tip_times(lab, node, hashes, connect_ms=None):
+    """{hash: unix time in seconds} of the log lines that made each hash this node's tip; with
+    a dict `connect_ms`, also each one's connection time as the line gives it."""
     found = {}
     try:
         with open(lab.log_path(node), errors="replace") as f:
@@ -129,6 +132,8 @@ def tip_times(lab, node, hashes):
                 if m and m.group(3) in hashes and m.group(3) not in found:
                     t = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
                     found[m.group(3)] = t + int(m.group(2)) / 1000
+                    if connect_ms is not None:
+                        connect_ms[m.group(3)] = float(m.group(4))
     except OSError:
         pass
     return found
@@ -153,9 +158,10 @@ def same_tip(lab, nodes):
     return len(set(t for t in tips if isinstance(t, str))) == 1 and not any(isinstance(t, Exception) for t in tips)
 
 
-def spread(lab, miner, nodes, block_hash, timeout):
+def spread(lab, miner, nodes, block_hash, timeout, connect_ms=None):
     """Waits until every node has block_hash as its tip; returns each receiver's delay (s)
-    after the miner connected it, from the logs."""
+    after the miner connected it, from the logs (and appends each receiver's connection time,
+    in ms, to the list `connect_ms` when given)."""
     wait(lambda: all(t == block_hash for t in on_all(lab, nodes, lambda n: lab.rpc(n, "getbestblockhash"))),
          timeout, f"every node to connect block {block_hash[:16]}", interval=0.5)
     t0 = tip_times(lab, miner, {block_hash}).get(block_hash)
@@ -163,7 +169,10 @@ def spread(lab, miner, nodes, block_hash, timeout):
     for n in nodes:
         if n is miner:
             continue
-        t = tip_times(lab, n, {block_hash}).get(block_hash)
+        took = {}
+        t = tip_times(lab, n, {block_hash}, took).get(block_hash)
+        if connect_ms is not None and block_hash in took:
+            connect_ms.append(took[block_hash])
         if t is None or t0 is None:
             raise LabError(f"no 'new tip {block_hash[:16]}' line in {n['name']}'s log")
         delays.append(max(0.0, t - t0))
@@ -196,12 +205,13 @@ def propagation(lab, args, rng):
     compact_before = compact_totals(lab, nodes)
     lab.wire(cmd="reset_stats")
     block = lab.rpc(miner, "generatetoaddress", 1, lab.state["miner_address"])[0]
-    delays = spread(lab, miner, nodes, block, args.timeout)
+    connect_ms = []
+    delays = spread(lab, miner, nodes, block, args.timeout, connect_ms)
     time.sleep(1)  # bytes still in flight (getblocktxn answers, late announcements)
     wire_stats = lab.wire(cmd="stats")
     after = net_totals(lab, nodes)
     compact = compact_totals(lab, nodes)
-    received = [a["totalbytesrecv"] - b["totalbytesrecv"] for a, b in zip(after, before)]
+    received = [a["totalbytesrecv"] - b["totalbytesrecv"] for n, a, b in zip(nodes, after, before) if n is not miner]
     links = sum(c[1] for c in on_all(lab, nodes, lambda n: peer_counts(lab, n)) if not isinstance(c, Exception)) // 2
     info = lab.rpc(miner, "getblock", block, 1)
     return {"transfers": len(info["tx"]) - 1, "block_bytes": info["size"],
@@ -211,34 +221,35 @@ def propagation(lab, args, rng):
             "rebuilt_without_round_trip": compact["rebuilt_without_round_trip"] -
             compact_before["rebuilt_without_round_trip"],
             "full_blocks": compact["fell_back_to_full_block"] - compact_before["fell_back_to_full_block"],
+            "connect_ms_p50": round(percentile(connect_ms, 0.5), 1), "connect_ms_max": round(max(connect_ms), 1),
             "links": links, "wire_cpu_s": wire_stats["cpu_s"], "wire_packets": wire_stats["packets"],
             "wire_late_p99_ms": wire_stats["late_p99_ms"], "mempools_filled_s": round(flood_s, 2),
             "goal_met": percentile(delays, 0.5) <= 0.5 and percentile(delays, 0.95) <= 1.0 and max(delays) <= 2.0}
 
 
-def inv_bytes(lab, nodes):
-    def one(n):
-        return sum(p.get("bytesrecv_per_msg", {}).get("inv", 0) for p in lab.rpc(n, "getpeerinfo"))
-    return on_all(lab, nodes, one)
+def received_bytes(lab, nodes, msg):
+    """Protocol bytes of message `msg` each node received from every peer since it started
+    (its /metrics, so peers that left in the meantime still count)."""
+    return on_all(lab, nodes, lambda n: lab.metric_sum(n, "finch_p2p_bytes_total", direction="received", msg=msg))
+
+
+def delta(after, before):
+    return sum(a - b for a, b in zip(after, before) if not isinstance(a, Exception) and not isinstance(b, Exception))
 
 
 def txflood(lab, args, rng):
     nodes = lab.nodes
     entry = nodes[rng.randrange(len(nodes))]
-    inv_before = inv_bytes(lab, nodes)
-    tx_before = on_all(lab, nodes, lambda n: sum(p.get("bytesrecv_per_msg", {}).get("tx", 0)
-                                                 for p in lab.rpc(n, "getpeerinfo")))
+    inv_before, tx_before = received_bytes(lab, nodes, "inv"), received_bytes(lab, nodes, "tx")
     lab.wire(cmd="reset_stats")
     accepted, seconds = flood(lab, entry, args.transfers, args.timeout)
     time.sleep(1)
     wire_stats = lab.wire(cmd="stats")
-    inv_after = inv_bytes(lab, nodes)
     # An inv entry is 33 bytes (type, txid); each inv frame adds 13 bytes of header and 1-3 of
-    # count, so bytes / 33 counts every entry plus less than one per frame: an upper bound.
-    entries = sum(a - b for a, b in zip(inv_after, inv_before) if not isinstance(a, Exception)) // 33
-    tx_after = on_all(lab, nodes, lambda n: sum(p.get("bytesrecv_per_msg", {}).get("tx", 0)
-                                                for p in lab.rpc(n, "getpeerinfo")))
-    tx_bytes = sum(a - b for a, b in zip(tx_after, tx_before))
+    # count, so bytes / 33 counts every entry plus less than half a one per frame: an upper
+    # bound on the announcements.
+    entries = delta(received_bytes(lab, nodes, "inv"), inv_before) // 33
+    tx_bytes = delta(received_bytes(lab, nodes, "tx"), tx_before)
     needed = args.transfers * (len(nodes) - 1)
     return {"transfers": len(accepted), "entry": entry["name"], "all_mempools_s": round(seconds, 3),
             "tx_per_s": round(len(accepted) / seconds), "announcements_per_transfer_per_node": round(entries / needed, 2),
@@ -288,20 +299,28 @@ def partition(lab, args, rng):
     left, right = nodes[:half], nodes[half:]
     base_height = lab.rpc(nodes[0], "getblockcount")
     per_side = max(1, args.transfers // 10)
+    # One transfer per sender in the chunk: each side gets senders of its own.
+    raws = lab.take_transfers(2 * per_side)
     lab.wire(cmd="partition", groups=[[n["ip"] for n in left], [n["ip"] for n in right]])
-    raws = lab.take_transfers(2 * per_side)  # one transfer per sender: each side gets its own senders
-    accepted = submit(lab, left[rng.randrange(half)], raws[:per_side])
-    accepted += submit(lab, right[rng.randrange(len(right))], raws[per_side:])
-    time.sleep(2)
-    # Each side mines where it is: the right side (at least as many nodes) mines one block more.
-    lab.rpc(left[0], "generatetoaddress", 2, lab.state["miner_address"])
-    lab.rpc(right[0], "generatetoaddress", 3, lab.state["miner_address"])
-    wait(lambda: same_tip(lab, left) and same_tip(lab, right), args.timeout, "each side to agree with itself")
-    target = lab.rpc(right[0], "getbestblockhash")
-    if lab.rpc(left[0], "getbestblockhash") == target:
-        raise LabError("the partition leaked: both sides have the same tip")
-    healed = time.monotonic()
-    lab.wire(cmd="heal")
+    try:
+        # Each side's miner takes its side's transfers itself, so both branches hold some:
+        # the left side's must go back to the mempools when its branch loses.
+        accepted = submit(lab, left[0], raws[:per_side]) + submit(lab, right[0], raws[per_side:])
+        if len(accepted) != 2 * per_side:
+            raise LabError(f"only {len(accepted)} of {2 * per_side} transfers were accepted")
+        # The right side (at least as many nodes) mines one block more.
+        left_blocks = lab.rpc(left[0], "generatetoaddress", 2, lab.state["miner_address"])
+        lab.rpc(right[0], "generatetoaddress", 3, lab.state["miner_address"])
+        wait(lambda: same_tip(lab, left) and same_tip(lab, right), args.timeout, "each side to agree with itself")
+        target = lab.rpc(right[0], "getbestblockhash")
+        if lab.rpc(left[0], "getbestblockhash") == target:
+            raise LabError("the partition leaked: both sides have the same tip")
+        on_left = sum(len(lab.rpc(left[0], "getblock", h, 1)["tx"]) - 1 for h in left_blocks)
+        if on_left == 0:
+            raise LabError("the left branch holds none of its transfers: nothing would return to the mempools")
+    finally:
+        healed = time.monotonic()
+        lab.wire(cmd="heal")
     # No new block after the heal: the left side must fetch the right's branch by itself.
     wait(lambda: all(t == target for t in on_all(lab, nodes, lambda n: lab.rpc(n, "getbestblockhash"))),
          args.timeout, "every node on the most-work branch after the heal", interval=0.5)
@@ -320,8 +339,8 @@ def partition(lab, args, rng):
     counts = confirmed_counts(lab, right[0], base_height)
     lost = [t for t in accepted if counts.get(t, 0) == 0]
     twice = [t for t in accepted if counts.get(t, 0) > 1]
-    return {"accepted": len(accepted), "converge_s": round(converge, 2), "lost": len(lost),
-            "mined_twice": len(twice), "one_chain": same_tip(lab, nodes)}
+    return {"accepted": len(accepted), "on_losing_branch": on_left, "converge_s": round(converge, 2),
+            "lost": len(lost), "mined_twice": len(twice), "one_chain": same_tip(lab, nodes)}
 
 
 def wire_check(lab, args, rng):
@@ -329,7 +348,9 @@ def wire_check(lab, args, rng):
     worth of pings at the configured delay) against twice that link's configured delay, and
     round trips to a namespace from the control namespace, whose links have no delay."""
     lab.wire(cmd="reset_stats")
-    a, b = lab.nodes[0], lab.nodes[min(1, len(lab.nodes) - 1)]
+    if len(lab.nodes) < 2:
+        raise LabError("wire needs at least 2 nodes")
+    a, b = lab.nodes[0], lab.nodes[1]
     from . import wire
     lo, hi = lab.state["latency_ms"]
     expected = 2 * wire.link_delay(lab.state["seed"], a["ip"], b["ip"], lo, hi)
@@ -338,30 +359,27 @@ def wire_check(lab, args, rng):
     server = subprocess.Popen(["ip", "netns", "exec", b["netns"], sys.executable, "-c", echo, b["ip"]],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        time.sleep(0.5)
-        probe = ("import socket,sys,time,json\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(5)\n"
-                 "r=[]\nfor i in range(int(sys.argv[2])):\n t=time.monotonic()\n s.sendto(b'x'*100,(sys.argv[1],7999))\n"
-                 " s.recvfrom(2048)\n r.append(time.monotonic()-t)\n time.sleep(0.01)\nprint(json.dumps(sorted(r)))\n")
+        # Each ping gets 2 s; a lost one (with --loss) is left out, not waited for. The first
+        # answered ping also tells that the echo server is up.
+        probe = ("import socket,sys,time,json\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(2)\n"
+                 "r=[]\nend=time.monotonic()+60\nwhile len(r)<int(sys.argv[2]) and time.monotonic()<end:\n"
+                 " t=time.monotonic()\n s.sendto(b'x'*100,(sys.argv[1],7999))\n try:\n  s.recvfrom(2048)\n"
+                 " except OSError:\n  continue\n r.append(time.monotonic()-t)\n time.sleep(0.01)\n"
+                 "print(json.dumps(sorted(r)))\n")
         pings = 50
         out = subprocess.run(["ip", "netns", "exec", a["netns"], sys.executable, "-c", probe, b["ip"], str(pings)],
                              capture_output=True, text=True, timeout=120, check=True)
         between = json.loads(out.stdout)
-        direct = []
-        import socket
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(5)
-        for _ in range(pings):
-            t = time.monotonic()
-            s.sendto(b"x" * 100, (b["ip"], 7999))
-            s.recvfrom(2048)
-            direct.append(time.monotonic() - t)
-            time.sleep(0.01)
-        direct.sort()
+        out = subprocess.run([sys.executable, "-c", probe, b["ip"], str(pings)],
+                             capture_output=True, text=True, timeout=120, check=True)
+        direct = json.loads(out.stdout)
+        if not between or not direct:
+            raise LabError("no ping was answered")
     finally:
         os.killpg(server.pid, 9)
     stats = lab.wire(cmd="stats")
     ms = lambda v: round(v * 1000, 2)  # noqa: E731
-    return {"link_rtt_configured_ms": ms(expected), "link_rtt_p50_ms": ms(percentile(between, 0.5)),
+    return {"jitter_ms": lab.state.get("jitter_ms", 0), "link_rtt_configured_ms": ms(expected), "link_rtt_p50_ms": ms(percentile(between, 0.5)),
             "link_rtt_p99_ms": ms(percentile(between, 0.99)),
             "added_p50_ms": ms(percentile(between, 0.5) - expected),
             "control_rtt_p50_ms": ms(percentile(direct, 0.5)), "control_rtt_p99_ms": ms(percentile(direct, 0.99)),

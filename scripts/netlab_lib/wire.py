@@ -16,7 +16,9 @@ loss and no partition, so measuring never waits on the lab.
 Commands arrive on a Unix socket, one JSON object per line, answered with one JSON line:
   {"cmd":"attach","netns":NAME,"ip":A}     create wire0 in NAME and route A to it
   {"cmd":"detach","ip":A}                  forget A (its device closes)
-  {"cmd":"partition","groups":[[A...],[B...]]}   drop packets between the groups
+  {"cmd":"partition","groups":[[A...],[B...]]}   drop packets between the groups (an
+                                           address in none of them is a group of its own)
+  {"cmd":"slow","ips":[A...],"ms":D}       D ms more one-way delay on every link of A...
   {"cmd":"heal"}                           no more partition
   {"cmd":"set","loss":P,"jitter_ms":J}     change loss / jitter
   {"cmd":"stats"}                          counters, CPU time, lateness percentiles
@@ -103,7 +105,8 @@ class Wire:
         self.sel = selectors.DefaultSelector()
         self.by_ip = {}        # packed IPv4 address -> tun fd
         self.ip_of_fd = {}     # tun fd -> packed address
-        self.group = {}        # packed address -> partition group index (absent: reachable by all)
+        self.group = {}        # packed address -> partition group index (empty: no partition)
+        self.extra = {}        # packed address -> extra one-way delay (s) on every link it has
         self.delays = {}       # (packed a, packed b) -> seconds
         self.last_due = {}     # (src, dst) -> due time of the link's last queued packet
         self.queue = []        # (due, seq, dst packed, packet)
@@ -122,7 +125,7 @@ class Wire:
 
     def reset_stats(self):
         self.stats = {"packets": 0, "bytes": 0, "dropped_loss": 0, "dropped_partition": 0,
-                      "dropped_queue": 0, "dropped_unroutable": 0, "dropped_device": 0}
+                      "dropped_queue": 0, "dropped_unroutable": 0, "dropped_device": 0, "dropped_spoofed": 0}
         self.lateness = []
         self.started = time.monotonic()
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -143,9 +146,14 @@ class Wire:
             return {"ok": True}
         if cmd == "detach":
             self.detach(socket.inet_aton(request["ip"]))
+            self.extra.pop(socket.inet_aton(request["ip"]), None)
             return {"ok": True}
         if cmd == "partition":
             self.group = {socket.inet_aton(ip): i for i, g in enumerate(request["groups"]) for ip in g}
+            return {"ok": True}
+        if cmd == "slow":
+            for ip in request["ips"]:
+                self.extra[socket.inet_aton(ip)] = float(request["ms"]) / 1000.0
             return {"ok": True}
         if cmd == "heal":
             self.group = {}
@@ -183,20 +191,28 @@ class Wire:
                     late_max_ms=ms(late[-1] if late else None))
 
     def serve_control(self):
-        conn, _ = self.control.accept()
-        conn.settimeout(5)
+        """One command per connection. A client that stalls holds the wire up for at most
+        0.5 s; any failure is the client's answer (or lost with it), never the wire's end."""
+        try:
+            conn, _ = self.control.accept()
+        except OSError:
+            return
         with conn:
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
             try:
-                reply = self.handle(json.loads(data))
-            except (OSError, ValueError, KeyError, TypeError) as e:
-                reply = {"ok": False, "error": str(e)}
-            conn.sendall(json.dumps(reply).encode() + b"\n")
+                conn.settimeout(0.5)
+                data = b""
+                while not data.endswith(b"\n") and len(data) < 1 << 20:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                try:
+                    reply = self.handle(json.loads(data))
+                except (OSError, ValueError, KeyError, TypeError) as e:
+                    reply = {"ok": False, "error": str(e)}
+                conn.sendall(json.dumps(reply).encode() + b"\n")
+            except OSError:
+                pass
 
     # ---- packets ------------------------------------------------------------------------
 
@@ -215,17 +231,25 @@ class Wire:
             except BlockingIOError:
                 return
             except OSError:
+                # The device is gone (its namespace was deleted): forget it, or epoll would
+                # report it forever.
                 self.stats["dropped_device"] += 1
+                packed = self.ip_of_fd.get(fd)
+                if packed is not None:
+                    self.detach(packed)
                 return
             if len(packet) < 20 or packet[0] >> 4 != 4:
                 continue  # IPv4 only (IPv6 is off in the namespaces)
             src, dst = packet[12:16], packet[16:20]
+            if self.ip_of_fd.get(fd) != src:
+                self.stats["dropped_spoofed"] += 1  # only a device's own address may send from it
+                continue
             if dst not in self.by_ip:
                 self.stats["dropped_unroutable"] += 1
                 continue
             if src != CONTROL_PACKED and dst != CONTROL_PACKED:
-                ga, gb = self.group.get(src), self.group.get(dst)
-                if ga is not None and gb is not None and ga != gb:
+                # During a partition an address in no group is an island of its own.
+                if self.group and self.group.get(src, -1) != self.group.get(dst, -1):
                     self.stats["dropped_partition"] += 1
                     continue
                 if self.loss and self.rng.random() < self.loss:
@@ -236,6 +260,8 @@ class Wire:
                 continue
             now = time.monotonic()
             due = now + self.delay(src, dst)
+            if self.extra and src != CONTROL_PACKED and dst != CONTROL_PACKED:
+                due += self.extra.get(src, 0.0) + self.extra.get(dst, 0.0)
             if self.jitter:
                 due += self.rng.random() * self.jitter
             link = (src, dst)
@@ -255,17 +281,17 @@ class Wire:
             try:
                 os.write(fd, packet)
             except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.EIO, errno.EINVAL):
-                    raise
                 self.stats["dropped_device"] += 1
+                if e.errno not in (errno.EAGAIN, errno.ENOBUFS):
+                    self.detach(dst)  # the device is gone
                 continue
+            written = time.monotonic()
             self.stats["packets"] += 1
             self.stats["bytes"] += len(packet)
             if len(self.lateness) >= LATENESS_SAMPLES:
                 self.lateness = self.lateness[LATENESS_SAMPLES // 2:]
-            self.lateness.append(now - due)
-            if not self.queue or self.queue[0][0] > now:
-                now = time.monotonic()
+            self.lateness.append(written - due)
+            now = written
 
     def run(self):
         while self.running:

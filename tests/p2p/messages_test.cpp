@@ -466,12 +466,19 @@ TEST(AddressBook, DrawsNetgroupsEvenlyAndSkipsBusyOnes) {
     book.add(honest, 100);
     std::mt19937_64 rng(3);
     int honest_picks = 0;
-    for (int i = 0; i < 1000; ++i) honest_picks += book.select({}, 100, rng)->to_string() == honest.to_string();
+    for (int i = 0; i < 1000; ++i) {
+        auto pick = book.select({}, 100, rng);
+        ASSERT_TRUE(pick);
+        honest_picks += pick->to_string() == honest.to_string();
+    }
     EXPECT_GT(honest_picks, 400);
     EXPECT_LT(honest_picks, 600);
     // With an outbound peer in the attacker's /16 already, only the honest address is left ...
-    for (int i = 0; i < 100; ++i)
-        EXPECT_EQ(book.select({}, 100, rng, {"10.200.0.0/16"})->to_string(), honest.to_string());
+    for (int i = 0; i < 100; ++i) {
+        auto pick = book.select({}, 100, rng, {"10.200.0.0/16"});
+        ASSERT_TRUE(pick);
+        EXPECT_EQ(pick->to_string(), honest.to_string());
+    }
     // ... and with both groups busy, nothing.
     EXPECT_FALSE(book.select({}, 100, rng, {"10.200.0.0/16", "10.7.0.0/16"}));
     // Loopback has no netgroup: a busy set never holds it back.
