@@ -108,6 +108,19 @@ std::optional<rpc::HeaderInfo> RpcAdapter::header(const Hash256& hash) {
     return h;
 }
 
+std::optional<rpc::BlockPlace> RpcAdapter::block_place(const Hash256& hash) {
+    auto rec = m_chain.store().read_index(hash);
+    if (!rec) return std::nullopt;
+    const TipInfo tip = m_chain.tip();
+    rpc::BlockPlace p;
+    p.height = rec->height;
+    const bool active = m_chain.store().hash_at_height(rec->height) == hash;
+    p.confirmations = active ? static_cast<int64_t>(tip.height - rec->height + 1) : -1;
+    if (active && rec->height < tip.height) p.next_hash = m_chain.store().hash_at_height(rec->height + 1);
+    p.have_data = (rec->status & storage::kHaveData) != 0;
+    return p;
+}
+
 std::optional<rpc::BlockInfo> RpcAdapter::block(const Hash256& hash) {
     auto h = header(hash);
     if (!h) return std::nullopt;

@@ -30,6 +30,7 @@ public:
     std::optional<Hash256> block_hash_at(uint64_t height) override;
     std::optional<rpc::BlockInfo> block(const Hash256& hash) override;
     std::optional<rpc::HeaderInfo> header(const Hash256& hash) override;
+    std::optional<rpc::BlockPlace> block_place(const Hash256& hash) override;
     std::vector<rpc::ChainTip> chain_tips() override;
     std::optional<rpc::TransactionInfo> transaction(const Hash256& txid) override;
     rpc::AccountInfo account(const AccountId& id) override;

@@ -1,4 +1,5 @@
 // Blockchain methods: tip, blocks, headers, tips, transactions, accounts and the state digest.
+#include "rpc/block_text_cache.h"
 #include "rpc/handlers.h"
 #include "rpc/json_format.h"
 
@@ -44,14 +45,36 @@ CallResult getblockhash(NodeInterface& node, const Args& args) {
     return Json(hash->to_hex());
 }
 
+// Verbosity 1 and 2 answer from the cache of serialized blocks (block_text_cache.h) when the
+// block is there: only its place in the chain is read, and no tree is built.
 CallResult getblock(NodeInterface& node, const Args& args) {
     const uint64_t verbosity = args.integer(1, 1);
     if (verbosity > 2) return RpcError::params(code::kInvalidParameter, "verbosity must be 0, 1 or 2");
-    auto info = node.block(args.hash(0));
+    const Hash256 hash = args.hash(0);
+    const BlockTextCache::Key key{node.params().genesis_hash, hash, static_cast<int>(verbosity)};
+    if (verbosity > 0)
+        if (auto parts = block_text_cache().get(key))
+            if (auto place = node.block_place(hash); place && place->have_data)
+                return RawJson{std::make_shared<const std::string>(
+                    join_block_text(*parts, place->confirmations, place->next_hash))};
+    auto info = node.block(hash);
     if (!info) return not_found("Block not found");
     if (!info->have_data) return RpcError{code::kMiscError, "Block not available (no data stored)", false, nullptr};
     if (verbosity == 0) return Json(to_hex(info->block.serialize()));
-    return block_json(*info, static_cast<int>(verbosity), node.params());
+    // Written once without the two fields that change, split, cached, then joined.
+    const int64_t confirmations = info->confirmations;
+    const std::optional<Hash256> next = info->next_hash;
+    info->confirmations = 0;
+    info->next_hash.reset();
+    auto parts = split_block_text(dump_json(block_json(*info, static_cast<int>(verbosity), node.params())));
+    if (!parts) {  // cannot happen with block_json's shape; answer without the cache
+        info->confirmations = confirmations;
+        info->next_hash = next;
+        return block_json(*info, static_cast<int>(verbosity), node.params());
+    }
+    auto shared = std::make_shared<const BlockTextParts>(std::move(*parts));
+    block_text_cache().put(key, shared);
+    return RawJson{std::make_shared<const std::string>(join_block_text(*shared, confirmations, next))};
 }
 
 CallResult getblockheader(NodeInterface& node, const Args& args) {

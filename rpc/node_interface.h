@@ -63,6 +63,14 @@ struct HeaderInfo {
     uint64_t tx_count = 0;  // transfers + coinbase, when the body is stored
 };
 
+// Where a block sits, without its body: what a cached getblock needs at each call.
+struct BlockPlace {
+    uint64_t height = 0;
+    int64_t confirmations = 0;  // -1 when not on the active chain
+    std::optional<Hash256> next_hash;
+    bool have_data = false;
+};
+
 struct ChainTip {
     Hash256 hash;
     uint64_t height = 0;
@@ -288,6 +296,12 @@ public:
     virtual std::optional<Hash256> block_hash_at(uint64_t height) = 0;
     virtual std::optional<BlockInfo> block(const Hash256& hash) = 0;
     virtual std::optional<HeaderInfo> header(const Hash256& hash) = 0;
+    // The default asks header(); a node whose header() reads the body overrides it.
+    virtual std::optional<BlockPlace> block_place(const Hash256& hash) {
+        auto h = header(hash);
+        if (!h) return std::nullopt;
+        return BlockPlace{h->height, h->confirmations, h->next_hash, h->tx_count > 0};
+    }
     virtual std::vector<ChainTip> chain_tips() = 0;
     virtual std::optional<TransactionInfo> transaction(const Hash256& txid) = 0;
     virtual AccountInfo account(const AccountId& id) = 0;

@@ -111,13 +111,34 @@ HttpReply framing_error(unsigned status, int error_code, std::string message, co
 struct EntryReply {
     Json body;
     unsigned status = 200;  // what a lone request of this style would answer
+    // A RawJson result: `body` then holds the envelope without it, and the text is spliced
+    // in where the tree would have put it (entry_text).
+    std::shared_ptr<const std::string> raw;
+    Style style = Style::V2;
+    Json id;
 };
+
+// The entry's compact JSON, exactly as dump_json(body) would write it had the raw result
+// been a tree: {"jsonrpc":"2.0","result":R,"id":I} or {"result":R,"error":null,"id":I}.
+std::string entry_text(const EntryReply& e) {
+    if (!e.raw) return dump_json(e.body);
+    const std::string id = dump_json(e.id);
+    std::string out;
+    out.reserve(e.raw->size() + id.size() + 40);
+    out += e.style == Style::V2 ? R"({"jsonrpc":"2.0","result":)" : R"({"result":)";
+    out += *e.raw;
+    out += e.style == Style::V2 ? R"(,"id":)" : R"(,"error":null,"id":)";
+    out += id;
+    out += '}';
+    return out;
+}
 
 // Runs one entry; nullopt for a notification (executed, never answered).
 std::optional<EntryReply> run_entry(const Json& req, const MethodDispatcher& dispatch, const CallObserver& observe) {
     if (!req.is_object()) {
         if (observe) observe(CallRecord{{}, code::kInvalidRequest, {}});
-        return EntryReply{reply_object(Style::V2, nullptr, invalid_request("Request must be an object"))};
+        return EntryReply{reply_object(Style::V2, nullptr, invalid_request("Request must be an object")), 200, nullptr,
+                          Style::V2, nullptr};
     }
     Entry e = read_entry(req);
     const auto started = observe ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
@@ -130,13 +151,14 @@ std::optional<EntryReply> run_entry(const Json& req, const MethodDispatcher& dis
     }
     if (e.notification) return std::nullopt;
     const unsigned status = r.ok() || e.style == Style::V2 ? 200 : legacy_status(r.error().code);
-    return EntryReply{reply_object(e.style, std::move(e.id), std::move(r)), status};
+    if (auto raw = r.raw_text()) return EntryReply{Json(), status, std::move(raw), e.style, std::move(e.id)};
+    return EntryReply{reply_object(e.style, std::move(e.id), std::move(r)), status, nullptr, e.style, nullptr};
 }
 
 HttpReply handle_single(const Json& req, const MethodDispatcher& dispatch, const CallObserver& observe) {
     std::optional<EntryReply> out = run_entry(req, dispatch, observe);
     if (!out) return {204, {}};
-    return reply(out->status, out->body);
+    return {out->status, entry_text(*out) + "\n"};
 }
 
 // Batches always answer 200 (as bitcoind); each entry carries its own result or error.
@@ -146,11 +168,15 @@ HttpReply handle_batch(const Json& batch, const MethodDispatcher& dispatch, cons
         return framing_error(200, code::kInvalidRequest,
                              "Invalid Request: more than " + std::to_string(kMaxBatchEntries) + " entries in a batch",
                              observe);
-    Json out = Json::array();
+    std::string out = "[";
     for (const Json& req : batch)
-        if (std::optional<EntryReply> r = run_entry(req, dispatch, observe)) out.push_back(std::move(r->body));
-    if (out.empty()) return {204, {}};
-    return reply(200, out);
+        if (std::optional<EntryReply> r = run_entry(req, dispatch, observe)) {
+            if (out.size() > 1) out += ',';
+            out += entry_text(*r);
+        }
+    if (out.size() == 1) return {204, {}};
+    out += "]\n";
+    return {200, std::move(out)};
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,19 +64,37 @@ struct RpcError {
     }
 };
 
-// What a method returns: a JSON result or an error.
+// A result already serialized as compact JSON (e.g. a cached getblock): the reply splices the
+// text in as it is, without building a tree. It must be one valid JSON value.
+struct RawJson {
+    std::shared_ptr<const std::string> text;
+};
+
+// What a method returns: a JSON result (a tree, or text already serialized) or an error.
 class CallResult {
 public:
     CallResult(Json result) : m_v(std::move(result)) {}
     CallResult(RpcError error) : m_v(std::move(error)) {}
+    CallResult(RawJson raw) : m_v(std::move(raw)) {}
 
-    bool ok() const { return m_v.index() == 0; }
-    const Json& result() const { return std::get<0>(m_v); }
-    Json& result() { return std::get<0>(m_v); }
+    bool ok() const { return m_v.index() != 1; }
+    // The text of a RawJson result, else null.
+    std::shared_ptr<const std::string> raw_text() const {
+        return m_v.index() == 2 ? std::get<2>(m_v).text : nullptr;
+    }
+    // The result as a tree (a RawJson one is parsed on first use).
+    const Json& result() const {
+        if (m_v.index() == 2) m_v = Json::parse(*std::get<2>(m_v).text);
+        return std::get<0>(m_v);
+    }
+    Json& result() {
+        if (m_v.index() == 2) m_v = Json::parse(*std::get<2>(m_v).text);
+        return std::get<0>(m_v);
+    }
     const RpcError& error() const { return std::get<1>(m_v); }
 
 private:
-    std::variant<Json, RpcError> m_v;
+    mutable std::variant<Json, RpcError, RawJson> m_v;
 };
 
 // Runs one method call. `params` is an array, an object or null. May throw: the caller

@@ -24,6 +24,7 @@ struct StubDispatcher {
             if (method == "misc") return RpcError::params(code::kMiscError, "m takes at most 0 parameters, got 1\nUsage: m");
             if (method == "boom") throw std::runtime_error("kaboom");
             if (method == "badutf8") return Json(std::string("\xff\xfe ok"));
+            if (method == "raw") return RawJson{std::make_shared<const std::string>(dump_json(params))};
             return RpcError{code::kMethodNotFound, "Method not found", false, nullptr};
         };
     }
@@ -292,6 +293,32 @@ TEST_F(ProtocolTest, ErrorDataIsCarried) {
 TEST(MakeRequest, BothStyles) {
     EXPECT_EQ(make_request("m", Json::array({1}), 3, true), Json::parse(R"({"jsonrpc":"2.0","method":"m","params":[1],"id":3})"));
     EXPECT_FALSE(make_request("m", nullptr, 3, false).contains("jsonrpc"));
+}
+
+
+// A result already serialized (RawJson) is spliced in: the reply is byte for byte what the
+// same result as a tree gives, in both styles, alone and in batches, with any id.
+TEST_F(ProtocolTest, RawResultsReadExactlyLikeTrees) {
+    const std::vector<std::string> params = {R"([{"a":[1,2,{"b":"x\u0001"}]},null,true,-5,"s"])", "[]"};
+    for (const std::string& p : params)
+        for (const std::string& head : {std::string(R"("jsonrpc":"2.0",)"), std::string()})
+            for (const std::string& id : {std::string("1"), std::string(R"("id-\"q")"), std::string("null")}) {
+                const std::string tail = R"(,"params":)" + p + R"(,"id":)" + id + "}";
+                const std::string as_tree = "{" + head + R"("method":"echo")" + tail;
+                const std::string as_raw = "{" + head + R"("method":"raw")" + tail;
+                HttpReply a = run(as_tree), b = run(as_raw);
+                EXPECT_EQ(a.status, b.status);
+                EXPECT_EQ(a.body, b.body) << as_raw;
+                HttpReply batch_a = run("[" + as_tree + "," + as_tree + "]");
+                HttpReply batch_b = run("[" + as_raw + "," + as_tree + "]");
+                EXPECT_EQ(batch_a.body, batch_b.body);
+                EXPECT_EQ(Json::parse(batch_b.body).size(), 2u);
+            }
+    // A method's caller that wants the tree (tests, tools) still gets one.
+    CallResult r = RawJson{std::make_shared<const std::string>(R"({"x":[1,2]})")};
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r.raw_text());
+    EXPECT_EQ(r.result()["x"][1], 2);
 }
 
 }  // namespace

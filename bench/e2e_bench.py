@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""End to end: transfers from 10,000 senders submitted in JSON-RPC batches to a regtest node
+that mines them itself (--mine), measured from submission to committed in a block.
+
+The transfers are signed in advance by make_chain (senders take turns, so each batch is
+valid after the ones before it). Submitters keep a number of batches in flight over
+keep-alive connections as fast as the node takes them; a watcher polls the tip and reads
+each new block's txids. Prints, for the measured window (after a warm-up):
+  submitted/s (accepted by sendrawtransaction), confirmed/s (in blocks), p50/p99 latency
+  from a transfer's batch being sent to the first sight of the block holding it.
+The last line is one JSON object.
+Usage: bench/e2e_bench.py [--build-dir build] [--seconds 60] [--warmup 5] [--txs 600000]
+                          [--batch 1000] [--connections 4] [--senders 10000]"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "functional"))
+from framework import free_port  # noqa: E402
+
+
+class Rpc:
+    def __init__(self, port, auth):
+        self.port, self.auth = port, auth
+        self.conn = None
+
+    def call(self, body, timeout=120):
+        for attempt in range(2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+                self.conn.request("POST", "/", body=body, headers={"Authorization": "Basic " + self.auth,
+                                                                   "Content-Type": "application/json"})
+                return json.loads(self.conn.getresponse().read())
+            except (OSError, http.client.HTTPException):
+                self.conn = None
+                if attempt:
+                    raise
+
+    def one(self, method, *params):
+        reply = self.call(json.dumps({"method": method, "params": list(params), "id": 1}))
+        if reply.get("error"):
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+
+def percentile(values, q):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))] if s else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", default=os.path.join(os.path.dirname(__file__), "..", "build"))
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--warmup", type=float, default=5)
+    ap.add_argument("--txs", type=int, default=600_000)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--senders", type=int, default=10_000)
+    ap.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = ap.parse_args()
+    bindir = os.path.abspath(os.path.join(args.build_dir, "bin"))
+    work = tempfile.mkdtemp(prefix="finch-e2e-")
+    node = None
+    try:
+        t0 = time.monotonic()
+        txfile = os.path.join(work, "tx.txt")
+        subprocess.run([os.path.join(bindir, "make_chain"), "--datadir", os.path.join(work, "node"), "--accounts",
+                        str(args.senders), "--blocks", "0", "--txfile", txfile, "--txcount", str(args.txs)],
+                       check=True, capture_output=True)
+        with open(txfile) as f:
+            raws = f.read().split()
+        print(f"e2e: {len(raws):,} transfers from {args.senders:,} senders signed in {time.monotonic() - t0:.1f} s",
+              file=sys.stderr)
+        key = json.loads(subprocess.run([os.path.join(bindir, "finch-cli"), "--network", "regtest", "keygen"],
+                                        check=True, capture_output=True, text=True).stdout)
+        port = free_port()
+        node = subprocess.Popen([os.path.join(bindir, "finchd"), "--regtest", f"--datadir={os.path.join(work, 'node')}",
+                                 "--listen=0", f"--rpcport={port}", "--rpcuser=e2e", "--rpcpassword=e2e",
+                                 "--mine", f"--miner-address={key['address']}", "--printtoconsole=0"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        auth = base64.b64encode(b"e2e:e2e").decode()
+        watch_rpc = Rpc(port, auth)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                base_height = watch_rpc.one("getblockcount")
+                break
+            except (OSError, RuntimeError, http.client.HTTPException):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+        sent_at = {}          # txid -> time its batch was sent
+        confirmed = []        # (time seen, latency)
+        rejected = [0]
+        lock = threading.Lock()
+        stop = threading.Event()
+        cursor = [0]
+
+        def submitter():
+            rpc = Rpc(port, auth)
+            while not stop.is_set():
+                with lock:
+                    start = cursor[0]
+                    cursor[0] += args.batch
+                chunk = raws[start:start + args.batch]
+                if not chunk:
+                    return
+                body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": "sendrawtransaction", "params": [r]}
+                                   for i, r in enumerate(chunk)])
+                t = time.monotonic()
+                replies = rpc.call(body)
+                with lock:
+                    for r in replies:
+                        if r.get("error") is None:
+                            sent_at[r["result"]] = t
+                        else:
+                            rejected[0] += 1
+
+        def watcher():
+            height = base_height
+            while not stop.is_set():
+                tip = watch_rpc.one("getblockcount")
+                while height < tip:
+                    height += 1
+                    block = watch_rpc.one("getblock", watch_rpc.one("getblockhash", height), 1)
+                    seen = time.monotonic()
+                    with lock:
+                        for txid in block["tx"][1:]:
+                            t = sent_at.pop(txid, None)
+                            if t is not None:
+                                confirmed.append((seen, seen - t))
+                time.sleep(0.02)
+
+        start = time.monotonic()
+        threads = [threading.Thread(target=submitter) for _ in range(args.connections)] + [threading.Thread(target=watcher)]
+        for t in threads:
+            t.start()
+        time.sleep(args.warmup + args.seconds)
+        stop.set()
+        for t in threads:
+            t.join()
+        window_start, window_end = start + args.warmup, start + args.warmup + args.seconds
+        in_window = [lat for seen, lat in confirmed if window_start <= seen < window_end]
+        submitted = min(cursor[0], len(raws))
+        blocks = watch_rpc.one("getblockcount") - base_height
+        out = {"bench": "e2e", "seconds": args.seconds, "senders": args.senders, "batch": args.batch,
+               "connections": args.connections, "submitted": submitted, "rejected": rejected[0],
+               "submitted_per_s": round(submitted / (args.warmup + args.seconds)),
+               "confirmed_per_s": round(len(in_window) / args.seconds), "blocks": blocks,
+               "latency_p50_s": round(percentile(in_window, 0.5), 3) if in_window else None,
+               "latency_p99_s": round(percentile(in_window, 0.99), 3) if in_window else None,
+               "supply_exhausted": cursor[0] >= len(raws)}
+        print(json.dumps(out))
+    finally:
+        if node:
+            node.terminate()
+            try:
+                node.wait(30)
+            except subprocess.TimeoutExpired:
+                node.kill()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
