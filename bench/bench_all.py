@@ -291,14 +291,22 @@ def memory(a):
 
 
 def e2e(a):
-    out = run([sys.executable, os.path.join(HERE, "e2e_bench.py"), "--build-dir", a.build_dir, "--seconds",
-               str(a.e2e_seconds), "--txs", str(max(100_000, int(a.e2e_seconds * 25_000)))], timeout=3600)
-    r = json.loads(out.strip().splitlines()[-1])
-    row("end to end, 10,000 senders, RPC batches → block", r["confirmed_per_s"], "tx/s",
-        getattr(a, "verify_rate", 0) * (os.cpu_count() or 1) or None, "verify × cores",
-        target="≥ 20,000 sustained", met=r["confirmed_per_s"] >= 20_000,
-        note=f"p50 {r['latency_p50_s']} s, p99 {r['latency_p99_s']} s confirmation; submitted "
-             f"{r['submitted_per_s']:,}/s" + ("; supply ran out" if r["supply_exhausted"] else ""))
+    def once(rate):
+        out = run([sys.executable, os.path.join(HERE, "e2e_bench.py"), "--build-dir", a.build_dir, "--seconds",
+                   str(a.e2e_seconds), "--rate", str(rate), "--txs", str(max(100_000, int(a.e2e_seconds * 20_000)))],
+                  timeout=3600)
+        return json.loads(out.strip().splitlines()[-1])
+    # As fast as the node takes them (throughput), then at 80% of what came out (latency at a
+    # load the chain can carry: past it the backlog, and so the latency, only grows).
+    r = once(0)
+    row("end to end, 10,000 senders, RPC batches → block", r["confirmed_per_s"], "tx/s", r["cap_per_s"],
+        f"blocks of {r['fullest_block']:,} at the miner's pace", target="≥ 20,000 sustained",
+        met=r["confirmed_per_s"] >= 20_000,
+        note=f"submitted {r['submitted_per_s']:,}/s" + ("; supply ran out" if r["supply_exhausted"] else ""))
+    rate = int(0.8 * r["confirmed_per_s"])
+    s = once(rate)
+    row(f"end to end at {rate:,} tx/s: confirmation p50 / p99", s["latency_p50_s"], "s",
+        note=f"p99 {s['latency_p99_s']} s; confirmed {s['confirmed_per_s']:,}/s")
 
 
 def sync(a):

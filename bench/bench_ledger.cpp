@@ -22,6 +22,8 @@ namespace {
 using namespace finch;
 using namespace finch::bench;
 
+size_t g_dbcache_mb = 450;  // --dbcache: the store's memory budget (finchd's flag; its default)
+
 struct Ledger {
     std::unique_ptr<storage::LedgerStore> store;
     std::unique_ptr<node::Chainstate> chain;
@@ -30,6 +32,7 @@ struct Ledger {
         storage::LedgerStore::OpenOptions so;
         so.sync_writes = sync;
         so.address_index = address_index;
+        so.memory_bytes = g_dbcache_mb << 20;
         store = std::move(*storage::LedgerStore::open(dir, "regtest", so));
         chain = std::make_unique<node::Chainstate>(*store, params(), &sigcache, chain_options());
         if (!chain->load()) std::abort();
@@ -218,6 +221,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--skip-verify")) skip_verify = std::stoul(argv[i + 1]) != 0;
         else if (!std::strcmp(argv[i], "--skip-reorg")) skip_reorg = std::stoul(argv[i + 1]) != 0;
         else if (!std::strcmp(argv[i], "--index-cost")) index_cost = std::stoul(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--dbcache")) g_dbcache_mb = std::stoul(argv[i + 1]);
     }
     if (index_cost > 0) {
         bench_index_cost(accounts, measure, index_cost, skip_verify);

@@ -67,6 +67,8 @@ def main():
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--senders", type=int, default=10_000)
+    ap.add_argument("--rate", type=float, default=0,
+                    help="submit at most this many transfers/s (0: as fast as the node takes them)")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
     args = ap.parse_args()
     bindir = os.path.abspath(os.path.join(args.build_dir, "bin"))
@@ -114,6 +116,10 @@ def main():
                 with lock:
                     start = cursor[0]
                     cursor[0] += args.batch
+                if args.rate:  # open loop at a fixed rate: batch k leaves at k * batch / rate
+                    wait = t_begin[0] + start / args.rate - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
                 chunk = raws[start:start + args.batch]
                 if not chunk:
                     return
@@ -128,6 +134,8 @@ def main():
                         else:
                             rejected[0] += 1
 
+        fullest = [0]
+
         def watcher():
             height = base_height
             while not stop.is_set():
@@ -136,6 +144,7 @@ def main():
                     height += 1
                     block = watch_rpc.one("getblock", watch_rpc.one("getblockhash", height), 1)
                     seen = time.monotonic()
+                    fullest[0] = max(fullest[0], len(block["tx"]) - 1)
                     with lock:
                         for txid in block["tx"][1:]:
                             t = sent_at.pop(txid, None)
@@ -144,6 +153,7 @@ def main():
                 time.sleep(0.02)
 
         start = time.monotonic()
+        t_begin = [start]
         threads = [threading.Thread(target=submitter) for _ in range(args.connections)] + [threading.Thread(target=watcher)]
         for t in threads:
             t.start()
@@ -155,10 +165,15 @@ def main():
         in_window = [lat for seen, lat in confirmed if window_start <= seen < window_end]
         submitted = min(cursor[0], len(raws))
         blocks = watch_rpc.one("getblockcount") - base_height
+        elapsed = time.monotonic() - start
         out = {"bench": "e2e", "seconds": args.seconds, "senders": args.senders, "batch": args.batch,
                "connections": args.connections, "submitted": submitted, "rejected": rejected[0],
                "submitted_per_s": round(submitted / (args.warmup + args.seconds)),
                "confirmed_per_s": round(len(in_window) / args.seconds), "blocks": blocks,
+               "rate": args.rate, "fullest_block": fullest[0],
+               # What consensus and the miner's pacing allow: the fullest block seen, at the
+               # rate blocks came.
+               "cap_per_s": round(fullest[0] * blocks / elapsed),
                "latency_p50_s": round(percentile(in_window, 0.5), 3) if in_window else None,
                "latency_p99_s": round(percentile(in_window, 0.99), 3) if in_window else None,
                "supply_exhausted": cursor[0] >= len(raws)}

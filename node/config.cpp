@@ -65,6 +65,8 @@ constexpr Option kOptions[] = {
     {"miner-address", Kind::Value, "ADDR", "address that receives mined rewards (required with --mine)"},
     {"miner-threads", Kind::Value, "N", "mining threads (default 1)"},
     {"maxmempool", Kind::Value, "MB", "mempool size limit in megabytes (default 300)"},
+    {"dbcache", Kind::Value, "MB",
+     "memory for the ledger's read cache and write buffers, in megabytes (default 450; 16 on regtest)"},
     {"persistmempool", Kind::Flag, "0|1", "save the mempool to mempool.dat at shutdown and load it at start (default 1)"},
     {"mempoolexpiry", Kind::Value, "HOURS", "drop mempool transactions older than this (default 336)"},
     {"minrelayfee", Kind::Value, "N", "minimum fee rate in base units per byte (default 1)"},
@@ -104,6 +106,7 @@ constexpr NumberRule kNumbers[] = {
     {"explorerratelimit", 1, 100'000, "expected 1-100000"},
     {"miner-threads", 1, 256, "expected 1-256"},
     {"maxmempool", 1, 1'000'000, "expected megabytes 1-1000000"},
+    {"dbcache", 4, 1'000'000, "expected megabytes 4-1000000"},
     {"mempoolexpiry", 1, 100'000, "expected hours"},
     {"minrelayfee", 0, kMaxMoney, "expected base units per byte"},
 };
@@ -367,6 +370,7 @@ void store_number(Config& c, const std::string& key, uint64_t n) {
     else if (key == "explorerratelimit") c.explorerratelimit = n;
     else if (key == "miner-threads") c.miner_threads = static_cast<unsigned>(n);
     else if (key == "maxmempool") c.maxmempool_mb = n;
+    else if (key == "dbcache") c.dbcache_mb = n;
     else if (key == "mempoolexpiry") c.mempoolexpiry_hours = n;
     else if (key == "minrelayfee") c.minrelayfee = n;
 }

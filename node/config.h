@@ -46,6 +46,7 @@ struct Config {
     unsigned miner_threads = 1;
 
     size_t maxmempool_mb = 300;
+    size_t dbcache_mb = 0;  // 0: the network's default (450, or 16 on regtest)
     uint64_t mempoolexpiry_hours = 336;
     bool persistmempool = true;
     Amount minrelayfee = 1;  // base units per byte

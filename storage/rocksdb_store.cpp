@@ -365,13 +365,20 @@ Result<BlockIndexRecord> BlockIndexRecord::decode(const Hash256& hash, ByteSpan 
 
 Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::path& dir, const std::string& network,
                                                        const OpenOptions& opts) {
+    // Everything below is sized for 450 MB (--dbcache's default) and scales with the budget:
+    // the block cache, each write buffer, and with the buffers their hash buckets and bloom
+    // filters, which RocksDB allocates (and so makes resident) when a memtable is created.
+    const double scale = std::min(1.0, static_cast<double>(opts.memory_bytes) / static_cast<double>(size_t{450} << 20));
+    const auto scaled = [scale](size_t full, size_t floor) {
+        return std::max(floor, static_cast<size_t>(static_cast<double>(full) * scale));
+    };
     rocksdb::Options options;
     options.create_if_missing = opts.create_if_missing;
     options.create_missing_column_families = true;
     options.paranoid_checks = true;
     options.max_open_files = 512;
     options.IncreaseParallelism(2);
-    options.write_buffer_size = 64 << 20;
+    options.write_buffer_size = scaled(64 << 20, 1 << 20);
     options.allow_concurrent_memtable_write = false;  // the hashed memtables below need this
     options.max_total_wal_size = 128 << 20;  // bounds the WAL replayed after a crash
     // Point lookups (accounts, tx index) dominate: bloom filters let them skip files that
@@ -379,7 +386,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
     options.memtable_whole_key_filtering = true;
     options.memtable_prefix_bloom_size_ratio = 0.05;
     rocksdb::BlockBasedTableOptions table;
-    table.block_cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
+    table.block_cache = rocksdb::NewLRUCache(scaled(64 << 20, 1 << 20));
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.whole_key_filtering = true;
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -396,9 +403,9 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
         // array (8 bytes a bucket) must stay well inside the memtable.
         if (std::string_view(name) == "accounts" || std::string_view(name) == "txindex" ||
             std::string_view(name) == "addrindex") {
-            cf.write_buffer_size = 32 << 20;
+            cf.write_buffer_size = scaled(32 << 20, 1 << 20);
             cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
-            cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(500'000, 4, 4));
+            cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(scaled(500'000, 8'192), 4, 4));
         }
         if (std::string_view(name) == "addrindex") {
             // Read only by prefix seeks, never by whole key: bloom filters on prefixes only,

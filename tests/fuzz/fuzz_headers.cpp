@@ -94,7 +94,7 @@ struct Store {
         std::filesystem::remove_all(root, ec);
         storage::LedgerStore::OpenOptions o;
         o.sync_writes = false;
-        o.block_cache_bytes = 1 << 20;
+        o.memory_bytes = size_t{8} << 20;
         auto s = storage::LedgerStore::open(root / std::to_string(generation++), "regtest", o);
         if (!s) fail("cannot open the store: " + s.error().to_string());
         store = std::move(*s);

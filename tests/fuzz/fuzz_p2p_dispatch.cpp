@@ -80,7 +80,7 @@ struct Node {
         std::filesystem::remove_all(dir, ec);
         storage::LedgerStore::OpenOptions so;
         so.sync_writes = false;
-        so.block_cache_bytes = 1 << 20;
+        so.memory_bytes = size_t{8} << 20;
         auto s = storage::LedgerStore::open(dir, "regtest", so);
         if (!s) fail("store: " + s.error().to_string());
         store = std::move(*s);
