@@ -385,7 +385,7 @@ int run(const Config& config) {
     store_options.address_index = config.addressindex;
     // bitcoind's -dbcache: 450 MB by default; regtest, a network for tests and laptops, 16.
     const size_t dbcache_mb = config.dbcache_mb ? config.dbcache_mb : params.network == Network::Regtest ? 16 : 450;
-    store_options.memory_bytes = dbcache_mb << 20;
+    store_options.memory_bytes = static_cast<size_t>(std::min<uint64_t>(dbcache_mb, SIZE_MAX >> 20)) << 20;
     store_options.address_index_progress = [](uint64_t done, uint64_t total) {
         FINCH_LOG("building the address index: " + std::to_string(done) + " of " + std::to_string(total) + " blocks");
     };

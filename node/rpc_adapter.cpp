@@ -92,33 +92,39 @@ std::optional<Hash256> RpcAdapter::block_hash_at(uint64_t height) {
 std::optional<rpc::HeaderInfo> RpcAdapter::header(const Hash256& hash) {
     auto rec = m_chain.store().read_index(hash);
     if (!rec) return std::nullopt;
-    const TipInfo tip = m_chain.tip();
     rpc::HeaderInfo h;
     h.header = rec->header;
     h.hash = hash;
     h.height = rec->height;
     h.chain_work = rec->chain_work;
-    // Read from the store, not the block tree: RPC never waits for a block being connected.
-    const bool active = m_chain.store().hash_at_height(rec->height) == hash;
-    h.confirmations = active ? static_cast<int64_t>(tip.height - rec->height + 1) : -1;
-    if (active && rec->height < tip.height) h.next_hash = m_chain.store().hash_at_height(rec->height + 1);
+    const rpc::BlockPlace place = place_of(hash, *rec);
+    h.confirmations = place.confirmations;
+    h.next_hash = place.next_hash;
     h.median_time = median_time(hash);
     if (rec->status & storage::kHaveData)
         if (auto b = m_chain.store().read_block(hash)) h.tx_count = b->txs.size() + 1;
     return h;
 }
 
+// Read from one snapshot of the store, not the block tree: RPC never waits for a block being
+// connected, and the tip, the block at this height and the next one are of one moment (the
+// published tip moves once per activation, the store once per block).
+rpc::BlockPlace RpcAdapter::place_of(const Hash256& hash, const storage::BlockIndexRecord& rec) const {
+    const auto snap = m_chain.store().snapshot();
+    const auto tip = snap->tip();
+    rpc::BlockPlace p;
+    p.height = rec.height;
+    p.have_data = (rec.status & storage::kHaveData) != 0;
+    const bool active = tip && tip->height >= rec.height && snap->hash_at_height(rec.height) == hash;
+    p.confirmations = active ? static_cast<int64_t>(tip->height - rec.height + 1) : -1;
+    if (active && rec.height < tip->height) p.next_hash = snap->hash_at_height(rec.height + 1);
+    return p;
+}
+
 std::optional<rpc::BlockPlace> RpcAdapter::block_place(const Hash256& hash) {
     auto rec = m_chain.store().read_index(hash);
     if (!rec) return std::nullopt;
-    const TipInfo tip = m_chain.tip();
-    rpc::BlockPlace p;
-    p.height = rec->height;
-    const bool active = m_chain.store().hash_at_height(rec->height) == hash;
-    p.confirmations = active ? static_cast<int64_t>(tip.height - rec->height + 1) : -1;
-    if (active && rec->height < tip.height) p.next_hash = m_chain.store().hash_at_height(rec->height + 1);
-    p.have_data = (rec->status & storage::kHaveData) != 0;
-    return p;
+    return place_of(hash, *rec);
 }
 
 std::optional<rpc::BlockInfo> RpcAdapter::block(const Hash256& hash) {

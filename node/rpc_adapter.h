@@ -75,6 +75,7 @@ public:
 private:
     double difficulty(uint32_t bits) const;
     uint64_t median_time(const Hash256& hash) const;
+    rpc::BlockPlace place_of(const Hash256& hash, const storage::BlockIndexRecord& rec) const;
 
     Chainstate& m_chain;
     Mempool& m_mempool;

@@ -162,15 +162,21 @@ HttpReply handle_single(const Json& req, const MethodDispatcher& dispatch, const
 }
 
 // Batches always answer 200 (as bitcoind); each entry carries its own result or error.
-HttpReply handle_batch(const Json& batch, const MethodDispatcher& dispatch, const CallObserver& observe) {
+HttpReply handle_batch(const Json& batch, const MethodDispatcher& dispatch, const CallObserver& observe,
+                       size_t max_reply) {
     if (batch.empty()) return framing_error(200, code::kInvalidRequest, "Invalid Request: empty batch", observe);
     if (batch.size() > kMaxBatchEntries)
         return framing_error(200, code::kInvalidRequest,
                              "Invalid Request: more than " + std::to_string(kMaxBatchEntries) + " entries in a batch",
                              observe);
+    const MethodDispatcher refuse = [](const std::string&, const Json&) -> CallResult {
+        return RpcError{code::kInternalError,
+                        "Reply too large: the batch's reply passed its limit; this entry was not run",
+                        false, nullptr};
+    };
     std::string out = "[";
     for (const Json& req : batch)
-        if (std::optional<EntryReply> r = run_entry(req, dispatch, observe)) {
+        if (std::optional<EntryReply> r = run_entry(req, out.size() > max_reply ? refuse : dispatch, observe)) {
             if (out.size() > 1) out += ',';
             out += entry_text(*r);
         }
@@ -214,14 +220,15 @@ std::string dump_json(const Json& j, int indent) {
     return out;
 }
 
-HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch, const CallObserver& observe) {
+HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch, const CallObserver& observe,
+                          size_t max_batch_reply) {
     if (nesting_exceeds(body, kMaxJsonDepth))
         return framing_error(500, code::kParseError,
                              "Parse error: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", observe);
     Json req = Json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (req.is_discarded()) return framing_error(500, code::kParseError, "Parse error", observe);
     if (req.is_object()) return handle_single(req, dispatch, observe);
-    if (req.is_array()) return handle_batch(req, dispatch, observe);
+    if (req.is_array()) return handle_batch(req, dispatch, observe, max_batch_reply);
     return framing_error(400, code::kInvalidRequest, "Invalid Request: expected an object or an array", observe);
 }
 

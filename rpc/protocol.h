@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,6 +51,9 @@ inline constexpr int kClientP2pDisabled = -31;
 inline constexpr size_t kMaxJsonDepth = 64;
 // Entries in one batch; a batch of 1,000 raw transactions is well inside.
 inline constexpr size_t kMaxBatchEntries = 50'000;
+// A batch's reply: once this much is written, the entries left are not run and each answers
+// -32603 (50,000 cached getblock calls would otherwise ask for a reply of hundreds of GB).
+inline constexpr size_t kMaxBatchReplyBytes = size_t{256} << 20;
 
 struct RpcError {
     int code = code::kMiscError;
@@ -82,19 +86,23 @@ public:
     std::shared_ptr<const std::string> raw_text() const {
         return m_v.index() == 2 ? std::get<2>(m_v).text : nullptr;
     }
-    // The result as a tree (a RawJson one is parsed on first use).
+    // The result as a tree. A RawJson one is parsed on first use and kept beside its text
+    // (a lazy cache: not for one CallResult shared between threads).
     const Json& result() const {
-        if (m_v.index() == 2) m_v = Json::parse(*std::get<2>(m_v).text);
-        return std::get<0>(m_v);
+        if (m_v.index() != 2) return std::get<0>(m_v);
+        if (!m_parsed) m_parsed = Json::parse(*std::get<2>(m_v).text);
+        return *m_parsed;
     }
     Json& result() {
-        if (m_v.index() == 2) m_v = Json::parse(*std::get<2>(m_v).text);
-        return std::get<0>(m_v);
+        if (m_v.index() != 2) return std::get<0>(m_v);
+        if (!m_parsed) m_parsed = Json::parse(*std::get<2>(m_v).text);
+        return *m_parsed;
     }
     const RpcError& error() const { return std::get<1>(m_v); }
 
 private:
-    mutable std::variant<Json, RpcError, RawJson> m_v;
+    std::variant<Json, RpcError, RawJson> m_v;
+    mutable std::optional<Json> m_parsed;
 };
 
 // Runs one method call. `params` is an array, an object or null. May throw: the caller
@@ -118,7 +126,9 @@ using CallObserver = std::function<void(const CallRecord&)>;
 
 // The whole request-to-reply step for one HTTP body. `observe`, when set, is called once per
 // request object (each entry of a batch) and once for a body rejected as a whole.
-HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch, const CallObserver& observe = {});
+// `max_batch_reply` is kMaxBatchReplyBytes but for tests.
+HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch, const CallObserver& observe = {},
+                          size_t max_batch_reply = kMaxBatchReplyBytes);
 
 // True when brackets outside strings nest deeper than max_depth (a cheap scan, no parse).
 bool nesting_exceeds(std::string_view text, size_t max_depth);

@@ -90,9 +90,10 @@ public:
     struct OpenOptions {
         bool create_if_missing = true;
         bool sync_writes = true;  // tests and benchmarks may turn this off
-        // The ledger's read cache and write buffers together (finchd's --dbcache). At the
-        // default, 450 MB, the block cache is 64 MB and the write buffers 32-64 MB per table,
-        // the sizes block connection was tuned with; less scales all of them down alike.
+        // The ledger's read cache and write buffers (finchd's --dbcache). At the default,
+        // 450 MB, the block cache is 64 MB and the write buffers 32-64 MB per table, the sizes
+        // block connection was tuned with; less scales all of them down alike, more goes to
+        // the block cache. A sizing, not a ceiling (see rocksdb_store.cpp).
         size_t memory_bytes = size_t{450} << 20;
         // Keep the address index (address_history). Turning it on for a ledger that lacks it
         // builds it from the stored chain before open returns; turning it off deletes it.

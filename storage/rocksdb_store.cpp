@@ -365,9 +365,10 @@ Result<BlockIndexRecord> BlockIndexRecord::decode(const Hash256& hash, ByteSpan 
 
 Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::path& dir, const std::string& network,
                                                        const OpenOptions& opts) {
-    // Everything below is sized for 450 MB (--dbcache's default) and scales with the budget:
-    // the block cache, each write buffer, and with the buffers their hash buckets and bloom
-    // filters, which RocksDB allocates (and so makes resident) when a memtable is created.
+    // Everything below is sized for 450 MB (--dbcache's default) and scales down with the
+    // budget: the block cache, each write buffer, and with the buffers their hash buckets and
+    // bloom filters, which RocksDB allocates (and so makes resident) when a memtable is
+    // created. It is a sizing, not a ceiling: a table may hold two write buffers at once.
     const double scale = std::min(1.0, static_cast<double>(opts.memory_bytes) / static_cast<double>(size_t{450} << 20));
     const auto scaled = [scale](size_t full, size_t floor) {
         return std::max(floor, static_cast<size_t>(static_cast<double>(full) * scale));
@@ -386,7 +387,10 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
     options.memtable_whole_key_filtering = true;
     options.memtable_prefix_bloom_size_ratio = 0.05;
     rocksdb::BlockBasedTableOptions table;
-    table.block_cache = rocksdb::NewLRUCache(scaled(64 << 20, 1 << 20));
+    // Past 450 MB the write buffers stay as they are and the rest goes to the block cache.
+    const size_t full = size_t{450} << 20;
+    table.block_cache = rocksdb::NewLRUCache(scaled(64 << 20, 1 << 20) +
+                                             (opts.memory_bytes > full ? opts.memory_bytes - full : 0));
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.whole_key_filtering = true;
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

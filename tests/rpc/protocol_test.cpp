@@ -314,11 +314,27 @@ TEST_F(ProtocolTest, RawResultsReadExactlyLikeTrees) {
                 EXPECT_EQ(batch_a.body, batch_b.body);
                 EXPECT_EQ(Json::parse(batch_b.body).size(), 2u);
             }
+    // A batch's reply is bounded: past the limit, the entries left are not run and answer -32603.
+    {
+        StubDispatcher counting;
+        std::string batch = "[";
+        for (int i = 0; i < 10; ++i) batch += std::string(i ? "," : "") + R"({"jsonrpc":"2.0","method":"raw","params":[")" +
+                                              std::string(100, 'x') + R"("],"id":)" + std::to_string(i) + "}";
+        batch += "]";
+        HttpReply capped = handle_rpc_body(batch, counting.fn(), {}, 300);
+        Json entries = Json::parse(capped.body);
+        ASSERT_EQ(entries.size(), 10u);
+        EXPECT_EQ(counting.calls, 3);  // 3 x ~140 bytes passed 300: the other 7 never ran
+        EXPECT_EQ(entries[2]["result"][0], std::string(100, 'x'));
+        EXPECT_EQ(entries[3]["error"]["code"], -32603);
+        EXPECT_EQ(entries[9]["id"], 9);
+    }
     // A method's caller that wants the tree (tests, tools) still gets one.
     CallResult r = RawJson{std::make_shared<const std::string>(R"({"x":[1,2]})")};
     ASSERT_TRUE(r.ok());
     ASSERT_TRUE(r.raw_text());
     EXPECT_EQ(r.result()["x"][1], 2);
+    EXPECT_TRUE(r.raw_text());  // the text is kept beside the tree
 }
 
 }  // namespace
