@@ -117,6 +117,7 @@ void PeerManager::stop() {
         m_udp.close(ec);
         for (auto& [id, p] : m_peers) p->conn->close("shutting down");
         persist();
+        if (m_dht) FINCH_LOG("p2p: saved the DHT table (" + std::to_string(m_dht->stats().nodes) + " nodes)");
         m_work.reset();
     });
     m_thread.join();
