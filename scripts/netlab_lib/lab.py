@@ -284,11 +284,15 @@ def rss_mb(pid):
     return None
 
 
-def tail(node, lines=5):
+def tail(node, lines=5, grep=()):
+    """The last lines of a node's stderr, else of its debug.log; with `grep`, only lines that
+    hold one of those words."""
     for name in ("stderr.log", os.path.join("regtest", "debug.log")):
         try:
             with open(os.path.join(node["datadir"], name), errors="replace") as f:
                 text = f.read().strip().splitlines()
+            if grep:
+                text = [line for line in text if any(word in line for word in grep)]
             if text:
                 return " | ".join(text[-lines:])
         except OSError:

@@ -86,24 +86,34 @@ def peer_counts(lab, node):
 
 
 def wait_formed(lab, timeout, nodes=None):
-    """Until every node has min(8, N-1) peers, at least one of them outbound (two nodes share
-    one connection, so in a small full mesh some have few outbound); returns the figures of
-    `up`."""
+    """Until every node has min(8, N-1) peers, at least one of them outbound unless it already
+    holds a connection to every other node: two nodes share one connection, so in a small full
+    mesh the last node to start may have been dialled by all the others before it dialled
+    anyone, and has no one left to dial. Returns the figures of `up`."""
     nodes = nodes or lab.nodes
-    want_out, want = min(1, len(lab.nodes) - 1), min(8, len(lab.nodes) - 1)
+    want_out, want, everyone = 1, min(8, len(lab.nodes) - 1), len(lab.nodes) - 1
     start = time.monotonic()
     counts = []
 
     def formed():
         nonlocal counts
         counts = on_all(lab, nodes, lambda n: peer_counts(lab, n))
-        return all(not isinstance(c, Exception) and c[0] >= want_out and c[1] >= want for c in counts)
+        return all(not isinstance(c, Exception) and c[1] >= want and (c[0] >= want_out or c[1] >= everyone)
+                   for c in counts)
 
-    wait(formed, timeout, f"every node to have {want} peers, {want_out} of them outbound", interval=1.0)
+    try:
+        wait(formed, timeout, f"every node to have {want} peers, {want_out} of them outbound", interval=1.0)
+    except LabError as e:
+        # Which nodes fell short, and what the one with the fewest peers logged about peers.
+        shown = [f"{n['name']} " + (f"{c[0]} out/{c[1]}" if isinstance(c, tuple) else f"error {c}")
+                 for n, c in zip(nodes, counts)]
+        worst = min(zip(nodes, counts), key=lambda nc: nc[1][1] if isinstance(nc[1], tuple) else -1)[0]
+        raise LabError(f"{e}; outbound/peers: {', '.join(shown)}; {worst['name']}'s log: "
+                       f"{labmod.tail(worst, lines=40, grep=('p2p', 'dht', 'peer'))}") from None
     rss = [labmod.rss_mb(n.get("pid")) for n in nodes]
     rss = [r for r in rss if r]
     return {"seconds": round(time.monotonic() - start, 1),
-            "outbound_min": min(c[0] for c in counts), "peers_avg": round(statistics.mean(c[1] for c in counts), 1),
+            "outbound_min": min(c[0] for c in counts), "peers_min": min(c[1] for c in counts), "peers_avg": round(statistics.mean(c[1] for c in counts), 1),
             "rss_mb_avg": round(statistics.mean(rss), 1) if rss else None}
 
 

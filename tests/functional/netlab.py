@@ -46,7 +46,7 @@ def netlab(env, prefix, directory, *args, timeout=240):
     r = subprocess.run([sys.executable, NETLAB, "--prefix", prefix, "--dir", directory, *args], env=env,
                        capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
-        raise AssertionError(f"netlab {' '.join(args)} failed ({r.returncode}): {r.stderr[-3000:]}")
+        raise AssertionError(f"netlab {' '.join(args)} failed ({r.returncode}): {r.stderr[-12000:]}")
     print(r.stderr.strip())
     last = r.stdout.strip().splitlines()[-1]
     print(last)
@@ -65,7 +65,10 @@ def test(h):
     try:
         up = netlab(env, prefix, directory, "up", "10", "--latency-ms", "20-60")
         assert_equal(up["up"], 10)
-        assert up["outbound_min"] >= 1, up
+        # Eight peers each; a node may have no outbound peer only when it holds all nine (the
+        # last to start can be dialled by everyone first): that is the full mesh, not a failure.
+        assert up["peers_min"] >= 8, up
+        assert up["outbound_min"] >= 1 or up["peers_min"] == 9, up
         assert_equal(len(namespaces(prefix)), 11)  # ten nodes and the control namespace
 
         prop = netlab(env, prefix, directory, "run", "propagation")
