@@ -291,21 +291,30 @@ def memory(a):
 
 
 def e2e(a):
-    def once(rate):
+    def once(rate, dbcache):
         out = run([sys.executable, os.path.join(HERE, "e2e_bench.py"), "--build-dir", a.build_dir, "--seconds",
-                   str(a.e2e_seconds), "--rate", str(rate), "--txs", str(max(100_000, int(a.e2e_seconds * 20_000)))],
-                  timeout=3600)
+                   str(a.e2e_seconds), "--rate", str(rate), "--txs", str(max(100_000, int(a.e2e_seconds * 20_000))),
+                   f"--node-arg=--dbcache={dbcache}"], timeout=3600)
         return json.loads(out.strip().splitlines()[-1])
-    # As fast as the node takes them (throughput), then at 80% of what came out (latency at a
-    # load the chain can carry: past it the backlog, and so the latency, only grows).
-    r = once(0)
-    row("end to end, 10,000 senders, RPC batches → block", r["confirmed_per_s"], "tx/s", r["cap_per_s"],
-        f"blocks of {r['fullest_block']:,} at the miner's pace", target="≥ 20,000 sustained",
-        met=r["confirmed_per_s"] >= 20_000,
-        note=f"submitted {r['submitted_per_s']:,}/s" + ("; supply ran out" if r["supply_exhausted"] else ""))
-    rate = int(0.8 * r["confirmed_per_s"])
-    s = once(rate)
-    row(f"end to end at {rate:,} tx/s: confirmation p50 / p99", s["latency_p50_s"], "s",
+    # Every transfer's signature is checked once, at admission: both cores verifying and doing
+    # nothing else is the ceiling. Regtest's default --dbcache (16 MB) first, then bitcoind's
+    # 450, which an operator sets for throughput: small write buffers mean more flushes and
+    # compactions.
+    threads = os.cpu_count() or 1
+    limit = getattr(a, "verify_rate", 0) * threads or None
+    best = None
+    for dbcache in (16, 450):
+        r = once(0, dbcache)
+        row(f"end to end, 10,000 senders, RPC batches → block, --dbcache {dbcache}", r["confirmed_per_s"], "tx/s",
+            limit, f"verify × {threads} cores", target="≥ 20,000 sustained", met=r["confirmed_per_s"] >= 20_000,
+            note=f"submitted {r['submitted_per_s']:,}/s; {r['blocks']} blocks, fullest {r['fullest_block']:,}"
+            + ("; supply ran out" if r["supply_exhausted"] else ""))
+        best = r
+    # Latency at 80% of what came out: past the throughput the backlog, and so the latency,
+    # only grows.
+    rate = int(0.8 * best["confirmed_per_s"])
+    s = once(rate, 450)
+    row(f"end to end at {rate:,} tx/s, --dbcache 450: confirmation p50 / p99", s["latency_p50_s"], "s",
         note=f"p99 {s['latency_p99_s']} s; confirmed {s['confirmed_per_s']:,}/s")
 
 

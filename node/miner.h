@@ -62,4 +62,16 @@ private:
 
 uint64_t unix_now();
 
+// The most transfers a block holds (kMaxBlockTransactions, or what fits in kMaxBlockBytes).
+size_t max_block_transfers();
+
+// One turn of the miner's loop on a chain whose blocks it paces (regtest: one a target
+// spacing), decided from: whether the spacing since its last block is still running, whether
+// it already looked for a full block in that time, and the mempool's size.
+//   Build:       the spacing has passed: mine whatever the template holds;
+//   BuildIfFull: the mempool may fill a whole block: mine it only if the template is full;
+//   Sleep:       wait a little and ask again.
+enum class PaceStep { Build, BuildIfFull, Sleep };
+PaceStep pace_step(bool within_spacing, bool looked_for_full, size_t mempool_size);
+
 }  // namespace finch::node
