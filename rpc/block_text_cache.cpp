@@ -21,19 +21,21 @@ std::optional<BlockTextParts> split_block_text(const std::string& text) {
     return parts;
 }
 
-std::string join_block_text(const BlockTextParts& parts, int64_t confirmations, const std::optional<Hash256>& next) {
-    std::string out;
-    out.reserve(parts.bytes() + 100);
-    out += parts.before_confirmations;
-    out += std::to_string(confirmations);
-    out += parts.after_confirmations;
+std::vector<std::shared_ptr<const std::string>> block_text_pieces(const std::shared_ptr<const BlockTextParts>& parts,
+                                                                  int64_t confirmations,
+                                                                  const std::optional<Hash256>& next) {
+    // The three cached parts are shared (aliasing the one allocation that holds them); only
+    // the two short fields are new.
+    std::string middle = std::to_string(confirmations);
+    middle += parts->after_confirmations;
     if (next) {
-        out += R"(,"nextblockhash":")";
-        out += next->to_hex();
-        out += '"';
+        middle += R"(,"nextblockhash":")";
+        middle += next->to_hex();
+        middle += '"';
     }
-    out += parts.after_links;
-    return out;
+    return {std::shared_ptr<const std::string>(parts, &parts->before_confirmations),
+            std::make_shared<const std::string>(std::move(middle)),
+            std::shared_ptr<const std::string>(parts, &parts->after_links)};
 }
 
 std::shared_ptr<const BlockTextParts> BlockTextCache::get(const Key& key) {

@@ -30,9 +30,11 @@ struct BlockTextParts {
 // nullopt when the text does not have that shape.
 std::optional<BlockTextParts> split_block_text(const std::string& text);
 
-// The whole text: the parts joined around `confirmations` and, when there is one, the next
-// block's hash.
-std::string join_block_text(const BlockTextParts& parts, int64_t confirmations, const std::optional<Hash256>& next);
+// The whole text as pieces to send one after another: the cached parts (shared, not copied)
+// around `confirmations` and, when there is one, the next block's hash.
+std::vector<std::shared_ptr<const std::string>> block_text_pieces(const std::shared_ptr<const BlockTextParts>& parts,
+                                                                  int64_t confirmations,
+                                                                  const std::optional<Hash256>& next);
 
 class BlockTextCache {
 public:

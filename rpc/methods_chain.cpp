@@ -55,8 +55,7 @@ CallResult getblock(NodeInterface& node, const Args& args) {
     if (verbosity > 0)
         if (auto parts = block_text_cache().get(key))
             if (auto place = node.block_place(hash); place && place->have_data)
-                return RawJson{std::make_shared<const std::string>(
-                    join_block_text(*parts, place->confirmations, place->next_hash))};
+                return RawJson(block_text_pieces(parts, place->confirmations, place->next_hash));
     auto info = node.block(hash);
     if (!info) return not_found("Block not found");
     if (!info->have_data) return RpcError{code::kMiscError, "Block not available (no data stored)", false, nullptr};
@@ -74,7 +73,7 @@ CallResult getblock(NodeInterface& node, const Args& args) {
     }
     auto shared = std::make_shared<const BlockTextParts>(std::move(*parts));
     block_text_cache().put(key, shared);
-    return RawJson{std::make_shared<const std::string>(join_block_text(*shared, confirmations, next))};
+    return RawJson(block_text_pieces(shared, confirmations, next));
 }
 
 CallResult getblockheader(NodeInterface& node, const Args& args) {

@@ -99,7 +99,7 @@ unsigned legacy_status(int error_code) {
     return 500;
 }
 
-HttpReply reply(unsigned status, const Json& body) { return {status, dump_json(body) + "\n"}; }
+HttpReply reply(unsigned status, const Json& body) { return {status, dump_json(body) + "\n", {}}; }
 
 // An error found before any request's style is known (unparsable body, wrong top-level
 // type): a JSON-RPC 2.0 error object with a null id, which legacy clients read as well.
@@ -113,21 +113,32 @@ struct EntryReply {
     unsigned status = 200;  // what a lone request of this style would answer
     // A RawJson result: `body` then holds the envelope without it, and the text is spliced
     // in where the tree would have put it (entry_text).
-    std::shared_ptr<const std::string> raw;
     Style style = Style::V2;
     Json id;
+    std::optional<CallResult> raw_result;  // holds a RawJson result (its pieces)
+    const RawJson* raw() const { return raw_result ? raw_result->raw() : nullptr; }
 };
+
+size_t bytes_of(const std::vector<std::shared_ptr<const std::string>>& pieces) {
+    size_t n = 0;
+    for (const auto& p : pieces) n += p->size();
+    return n;
+}
+
+// The envelope around a raw result: what comes before it and after it (without the id).
+std::string_view raw_head(Style style) { return style == Style::V2 ? R"({"jsonrpc":"2.0","result":)" : R"({"result":)"; }
+std::string_view raw_tail(Style style) { return style == Style::V2 ? R"(,"id":)" : R"(,"error":null,"id":)"; }
 
 // The entry's compact JSON, exactly as dump_json(body) would write it had the raw result
 // been a tree: {"jsonrpc":"2.0","result":R,"id":I} or {"result":R,"error":null,"id":I}.
 std::string entry_text(const EntryReply& e) {
-    if (!e.raw) return dump_json(e.body);
+    if (!e.raw()) return dump_json(e.body);
     const std::string id = dump_json(e.id);
     std::string out;
-    out.reserve(e.raw->size() + id.size() + 40);
-    out += e.style == Style::V2 ? R"({"jsonrpc":"2.0","result":)" : R"({"result":)";
-    out += *e.raw;
-    out += e.style == Style::V2 ? R"(,"id":)" : R"(,"error":null,"id":)";
+    out.reserve(bytes_of(e.raw()->pieces) + id.size() + 40);
+    out += raw_head(e.style);
+    for (const auto& piece : e.raw()->pieces) out += *piece;
+    out += raw_tail(e.style);
     out += id;
     out += '}';
     return out;
@@ -137,8 +148,8 @@ std::string entry_text(const EntryReply& e) {
 std::optional<EntryReply> run_entry(const Json& req, const MethodDispatcher& dispatch, const CallObserver& observe) {
     if (!req.is_object()) {
         if (observe) observe(CallRecord{{}, code::kInvalidRequest, {}});
-        return EntryReply{reply_object(Style::V2, nullptr, invalid_request("Request must be an object")), 200, nullptr,
-                          Style::V2, nullptr};
+        return EntryReply{reply_object(Style::V2, nullptr, invalid_request("Request must be an object")), 200,
+                          Style::V2, nullptr, std::nullopt};
     }
     Entry e = read_entry(req);
     const auto started = observe ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
@@ -151,14 +162,22 @@ std::optional<EntryReply> run_entry(const Json& req, const MethodDispatcher& dis
     }
     if (e.notification) return std::nullopt;
     const unsigned status = r.ok() || e.style == Style::V2 ? 200 : legacy_status(r.error().code);
-    if (auto raw = r.raw_text()) return EntryReply{Json(), status, std::move(raw), e.style, std::move(e.id)};
-    return EntryReply{reply_object(e.style, std::move(e.id), std::move(r)), status, nullptr, e.style, nullptr};
+    if (r.raw()) return EntryReply{Json(), status, e.style, std::move(e.id), std::move(r)};
+    return EntryReply{reply_object(e.style, std::move(e.id), std::move(r)), status, e.style, nullptr, std::nullopt};
 }
 
 HttpReply handle_single(const Json& req, const MethodDispatcher& dispatch, const CallObserver& observe) {
     std::optional<EntryReply> out = run_entry(req, dispatch, observe);
-    if (!out) return {204, {}};
-    return {out->status, entry_text(*out) + "\n"};
+    if (!out) return {204, {}, {}};
+    const RawJson* raw = out->raw();
+    if (!raw) return {out->status, entry_text(*out) + "\n", {}};
+    // A raw result goes out as its pieces between the envelope's two ends, uncopied.
+    HttpReply r{out->status, {}, {}};
+    r.pieces.reserve(raw->pieces.size() + 2);
+    r.pieces.push_back(std::make_shared<const std::string>(raw_head(out->style)));
+    r.pieces.insert(r.pieces.end(), raw->pieces.begin(), raw->pieces.end());
+    r.pieces.push_back(std::make_shared<const std::string>(std::string(raw_tail(out->style)) + dump_json(out->id) + "}\n"));
+    return r;
 }
 
 // Batches always answer 200 (as bitcoind); each entry carries its own result or error.
@@ -180,9 +199,9 @@ HttpReply handle_batch(const Json& batch, const MethodDispatcher& dispatch, cons
             if (out.size() > 1) out += ',';
             out += entry_text(*r);
         }
-    if (out.size() == 1) return {204, {}};
+    if (out.size() == 1) return {204, {}, {}};
     out += "]\n";
-    return {200, std::move(out)};
+    return {200, std::move(out), {}};
 }
 
 }  // namespace
@@ -218,6 +237,28 @@ std::string dump_json(const Json& j, int indent) {
     std::string out(buffer);
     if (buffer.capacity() > (1u << 24)) std::string().swap(buffer);  // do not keep a huge one
     return out;
+}
+
+std::string RawJson::text() const {
+    std::string out;
+    out.reserve(bytes_of(pieces));
+    for (const auto& piece : pieces) out += *piece;
+    return out;
+}
+
+std::string HttpReply::text() const {
+    if (pieces.empty()) return body;
+    std::string out;
+    out.reserve(body.size() + bytes_of(pieces));
+    out += body;
+    for (const auto& piece : pieces) out += *piece;
+    return out;
+}
+
+void HttpReply::flatten() {
+    if (pieces.empty()) return;
+    body = text();
+    pieces.clear();
 }
 
 HttpReply handle_rpc_body(std::string_view body, const MethodDispatcher& dispatch, const CallObserver& observe,

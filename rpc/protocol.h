@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace finch::rpc {
 
@@ -71,7 +72,12 @@ struct RpcError {
 // A result already serialized as compact JSON (e.g. a cached getblock): the reply splices the
 // text in as it is, without building a tree. It must be one valid JSON value.
 struct RawJson {
-    std::shared_ptr<const std::string> text;
+    RawJson(std::shared_ptr<const std::string> text) : pieces{std::move(text)} {}
+    explicit RawJson(std::vector<std::shared_ptr<const std::string>> parts) : pieces(std::move(parts)) {}
+    // The value's text is these pieces one after another: a cached block's text is shared
+    // with the cache and written to the socket from there, never copied (HttpReply::pieces).
+    std::vector<std::shared_ptr<const std::string>> pieces;
+    std::string text() const;
 };
 
 // What a method returns: a JSON result (a tree, or text already serialized) or an error.
@@ -82,20 +88,22 @@ public:
     CallResult(RawJson raw) : m_v(std::move(raw)) {}
 
     bool ok() const { return m_v.index() != 1; }
-    // The text of a RawJson result, else null.
-    std::shared_ptr<const std::string> raw_text() const {
-        return m_v.index() == 2 ? std::get<2>(m_v).text : nullptr;
+    // A RawJson result, else null.
+    const RawJson* raw() const { return m_v.index() == 2 ? &std::get<2>(m_v) : nullptr; }
+    // Its text, joined (for tests and logs), else nullopt.
+    std::optional<std::string> raw_text() const {
+        return m_v.index() == 2 ? std::optional<std::string>(std::get<2>(m_v).text()) : std::nullopt;
     }
     // The result as a tree. A RawJson one is parsed on first use and kept beside its text
     // (a lazy cache: not for one CallResult shared between threads).
     const Json& result() const {
         if (m_v.index() != 2) return std::get<0>(m_v);
-        if (!m_parsed) m_parsed = Json::parse(*std::get<2>(m_v).text);
+        if (!m_parsed) m_parsed = Json::parse(std::get<2>(m_v).text());
         return *m_parsed;
     }
     Json& result() {
         if (m_v.index() != 2) return std::get<0>(m_v);
-        if (!m_parsed) m_parsed = Json::parse(*std::get<2>(m_v).text);
+        if (!m_parsed) m_parsed = Json::parse(std::get<2>(m_v).text());
         return *m_parsed;
     }
     const RpcError& error() const { return std::get<1>(m_v); }
@@ -111,7 +119,13 @@ using MethodDispatcher = std::function<CallResult(const std::string& method, con
 
 struct HttpReply {
     unsigned status = 200;  // 200, 204 (nothing to say), 400, 404 or 500
-    std::string body;       // empty for 204
+    std::string body;       // empty for 204, and when `pieces` holds the text
+    // A reply whose text lies elsewhere (a lone getblock answered from the cache): these
+    // pieces one after another. The HTTP server writes them as they are; text() joins them.
+    std::vector<std::shared_ptr<const std::string>> pieces;
+    std::string text() const;
+    // Moves the text into `body` (pieces joined), for writers that need one string.
+    void flatten();
 };
 
 // What one request came to, for the debug log: the method as sent (empty when the body or

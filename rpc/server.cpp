@@ -207,9 +207,12 @@ void Session::submit(std::string body) {
                 };
             reply = handle_rpc_body(body, self->m_state.dispatch, observe);
         } catch (const std::exception& e) {
-            reply = {500, error_body(code::kInternalError, std::string("Internal error: ") + e.what())};
+            reply = {500, error_body(code::kInternalError, std::string("Internal error: ") + e.what()), {}};
         }
         self->m_state.in_flight.fetch_sub(1);
+        if (!reply.pieces.empty())
+            return self->write_pieces(static_cast<http::status>(reply.status), std::move(reply.pieces),
+                                      self->m_keep_alive);
         self->write_reply(static_cast<http::status>(reply.status), std::move(reply.body), self->m_keep_alive);
     });
 }
@@ -217,20 +220,32 @@ void Session::submit(std::string body) {
 void Session::write_reply(http::status status, std::string body, bool keep_alive, const char* content_type,
                           HeaderList extra) {
     m_response = {};
-    m_response.version(m_version);
-    m_response.result(status);
-    if (status != http::status::no_content) m_response.set(http::field::content_type, content_type);
-    for (auto& [field, value] : extra) m_response.set(field, std::move(value));
-    if (status == http::status::unauthorized) m_response.set(http::field::www_authenticate, "Basic realm=\"jsonrpc\"");
-    if (status == http::status::method_not_allowed && m_response.find(http::field::allow) == m_response.end())
-        m_response.set(http::field::allow, m_metrics_request ? "GET" : "POST");
-    m_response.keep_alive(keep_alive);
     m_response.body() = std::move(body);
-    m_response.prepare_payload();
+    start_write(m_response, status, keep_alive, content_type, std::move(extra));
+}
+
+void Session::write_pieces(http::status status, PiecesBody::value_type pieces, bool keep_alive) {
+    m_pieces_response = {};
+    m_pieces_response.body() = std::move(pieces);
+    start_write(m_pieces_response, status, keep_alive, "application/json", {});
+}
+
+template <class Body>
+void Session::start_write(http::response<Body>& response, http::status status, bool keep_alive,
+                          const char* content_type, HeaderList extra) {
+    response.version(m_version);
+    response.result(status);
+    if (status != http::status::no_content) response.set(http::field::content_type, content_type);
+    for (auto& [field, value] : extra) response.set(field, std::move(value));
+    if (status == http::status::unauthorized) response.set(http::field::www_authenticate, "Basic realm=\"jsonrpc\"");
+    if (status == http::status::method_not_allowed && response.find(http::field::allow) == response.end())
+        response.set(http::field::allow, m_metrics_request ? "GET" : "POST");
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
     // HEAD: the headers GET would send (Content-Length included), without the body.
-    if (m_parser && m_parser->get().method() == http::verb::head) m_response.body().clear();
+    if (m_parser && m_parser->get().method() == http::verb::head) response.body() = {};
     m_stream.expires_after(m_state.options.io_deadline);
-    http::async_write(m_stream, m_response,
+    http::async_write(m_stream, response,
                       [self = shared_from_this(), keep_alive](error_code ec, size_t) { self->on_write(keep_alive, ec); });
 }
 

@@ -47,6 +47,44 @@ struct Client {
 };
 Client classify(const tcp::endpoint& remote, const ServerOptions& o);
 
+// A response body made of shared strings written one after another, never joined: a lone
+// getblock answered from the cache goes out from the cache's own memory (HttpReply::pieces).
+struct PiecesBody {
+    using value_type = std::vector<std::shared_ptr<const std::string>>;
+
+    static std::uint64_t size(const value_type& pieces) {
+        std::uint64_t n = 0;
+        for (const auto& p : pieces) n += p->size();
+        return n;
+    }
+
+    class writer {
+    public:
+        using const_buffers_type = std::vector<net::const_buffer>;
+
+        template <bool isRequest, class Fields>
+        writer(const http::header<isRequest, Fields>&, const value_type& pieces) : m_pieces(pieces) {}
+
+        void init(error_code& ec) { ec = {}; }
+
+        // Everything at once: the serializer keeps what the socket has not taken yet.
+        boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
+            ec = {};
+            if (m_done) return boost::none;
+            m_done = true;
+            const_buffers_type out;
+            out.reserve(m_pieces.size());
+            for (const auto& p : m_pieces)
+                if (!p->empty()) out.emplace_back(p->data(), p->size());
+            return std::make_pair(std::move(out), false);
+        }
+
+    private:
+        const value_type& m_pieces;
+        bool m_done = false;
+    };
+};
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
     // `client` is who the limits see; `holds_ip_slot` / `public_slot` say which counts the
@@ -93,6 +131,10 @@ private:
     void upgrade_to_websocket();
     void write_reply(http::status status, std::string body, bool keep_alive,
                      const char* content_type = "application/json", HeaderList extra = {});
+    void write_pieces(http::status status, PiecesBody::value_type pieces, bool keep_alive);
+    template <class Body>
+    void start_write(http::response<Body>& response, http::status status, bool keep_alive,
+                     const char* content_type, HeaderList extra);
     void on_write(bool keep_alive, error_code ec);
     void reply_and_close(http::status status, int rpc_code, const std::string& message);
     void unauthorized();
@@ -105,6 +147,7 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     http::response<http::string_body> m_response;
+    http::response<PiecesBody> m_pieces_response;  // for replies with HttpReply::pieces
     net::steady_timer m_timer;  // the delay before a 401
     std::array<char, 16 * 1024> m_drain{};
     bool m_keep_alive = false;

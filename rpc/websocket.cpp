@@ -170,6 +170,7 @@ private:
             } catch (const std::exception& e) {
                 reply.body = error_reply(nullptr, code::kInternalError, std::string("Internal error: ") + e.what());
             }
+            reply.flatten();  // a WebSocket message is one string
             self->m_state.in_flight.fetch_sub(1);
             while (!reply.body.empty() && reply.body.back() == '\n') reply.body.pop_back();
             net::post(self->m_ws.get_executor(), [self, body = std::move(reply.body)]() mutable {

@@ -54,7 +54,7 @@ std::string answer(const std::string& text, bool is_text) {
         return R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"too deep"},"id":null})";
     const Json request = Json::parse(text, nullptr, false);
     if (request.is_discarded()) return R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null})";
-    return finch::rpc::handle_rpc_body(text, dispatch).body;
+    return finch::rpc::handle_rpc_body(text, dispatch).text();
 }
 
 }  // namespace

@@ -127,7 +127,7 @@ TEST(BadParams, ParamsOfTheWrongShapeAreAProtocolError) {
             const std::string body =
                 R"({"jsonrpc":"2.0","id":1,"method":")" + std::string(m.name) + R"(","params":)" + params + "}";
             const HttpReply reply = handle_rpc_body(body, dispatch);
-            const Json j = Json::parse(reply.body);
+            const Json j = Json::parse(reply.text());
             EXPECT_EQ(j["error"]["code"], code::kInvalidRequest) << m.name << " " << params;
         }
     }

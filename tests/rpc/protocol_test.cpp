@@ -25,12 +25,20 @@ struct StubDispatcher {
             if (method == "boom") throw std::runtime_error("kaboom");
             if (method == "badutf8") return Json(std::string("\xff\xfe ok"));
             if (method == "raw") return RawJson{std::make_shared<const std::string>(dump_json(params))};
+            if (method == "rawpieces") {  // the same text as raw, cut into three pieces
+                const std::string text = dump_json(params);
+                const size_t a = text.size() / 3, b = 2 * text.size() / 3;
+                return RawJson(std::vector<std::shared_ptr<const std::string>>{
+                    std::make_shared<const std::string>(text.substr(0, a)),
+                    std::make_shared<const std::string>(text.substr(a, b - a)),
+                    std::make_shared<const std::string>(text.substr(b))});
+            }
             return RpcError{code::kMethodNotFound, "Method not found", false, nullptr};
         };
     }
 };
 
-Json parse(const HttpReply& r) { return Json::parse(r.body); }
+Json parse(const HttpReply& r) { return Json::parse(r.text()); }
 
 class ProtocolTest : public ::testing::Test {
 protected:
@@ -308,11 +316,25 @@ TEST_F(ProtocolTest, RawResultsReadExactlyLikeTrees) {
                 const std::string as_raw = "{" + head + R"("method":"raw")" + tail;
                 HttpReply a = run(as_tree), b = run(as_raw);
                 EXPECT_EQ(a.status, b.status);
-                EXPECT_EQ(a.body, b.body) << as_raw;
+                EXPECT_EQ(a.text(), b.text()) << as_raw;
+                EXPECT_TRUE(a.pieces.empty());
+                EXPECT_FALSE(b.pieces.empty());  // sent as it lies, not joined
+                const std::string as_pieces = "{" + head + R"("method":"rawpieces")" + tail;
+                HttpReply c = run(as_pieces);
+                EXPECT_EQ(a.text(), c.text()) << as_pieces;
+                EXPECT_TRUE(c.body.empty());
+                EXPECT_EQ(c.pieces.size(), 5u);  // the envelope's two ends around the three
                 HttpReply batch_a = run("[" + as_tree + "," + as_tree + "]");
                 HttpReply batch_b = run("[" + as_raw + "," + as_tree + "]");
+                HttpReply batch_c = run("[" + as_tree + "," + as_pieces + "]");
                 EXPECT_EQ(batch_a.body, batch_b.body);
+                EXPECT_EQ(batch_a.body, batch_c.body);
+                EXPECT_TRUE(batch_c.pieces.empty());  // a batch is joined into one body
                 EXPECT_EQ(Json::parse(batch_b.body).size(), 2u);
+                HttpReply flat = c;
+                flat.flatten();
+                EXPECT_EQ(flat.body, a.body);
+                EXPECT_TRUE(flat.pieces.empty());
             }
     // A batch's reply is bounded: past the limit, the entries left are not run and answer -32603.
     {
