@@ -151,7 +151,9 @@ void Miner::run(unsigned index, AccountId to) {
         // gap) is not retried before the spacing has passed.
         const bool within_spacing =
             params.no_retarget && unix_now() < last_block_time + static_cast<uint64_t>(params.target_spacing);
-        const PaceStep step = pace_step(within_spacing, early_tried, m_mempool.size());
+        // One thread looks for a full block early; more would each build the same block and
+        // mine stale twins of it.
+        const PaceStep step = pace_step(within_spacing, early_tried || index != 0, m_mempool.size());
         if (step == PaceStep::Sleep) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             continue;

@@ -250,6 +250,9 @@ void Session::start_write(http::response<Body>& response, http::status status, b
 }
 
 void Session::on_write(bool keep_alive, error_code ec) {
+    // Pieces of a cached block stay shared with the cache no longer than their write: an idle
+    // keep-alive connection must not hold an evicted block's text outside the cache's limit.
+    m_pieces_response.body().clear();
     if (ec) return close();
     if (!keep_alive) return linger_close();
     read_header();
