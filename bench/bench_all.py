@@ -307,7 +307,8 @@ def e2e(a):
         r = once(0, dbcache)
         row(f"end to end, 10,000 senders, RPC batches → block, --dbcache {dbcache}", r["confirmed_per_s"], "tx/s",
             limit, f"verify × {threads} cores", target="≥ 20,000 sustained", met=r["confirmed_per_s"] >= 20_000,
-            note=f"submitted {r['submitted_per_s']:,}/s; {r['blocks']} blocks, fullest {r['fullest_block']:,}"
+            note=f"submitted {r['submitted_per_s']:,}/s; {r['blocks']} blocks, fullest {r['fullest_block']:,}; "
+            f"finchd CPU {r['node_cpu_us_per_tx']} µs a transfer"
             + ("; supply ran out" if r["supply_exhausted"] else ""))
         best = r
     # Latency at 80% of what came out: past the throughput the backlog, and so the latency,
