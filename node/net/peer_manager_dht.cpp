@@ -68,7 +68,15 @@ Status PeerManager::start_dht() {
     if (auto stored = m_chain.store().get_meta(kDhtTableKey)) {
         auto records = dht::Dht::deserialize(*stored, m_params.magic);
         if (records) {
-            FINCH_DEBUG(Net, "DHT: " + std::to_string(m_dht->restore(*records)) + " nodes restored");
+            const size_t taken = m_dht->restore(*records);
+            // Said at the default level when some are refused (not allowed, unusable endpoint,
+            // bad signature, bucket or subnet full): a table that shrinks across a restart
+            // should be explainable from the log.
+            if (taken != records->size())
+                FINCH_LOG("p2p: restored " + std::to_string(taken) + " of " + std::to_string(records->size()) +
+                          " stored DHT nodes");
+            else
+                FINCH_DEBUG(Net, "DHT: " + std::to_string(taken) + " nodes restored");
         } else {
             FINCH_LOG("p2p: the stored DHT table is unusable (" + records.error().to_string() + "), starting empty");
         }

@@ -64,7 +64,12 @@ def test(h):
     before = nodes[5].rpc("getdhtinfo")["nodes"]
     assert_equal(nodes[5].stop(), 0)
     nodes[5].start()
-    assert nodes[5].rpc("getdhtinfo")["nodes"] >= min(before, 1), "the routing table was lost"
+    after = nodes[5].rpc("getdhtinfo")["nodes"]
+    if after < min(before, 1):
+        with open(nodes[5].log_path, errors="replace") as f:
+            lines = [line.strip() for line in f if "DHT" in line]
+        raise AssertionError(f"the routing table was lost: {before} nodes before the restart, {after} after; "
+                             f"node 5's DHT lines: {lines[-6:]}")
 
     print(f"  {NODES} nodes: tables at least half full after {filled:.1f} s; "
           f"dhtfind hops p50 {statistics.median(hops)} max {max(hops)}, "
