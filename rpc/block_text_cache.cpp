@@ -21,9 +21,8 @@ std::optional<BlockTextParts> split_block_text(const std::string& text) {
     return parts;
 }
 
-std::vector<std::shared_ptr<const std::string>> block_text_pieces(const std::shared_ptr<const BlockTextParts>& parts,
-                                                                  int64_t confirmations,
-                                                                  const std::optional<Hash256>& next) {
+TextPieces block_text_pieces(const std::shared_ptr<const BlockTextParts>& parts, int64_t confirmations,
+                              const std::optional<Hash256>& next) {
     // The three cached parts are shared (aliasing the one allocation that holds them); only
     // the two short fields are new.
     std::string middle = std::to_string(confirmations);

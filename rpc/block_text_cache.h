@@ -6,6 +6,7 @@
 #pragma once
 
 #include "consensus/hash.h"
+#include "rpc/protocol.h"
 #include "util/thread_annotations.h"
 
 #include <cstddef>
@@ -32,9 +33,8 @@ std::optional<BlockTextParts> split_block_text(const std::string& text);
 
 // The whole text as pieces to send one after another: the cached parts (shared, not copied)
 // around `confirmations` and, when there is one, the next block's hash.
-std::vector<std::shared_ptr<const std::string>> block_text_pieces(const std::shared_ptr<const BlockTextParts>& parts,
-                                                                  int64_t confirmations,
-                                                                  const std::optional<Hash256>& next);
+TextPieces block_text_pieces(const std::shared_ptr<const BlockTextParts>& parts, int64_t confirmations,
+                              const std::optional<Hash256>& next);
 
 class BlockTextCache {
 public:

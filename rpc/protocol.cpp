@@ -119,12 +119,6 @@ struct EntryReply {
     const RawJson* raw() const { return raw_result ? raw_result->raw() : nullptr; }
 };
 
-size_t bytes_of(const std::vector<std::shared_ptr<const std::string>>& pieces) {
-    size_t n = 0;
-    for (const auto& p : pieces) n += p->size();
-    return n;
-}
-
 // The envelope around a raw result: what comes before it and after it (without the id).
 std::string_view raw_head(Style style) { return style == Style::V2 ? R"({"jsonrpc":"2.0","result":)" : R"({"result":)"; }
 std::string_view raw_tail(Style style) { return style == Style::V2 ? R"(,"id":)" : R"(,"error":null,"id":)"; }
@@ -135,9 +129,9 @@ std::string entry_text(const EntryReply& e) {
     if (!e.raw()) return dump_json(e.body);
     const std::string id = dump_json(e.id);
     std::string out;
-    out.reserve(bytes_of(e.raw()->pieces) + id.size() + 40);
+    out.reserve(size_of(e.raw()->pieces) + id.size() + 40);
     out += raw_head(e.style);
-    for (const auto& piece : e.raw()->pieces) out += *piece;
+    append_to(out, e.raw()->pieces);
     out += raw_tail(e.style);
     out += id;
     out += '}';
@@ -239,19 +233,26 @@ std::string dump_json(const Json& j, int indent) {
     return out;
 }
 
+size_t size_of(const TextPieces& pieces) {
+    size_t n = 0;
+    for (const auto& p : pieces) n += p->size();
+    return n;
+}
+
+void append_to(std::string& out, const TextPieces& pieces) {
+    out.reserve(out.size() + size_of(pieces));
+    for (const auto& p : pieces) out += *p;
+}
+
 std::string RawJson::text() const {
     std::string out;
-    out.reserve(bytes_of(pieces));
-    for (const auto& piece : pieces) out += *piece;
+    append_to(out, pieces);
     return out;
 }
 
 std::string HttpReply::text() const {
-    if (pieces.empty()) return body;
-    std::string out;
-    out.reserve(body.size() + bytes_of(pieces));
-    out += body;
-    for (const auto& piece : pieces) out += *piece;
+    std::string out = body;
+    append_to(out, pieces);
     return out;
 }
 

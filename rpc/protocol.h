@@ -69,14 +69,20 @@ struct RpcError {
     }
 };
 
+// Text kept in shared pieces that are written one after another, never joined on the way
+// out (a cached block's text is shared with the cache).
+using TextPieces = std::vector<std::shared_ptr<const std::string>>;
+size_t size_of(const TextPieces& pieces);
+void append_to(std::string& out, const TextPieces& pieces);
+
 // A result already serialized as compact JSON (e.g. a cached getblock): the reply splices the
 // text in as it is, without building a tree. It must be one valid JSON value.
 struct RawJson {
     RawJson(std::shared_ptr<const std::string> text) : pieces{std::move(text)} {}
-    explicit RawJson(std::vector<std::shared_ptr<const std::string>> parts) : pieces(std::move(parts)) {}
+    explicit RawJson(TextPieces parts) : pieces(std::move(parts)) {}
     // The value's text is these pieces one after another: a cached block's text is shared
     // with the cache and written to the socket from there, never copied (HttpReply::pieces).
-    std::vector<std::shared_ptr<const std::string>> pieces;
+    TextPieces pieces;
     std::string text() const;
 };
 
@@ -122,7 +128,7 @@ struct HttpReply {
     std::string body;       // empty for 204, and when `pieces` holds the text
     // A reply whose text lies elsewhere (a lone getblock answered from the cache): these
     // pieces one after another. The HTTP server writes them as they are; text() joins them.
-    std::vector<std::shared_ptr<const std::string>> pieces;
+    TextPieces pieces;
     std::string text() const;
     // Moves the text into `body` (pieces joined), for writers that need one string.
     void flatten();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "rpc/per_ip_limits.h"
+#include "rpc/protocol.h"
 #include "rpc/server.h"
 #include "rpc/server_state.h"
 
@@ -50,13 +51,9 @@ Client classify(const tcp::endpoint& remote, const ServerOptions& o);
 // A response body made of shared strings written one after another, never joined: a lone
 // getblock answered from the cache goes out from the cache's own memory (HttpReply::pieces).
 struct PiecesBody {
-    using value_type = std::vector<std::shared_ptr<const std::string>>;
+    using value_type = TextPieces;
 
-    static std::uint64_t size(const value_type& pieces) {
-        std::uint64_t n = 0;
-        for (const auto& p : pieces) n += p->size();
-        return n;
-    }
+    static std::uint64_t size(const value_type& pieces) { return size_of(pieces); }
 
     class writer {
     public:

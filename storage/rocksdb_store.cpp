@@ -369,7 +369,8 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
     // budget: the block cache, each write buffer, and with the buffers their hash buckets and
     // bloom filters, which RocksDB allocates (and so makes resident) when a memtable is
     // created. It is a sizing, not a ceiling: a table may hold two write buffers at once.
-    const double scale = std::min(1.0, static_cast<double>(opts.memory_bytes) / static_cast<double>(size_t{450} << 20));
+    constexpr size_t kTunedBytes = size_t{450} << 20;
+    const double scale = std::min(1.0, static_cast<double>(opts.memory_bytes) / static_cast<double>(kTunedBytes));
     const auto scaled = [scale](size_t full, size_t floor) {
         return std::max(floor, static_cast<size_t>(static_cast<double>(full) * scale));
     };
@@ -388,9 +389,8 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::filesystem::pa
     options.memtable_prefix_bloom_size_ratio = 0.05;
     rocksdb::BlockBasedTableOptions table;
     // Past 450 MB the write buffers stay as they are and the rest goes to the block cache.
-    const size_t full = size_t{450} << 20;
     table.block_cache = rocksdb::NewLRUCache(scaled(64 << 20, 1 << 20) +
-                                             (opts.memory_bytes > full ? opts.memory_bytes - full : 0));
+                                             (opts.memory_bytes > kTunedBytes ? opts.memory_bytes - kTunedBytes : 0));
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.whole_key_filtering = true;
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

@@ -3,27 +3,14 @@
 #include "rpc/block_text_cache.h"
 #include "rpc/json_format.h"
 #include "rpc/methods.h"
-#include "tests/rpc/fake_node.h"
+#include "tests/rpc/methods_fixture.h"
 
 #include <gtest/gtest.h>
 
 namespace finch::rpc {
 namespace {
 
-class BlockTextCacheTest : public ::testing::Test {
-protected:
-    CallResult call(const std::string& method, const Json& params = Json::array()) {
-        return call_method(node, method, params);
-    }
-    Json ok(const std::string& method, const Json& params = Json::array()) {
-        CallResult r = call(method, params);
-        EXPECT_TRUE(r.ok()) << method << " " << params.dump();
-        return r.ok() ? r.result() : Json();
-    }
-    std::string hash(size_t height) const { return node.hashes.at(height).to_hex(); }
-
-    test::FakeNode node;
-};
+class BlockTextCacheTest : public test::MethodsFixture {};
 
 // getblock answers from its cache of serialized blocks after the first call: the same text
 // as building the tree, with confirmations and nextblockhash of the moment.

@@ -1,7 +1,7 @@
 // Every RPC method against FakeNode without sockets: one normal call and one bad-params call
 // each (table-driven), then the details: verbosities, rejection codes, named params, help.
 #include "rpc/methods.h"
-#include "tests/rpc/fake_node.h"
+#include "tests/rpc/methods_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -21,25 +21,7 @@ using test::signed_transfer;
 
 std::string address_of(const std::string& label) { return encode_address(account_of(label), chain_params(Network::Regtest)); }
 
-class MethodsTest : public ::testing::Test {
-protected:
-    CallResult call(const std::string& method, const Json& params = Json::array()) {
-        return call_method(node, method, params);
-    }
-    Json ok(const std::string& method, const Json& params = Json::array()) {
-        CallResult r = call(method, params);
-        EXPECT_TRUE(r.ok()) << method << " " << params.dump() << ": " << (r.ok() ? "" : r.error().message);
-        return r.ok() ? r.result() : Json();
-    }
-    RpcError err(const std::string& method, const Json& params = Json::array()) {
-        CallResult r = call(method, params);
-        EXPECT_FALSE(r.ok()) << method << " " << params.dump() << " unexpectedly returned " << (r.ok() ? r.result().dump() : "");
-        return r.ok() ? RpcError{} : r.error();
-    }
-    std::string hash(size_t height) const { return node.hashes.at(height).to_hex(); }
-
-    test::FakeNode node;
-};
+class MethodsTest : public test::MethodsFixture {};
 
 struct MethodCase {
     std::string method;

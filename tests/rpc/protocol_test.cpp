@@ -28,7 +28,7 @@ struct StubDispatcher {
             if (method == "rawpieces") {  // the same text as raw, cut into three pieces
                 const std::string text = dump_json(params);
                 const size_t a = text.size() / 3, b = 2 * text.size() / 3;
-                return RawJson(std::vector<std::shared_ptr<const std::string>>{
+                return RawJson(TextPieces{
                     std::make_shared<const std::string>(text.substr(0, a)),
                     std::make_shared<const std::string>(text.substr(a, b - a)),
                     std::make_shared<const std::string>(text.substr(b))});
