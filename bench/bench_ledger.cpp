@@ -24,6 +24,17 @@ using namespace finch::bench;
 
 size_t g_dbcache_mb = 450;  // --dbcache: the store's memory budget (finchd's flag; its default)
 
+// `perf record --control fifo:F -D -1` with FINCH_PERF_CTL=F profiles only the measured
+// connections, not the signing that builds their blocks.
+void perf_control(const char* command) {
+    const char* fifo = std::getenv("FINCH_PERF_CTL");
+    if (!fifo) return;
+    if (std::FILE* f = std::fopen(fifo, "w")) {
+        std::fprintf(f, "%s\n", command);
+        std::fclose(f);
+    }
+}
+
 struct Ledger {
     std::unique_ptr<storage::LedgerStore> store;
     std::unique_ptr<node::Chainstate> chain;
@@ -75,7 +86,9 @@ void bench_connection(size_t accounts, size_t measure_blocks, bool skip_verify, 
     auto measure = [&](const std::string& what, const std::vector<Block>& blocks) {
         auto t = Clock::now();
         double cpu = process_cpu_seconds();
+        perf_control("enable");
         for (const auto& b : blocks) l.accept(b);
+        perf_control("disable");
         const double s = seconds_since(t);
         cpu = process_cpu_seconds() - cpu;
         std::printf("%s: %zu blocks in %.3f s = %.0f tx/s (CPU %.1f ms/block)\n", what.c_str(), blocks.size(), s,

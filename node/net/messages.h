@@ -16,8 +16,11 @@ namespace finch::net {
 // 2: compact blocks (sendcmpct, cmpctblock, getblocktxn, blocktxn, getdata type 3).
 // 3: every connection is TLS 1.3 and addr entries carry the node's identity. Nodes of
 // versions 1-2 spoke plaintext, so they can no longer reach us at all.
-inline constexpr uint32_t kProtocolVersion = 3;
+// 4: a node pushes its own new blocks as cmpctblock to low-bandwidth peers too, and takes
+// such a push without counting it as unrequested (docs/protocol.md "Compact block relay").
+inline constexpr uint32_t kProtocolVersion = 4;
 inline constexpr uint32_t kCompactBlocksVersion = 2;  // the first version that speaks them
+inline constexpr uint32_t kOwnBlockPushVersion = 4;   // the first that takes pushes of own blocks
 inline constexpr uint32_t kMinProtocolVersion = 3;
 inline constexpr size_t kFrameHeaderSize = 4 + 1 + 4 + 4;  // magic, command, length, checksum
 inline constexpr size_t kMaxPayloadBytes = 2'000'000;      // a full block plus room

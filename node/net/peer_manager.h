@@ -148,6 +148,7 @@ private:
         bool compact_supported = false;  // it sent sendcmpct
         bool compact_to = false;         // it asked for compact blocks unasked (high bandwidth)
         bool compact_from = false;       // we asked it for compact blocks unasked
+        std::optional<Hash256> last_block_sent;  // the last block we sent it whole or compact
         std::optional<PendingCompact> pending_compact;
 
         Peer(size_t known_max, double now) : known(known_max), addr_limit(now) {}
@@ -248,6 +249,9 @@ private:
         std::shared_ptr<const CmpctBlockMsg> compact;  // no prefills
     };
     void announce_block(const BlockAnnouncement& a);
+    // Whether `p` takes an unasked push of our own `block` and holds its parent's header:
+    // the parent is the last block we sent it, or its best block as it told us.
+    bool has_parent_of(const Peer& p, const Block& block) const;
     void send_block(Peer& p, const InvItem& item, std::vector<InvItem>& missing);
     void handle(Peer& p, GetHeadersMsg&& m);
     void handle(Peer& p, HeadersMsg&& m);
@@ -329,6 +333,9 @@ private:
     void announce_accepted(const Hash256& txid);
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;
+    // Blocks that came to us from a peer (block or cmpctblock messages): a block connected
+    // that is not here is our own, mined here or given by submitblock (announce_block).
+    KnownInventory m_blocks_from_peers{10'000};
     std::chrono::steady_clock::time_point m_last_persist = std::chrono::steady_clock::now();
     struct SyncProgress {
         std::optional<std::chrono::steady_clock::time_point> since;  // when catching up began

@@ -2,8 +2,11 @@
 // docs/protocol.md.
 #include "node/net/peer_manager.h"
 
+#include "consensus/pow.h"
 #include "consensus/validation.h"
 #include "node/log.h"
+
+#include <algorithm>
 
 namespace finch::net {
 
@@ -121,6 +124,7 @@ void PeerManager::schedule_downloads() {
 void PeerManager::handle(Peer& p, BlockMsg&& m) {
     const Hash256 hash = m.block.hash();
     p.known.insert(hash);
+    m_blocks_from_peers.insert(hash);
     const bool requested = m_blocks.received(p.conn->id(), hash) || p.requested_blocks.contains(hash);
     if (!requested && unrequested(p)) return;
     process_block(p, m.block);
@@ -179,6 +183,7 @@ void PeerManager::send_block(Peer& p, const InvItem& item, std::vector<InvItem>&
         return;
     }
     p.known.insert(item.hash);
+    p.last_block_sent = item.hash;
     if (item.type == InvType::CompactBlock && rec->height + kMaxCompactDepth >= m_chain.tip().height)
         return p.conn->send(make_compact_block(*block, m_rng()));
     p.conn->send(BlockMsg{std::move(*block)});
@@ -217,8 +222,18 @@ void PeerManager::select_high_bandwidth(Peer& p) {
 void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
     const Hash256 hash = m.header.hash();
     p.known.insert(hash);
-    // Unasked compact blocks come only from peers we chose for high bandwidth.
-    if (!p.compact_from && !p.requested_blocks.contains(hash) && unrequested(p))
+    m_blocks_from_peers.insert(hash);
+    // Unasked compact blocks come from peers we chose for high bandwidth, and as pushes of a
+    // node's own new blocks (announce_block). A header we did not know, on a parent we know,
+    // that would give at least our tip's work (a new best block, also later in a burst we
+    // have not caught up with, or a sibling of our tip) is news, not a nuisance: its proof of
+    // work is checked next. Anything else unasked counts.
+    const auto is_news = [&] {
+        if (m_chain.header(hash)) return false;
+        auto parent = m_chain.header(m.header.prev_hash);
+        return parent && !(parent->chain_work + block_work(m.header.bits) < m_chain.tip().chain_work);
+    };
+    if (!p.compact_from && !p.requested_blocks.contains(hash) && !is_news() && unrequested(p))
         return;
     // The header first: its proof of work and place, as if announced in a headers message.
     const node::HeadersAcceptance hr = m_chain.accept_headers(std::span<const BlockHeader>(&m.header, 1));
@@ -337,6 +352,7 @@ void PeerManager::relay_before_validation(Peer& from, const Block& block) {
     for (auto& [id, p] : m_peers) {
         if (p.get() == &from || !p->ready || !p->compact_to || p->known.contains(hash)) continue;
         p->known.insert(hash);
+        p->last_block_sent = hash;
         if (!txids) txids = block.txids();
         std::vector<uint32_t> prefill;
         for (size_t i = 0; i < block.txs.size() && prefill.size() < kMaxPrefilled; ++i)
@@ -351,13 +367,25 @@ void PeerManager::relay_before_validation(Peer& from, const Block& block) {
 }
 
 void PeerManager::announce_block(const BlockAnnouncement& a) {
+    // A block that no peer sent us is our own: mined here or given by submitblock. Nobody
+    // chooses us for high bandwidth merely because we mine, so it also goes compact, unasked,
+    // to every peer that takes such pushes and has its parent's header: it told us of the
+    // parent, or we sent it the parent. An inv would cost five link delays first (inv,
+    // getheaders, headers, getdata, cmpctblock); the push costs one.
+    const bool ours = a.compact && !m_blocks_from_peers.contains(a.hash);
+    std::vector<Peer*> pushes;  // sent after the peers that asked, which come first
     for (auto& [id, p] : m_peers) {
         if (!p->ready || p->known.contains(a.hash)) continue;
         p->known.insert(a.hash);
+        if (a.compact && !p->compact_to && ours && has_parent_of(*p, *a.block)) {
+            pushes.push_back(p.get());
+            continue;
+        }
         if (!a.compact || !p->compact_to) {
             p->conn->send(InvMsg{{InvItem{InvType::Block, a.hash}}});
             continue;
         }
+        p->last_block_sent = a.hash;
         // Prefill the transfers this peer may lack: those it neither announced to us nor got
         // from us (BIP152 leaves the guess to the sender). Usually none: then the shared message.
         std::vector<uint32_t> prefill;
@@ -366,6 +394,20 @@ void PeerManager::announce_block(const BlockAnnouncement& a) {
         if (prefill.empty()) p->conn->send(*a.compact);
         else p->conn->send(make_compact_block(*a.block, a.compact->nonce, prefill));
     }
+    // No prefills in a push: the peer did not ask, and a rebuild that lacks some transfers asks
+    // for them with getblocktxn.
+    for (Peer* p : pushes) {
+        p->last_block_sent = a.hash;
+        p->conn->send(*a.compact);
+    }
+}
+
+bool PeerManager::has_parent_of(const Peer& p, const Block& block) const {
+    if (!p.compact_supported || !p.version || p.version->version < kOwnBlockPushVersion) return false;
+    const Hash256& parent = block.header.prev_hash;
+    if (p.last_block_sent == parent) return true;
+    const auto best = m_blocks.best_known(p.conn->id());
+    return best && best->hash == parent;
 }
 
 void PeerManager::block_connected(const Block& block, uint64_t) {

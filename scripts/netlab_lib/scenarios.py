@@ -28,6 +28,8 @@ def add_arguments(p):
     p.add_argument("--attackers", type=int, default=30, help="eclipse: attacker connections (default 30)")
     p.add_argument("--attacker-delay-ms", type=float, default=0,
                    help="eclipse: extra one-way delay on every attacker link (slow attackers)")
+    p.add_argument("--miner", type=int, default=None,
+                   help="propagation: the mining node's number (default: one that has not mined yet)")
     p.add_argument("--timeout", type=float, default=300, help="longest wait for any one step, seconds")
     p.add_argument("--seed", type=int, default=7)
 
@@ -210,15 +212,46 @@ def flood(lab, node, count, timeout):
     return accepted, time.monotonic() - start
 
 
+def pick_miner(lab, args, rng):
+    """--miner N, else a node that has not mined in this lab yet (or the one that mined
+    longest ago). Peers choose as high-bandwidth compact-block peers those that delivered a
+    new block first, so a node that mined the last block is soon everyone's: mining on it
+    again would measure the best case, not a block from anywhere in the network."""
+    nodes = lab.nodes
+    if args.miner is not None:
+        if not 0 <= args.miner < len(nodes):
+            raise LabError(f"--miner must be 0 to {len(nodes) - 1}")
+        return nodes[args.miner]
+    mined = lab.state.get("mined_by", [])
+    fresh = [n for n in nodes if n["name"] not in mined]
+    if fresh:
+        return fresh[random.Random(f"{args.seed}/{len(mined)}").randrange(len(fresh))]
+    return next(n for n in nodes if n["name"] == mined[0])
+
+
+def note_miner(lab, node):
+    mined = [m for m in lab.state.get("mined_by", []) if m != node["name"]]
+    lab.state["mined_by"] = mined + [node["name"]]
+    lab.save()
+
+
+def high_bandwidth_from(lab, node):
+    """(peers that chose `node` to send them compact blocks unasked, all its peers)."""
+    peers = lab.rpc(node, "getpeerinfo")
+    return sum(1 for p in peers if p.get("bip152_hb_from")), len(peers)
+
+
 def propagation(lab, args, rng):
     nodes = lab.nodes
-    miner = nodes[len(nodes) // 2]
+    miner = pick_miner(lab, args, rng)
+    chose_it, peers = high_bandwidth_from(lab, miner)
     _, flood_s = flood(lab, miner, args.transfers, args.timeout)
     time.sleep(1)  # the last announcements settle
     before = net_totals(lab, nodes)
     compact_before = compact_totals(lab, nodes)
     lab.wire(cmd="reset_stats")
     block = lab.rpc(miner, "generatetoaddress", 1, lab.state["miner_address"])[0]
+    note_miner(lab, miner)
     connect_ms = []
     delays = spread(lab, miner, nodes, block, args.timeout, connect_ms)
     time.sleep(1)  # bytes still in flight (getblocktxn answers, late announcements)
@@ -228,7 +261,8 @@ def propagation(lab, args, rng):
     received = [a["totalbytesrecv"] - b["totalbytesrecv"] for n, a, b in zip(nodes, after, before) if n is not miner]
     links = sum(c[1] for c in on_all(lab, nodes, lambda n: peer_counts(lab, n)) if not isinstance(c, Exception)) // 2
     info = lab.rpc(miner, "getblock", block, 1)
-    return {"transfers": len(info["tx"]) - 1, "block_bytes": info["size"],
+    return {"miner": miner["name"], "miner_chosen_by": chose_it, "miner_peers": peers,
+            "transfers": len(info["tx"]) - 1, "block_bytes": info["size"],
             "p50_s": round(percentile(delays, 0.50), 3), "p95_s": round(percentile(delays, 0.95), 3),
             "p100_s": round(max(delays), 3), "bytes_per_node": round(statistics.mean(received)),
             "compact_received": compact["received"] - compact_before["received"],
@@ -288,6 +322,7 @@ def churn(lab, args, rng):
     stayed = [n for n in nodes if n not in victims]
     miner = stayed[rng.randrange(len(stayed))]
     block = lab.rpc(miner, "generatetoaddress", 1, lab.state["miner_address"])[0]
+    note_miner(lab, miner)
     delays = spread(lab, miner, nodes, block, args.timeout)
     late = [d for n, d in zip([n for n in nodes if n is not miner], delays) if n in victims]
     return {"restarted": len(victims), "reformed_s": round(reformed, 1), "outbound_min": formed["outbound_min"],
@@ -325,6 +360,8 @@ def partition(lab, args, rng):
         # The right side (at least as many nodes) mines one block more.
         left_blocks = lab.rpc(left[0], "generatetoaddress", 2, lab.state["miner_address"])
         lab.rpc(right[0], "generatetoaddress", 3, lab.state["miner_address"])
+        note_miner(lab, left[0])
+        note_miner(lab, right[0])
         wait(lambda: same_tip(lab, left) and same_tip(lab, right), args.timeout, "each side to agree with itself")
         target = lab.rpc(right[0], "getbestblockhash")
         if lab.rpc(left[0], "getbestblockhash") == target:

@@ -8,7 +8,10 @@ from raw peers:
   3. malformed compact messages from raw peers (one loopback address each) are disconnected
      and discouraged for the documented reason, and the node keeps working;
   4. a compact block whose coinbase does not match the header's merkle root is not punished:
-     the node asks the same peer for the whole block and connects it.
+     the node asks the same peer for the whole block and connects it;
+  5. a node's own new block goes as an unasked cmpctblock to a low-bandwidth peer (version 4)
+     that holds its parent, and as inv to the rest; a receiver takes such a push of news on
+     its tip without counting it as unrequested.
 
 Transfers come from bench's make_chain (a chain funding many accounts plus signed transfers
 valid on top of it): signing 1,000 transfers with finch-cli takes ~11 s, make_chain ~0.5 s.
@@ -26,7 +29,7 @@ import subprocess
 import time
 
 from framework import main, wait_until, assert_equal
-from p2p_raw import (RawPeer, discouraged, INV_BLOCK, INV_CMPCT, sha256, hash_hex, make_block_txs, coinbase_bytes,
+from p2p_raw import (CMD_NAME, RawPeer, compact_size, discouraged, INV_BLOCK, INV_CMPCT, sha256, hash_hex, make_block_txs, coinbase_bytes,
                      cmpctblock_payload, getblocktxn_payload, blocktxn_payload, sendcmpct_payload,
                      getdata_payload, parse_inv, parse_cmpctblock, parse_getblocktxn, parse_blocktxn,
                      parse_block, short_id_key, short_id, block_hash)
@@ -344,6 +347,95 @@ def case_mutated(a, b):
           f"the real block {hash_hex(bh)[:16]}... became the tip of A and B")
 
 
+# ---- 5. a node's own blocks go compact to every peer at its tip -----------------------------
+
+def block_news(p, block_hex, timeout=10):
+    """How raw peer p first hears of block `block_hex`: "inv" or "cmpctblock"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        p.sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            msg = p.recv_msg()
+        except socket.timeout:
+            break
+        assert msg is not None, "the node closed the connection"
+        name = CMD_NAME.get(msg[0])
+        if name == "ping":
+            p.send_msg("pong", msg[1])
+        elif name == "inv" and any(t == INV_BLOCK and hash_hex(h) == block_hex for t, h in parse_inv(msg[1])):
+            return "inv"
+        elif name == "cmpctblock" and hash_hex(block_hash(parse_cmpctblock(msg[1])["header"])) == block_hex:
+            return "cmpctblock"
+    raise AssertionError(f"no news of block {block_hex[:16]}... within {timeout}s")
+
+
+def low_bandwidth_peer(node, ip, version):
+    """A raw peer of protocol `version` that speaks compact blocks without asking for pushes;
+    returns once the node has handled its sendcmpct (a ping behind it was answered)."""
+    p = RawPeer(node.port, ip)
+    p.handshake(version)
+    p.send_msg("sendcmpct", sendcmpct_payload(False, 1))
+    assert p.is_open()
+    return p
+
+
+def tell_tip(node, p):
+    """p announces the node's tip to it (so the node knows p holds it)."""
+    p.send_msg("inv", compact_size(1) + bytes([INV_BLOCK]) + bytes.fromhex(node.rpc("getbestblockhash"))[::-1])
+    assert p.is_open()
+
+
+def peer_score(node, p):
+    return next(e["score"] for e in node.rpc("getpeerinfo") if e["identity"] == p.identity)
+
+
+def case_own_blocks(a, b, miner):
+    # (a) Sender. P (version 4) speaks compact blocks in low-bandwidth mode: it never asked A to
+    # push. A pushes its own block to P only once P is known to hold the parent.
+    p = low_bandwidth_peer(a, "127.0.0.30", 4)
+    first = a.rpc("generatetoaddress", 1, miner)[0]
+    assert_equal(block_news(p, first), "inv", "(P never said it holds the parent: an announcement)")
+    tell_tip(a, p)
+    own = a.rpc("generatetoaddress", 1, miner)[0]
+    assert_equal(block_news(p, own), "cmpctblock", "(A's own block, P told A of its parent: pushed)")
+    own2 = a.rpc("generatetoaddress", 1, miner)[0]
+    assert_equal(block_news(p, own2), "cmpctblock", "(the parent is the block A pushed to P last)")
+    wait_until(lambda: b.rpc("getbestblockhash") == own2, 10, what="node B at A's blocks")
+    relayed = b.rpc("generatetoaddress", 1, miner)[0]
+    assert_equal(block_news(p, relayed), "inv", "(a block A got from B is not A's own: announced)")
+    wait_until(lambda: a.rpc("getbestblockhash") == relayed, 10, what="node A at B's block")
+
+    # A peer that never told A its tip gets announcements only, also in a burst (a push whose
+    # parent it lacks would count against A there); so does a version-3 peer at the tip.
+    behind = low_bandwidth_peer(a, "127.0.0.31", 4)
+    old = low_bandwidth_peer(a, "127.0.0.32", 3)
+    tell_tip(a, old)
+    burst = a.rpc("generatetoaddress", 3, miner)
+    assert_equal([block_news(behind, h) for h in burst], ["inv"] * 3, "(a peer not known at the tip)")
+    assert_equal(block_news(old, burst[0]), "inv", "(a version-3 peer takes no pushes)")
+    for peer in (p, behind, old):
+        peer.close()
+
+    # (b) Receiver: an unasked compact block of a block nobody had, on the tip, costs its sender
+    # nothing; the same message again, from another peer not chosen for it, counts as unrequested.
+    q, r = low_bandwidth_peer(a, "127.0.0.33", 4), low_bandwidth_peer(a, "127.0.0.34", 4)
+    _, header, cb = new_block(a, extra=b"case-5 news")
+    message = cmpctblock_payload(header, random.getrandbits(64), cb, [])
+    q.send_msg("cmpctblock", message)
+    wait_until(lambda: a.rpc("getbestblockhash") == hash_hex(block_hash(header)), 10,
+               what="node A to connect the pushed block")
+    assert_equal(peer_score(a, q), 0.0, "(news on the tip is not a nuisance)")
+    r.send_msg("cmpctblock", message)
+    wait_until(lambda: peer_score(a, r) > 0, 10, what="the repeated unasked compact block to count")
+    repeat_score = peer_score(a, r)
+    assert q.is_open() and r.is_open()
+    q.close()
+    r.close()
+    print("  case 5: A's own blocks went as cmpctblock to a low-bandwidth peer holding the parent; a peer not "
+          f"known at the tip, a version-3 peer and B's block got inv; unasked news on the tip cost 0, the same "
+          f"block again scored {repeat_score}")
+
+
 # ---- the test ------------------------------------------------------------------------------
 
 def test(h):
@@ -373,6 +465,7 @@ def test(h):
         case_missing(a, b, raws[1000:1050], raws[1050:1150], miner)
         case_malformed(a, b, raws[1150:], big)
         case_mutated(a, b)
+        case_own_blocks(a, b, miner)
 
         assert_equal(len({n.rpc("getbestblockhash") for n in (a, b)}), 1)
         assert_equal(a.stop(), 0)

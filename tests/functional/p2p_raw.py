@@ -381,8 +381,8 @@ class RawPeer:
             buf += chunk
         return buf
 
-    def handshake(self):
-        self.send_msg("version", version_payload())
+    def handshake(self, version=3):
+        self.send_msg("version", version_payload(version=version))
         got_version = got_verack = False
         deadline = time.monotonic() + 10
         while not (got_version and got_verack) and time.monotonic() < deadline:
