@@ -17,10 +17,13 @@ namespace finch::net {
 // 3: every connection is TLS 1.3 and addr entries carry the node's identity. Nodes of
 // versions 1-2 spoke plaintext, so they can no longer reach us at all.
 // 4: a node pushes its own new blocks as cmpctblock to low-bandwidth peers too, and takes
-// such a push without counting it as unrequested (docs/protocol.md "Compact block relay").
+// such a push without counting it as unrequested; blocks are announced with headers to peers
+// holding the parent, and headers that connect but are refused (a clock behind ours) do not
+// count as unconnecting (docs/protocol.md "Compact block relay").
 inline constexpr uint32_t kProtocolVersion = 4;
 inline constexpr uint32_t kCompactBlocksVersion = 2;  // the first version that speaks them
 inline constexpr uint32_t kOwnBlockPushVersion = 4;   // the first that takes pushes of own blocks
+inline constexpr uint32_t kHeadersAnnouncementVersion = 4;  // the first we announce blocks to with headers
 inline constexpr uint32_t kMinProtocolVersion = 3;
 inline constexpr size_t kFrameHeaderSize = 4 + 1 + 4 + 4;  // magic, command, length, checksum
 inline constexpr size_t kMaxPayloadBytes = 2'000'000;      // a full block plus room

@@ -148,7 +148,12 @@ private:
         bool compact_supported = false;  // it sent sendcmpct
         bool compact_to = false;         // it asked for compact blocks unasked (high bandwidth)
         bool compact_from = false;       // we asked it for compact blocks unasked
-        std::optional<Hash256> last_block_sent;  // the last block we sent it whole or compact
+        // The last block whose header we sent it (in headers, block or cmpctblock): it holds
+        // that header, so a child's header connects there.
+        std::optional<Hash256> last_header_sent;
+        // The last block we tried to rebuild from its compact block while another peer was
+        // asked for it: one try per block, so repeats cost no more mempool copies.
+        std::optional<Hash256> compact_tried;
         std::optional<PendingCompact> pending_compact;
 
         Peer(size_t known_max, double now) : known(known_max), addr_limit(now) {}
@@ -239,7 +244,9 @@ private:
     // that fails validation is not held against the sender).
     void process_block(Peer& p, const Block& block, bool via_compact = false);
     void relay_before_validation(Peer& from, const Block& block);
-    void finish_compact(Peer& p, PartialBlock& partial, bool after_round_trip);
+    // `claimed`: the block is being fetched from `p` (else another peer holds it, and a
+    // rebuild that does not match is simply dropped).
+    void finish_compact(Peer& p, PartialBlock& partial, bool after_round_trip, bool claimed = true);
     void select_high_bandwidth(Peer& p);
     // A connected block on its way to the io thread to be announced.
     struct BlockAnnouncement {
@@ -249,8 +256,9 @@ private:
         std::shared_ptr<const CmpctBlockMsg> compact;  // no prefills
     };
     void announce_block(const BlockAnnouncement& a);
-    // Whether `p` takes an unasked push of our own `block` and holds its parent's header:
-    // the parent is the last block we sent it, or its best block as it told us.
+    // Whether `p` holds the header of `block`'s parent: the parent is the last header we sent
+    // it, or its best block as it told us. Then a new block goes to it as a header (or, our
+    // own, as a push) instead of an inv.
     bool has_parent_of(const Peer& p, const Block& block) const;
     void send_block(Peer& p, const InvItem& item, std::vector<InvItem>& missing);
     void handle(Peer& p, GetHeadersMsg&& m);

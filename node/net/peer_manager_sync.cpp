@@ -53,6 +53,7 @@ void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
         auto rec = m_chain.store().read_index(h);
         if (rec && snap->hash_at_height(rec->height) == h) {
             start = rec->height;
+            if (start == tip->height) p.last_header_sent = h;  // it holds our tip's header
             break;
         }
     }
@@ -63,6 +64,7 @@ void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
         auto rec = m_chain.store().read_index(*hash);
         if (!rec) break;
         out.headers.push_back(rec->header);
+        p.last_header_sent = *hash;
         if (*hash == m.stop) break;
     }
     p.conn->send(out);
@@ -81,6 +83,9 @@ void PeerManager::handle(Peer& p, HeadersMsg&& m) {
             return send_getheaders(p);
         case node::HeadersOutcome::Rejected:
             if (peer_at_fault(*r.rejection)) return misbehaving(p, Misbehavior::InvalidHeader, r.rejection->to_string());
+            // They connected (a header we refuse, say for a time our clock finds too far
+            // ahead, still has a known parent): the peer is not sending unconnected headers.
+            p.unconnecting_headers = 0;
             // Headers of a block already known invalid: no news, perhaps relayed honestly
             // before validation; repeated, a nuisance.
             if (r.rejection->fault == Fault::KnownInvalid && unrequested(p))
@@ -183,7 +188,7 @@ void PeerManager::send_block(Peer& p, const InvItem& item, std::vector<InvItem>&
         return;
     }
     p.known.insert(item.hash);
-    p.last_block_sent = item.hash;
+    p.last_header_sent = item.hash;
     if (item.type == InvType::CompactBlock && rec->height + kMaxCompactDepth >= m_chain.tip().height)
         return p.conn->send(make_compact_block(*block, m_rng()));
     p.conn->send(BlockMsg{std::move(*block)});
@@ -257,15 +262,21 @@ void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
     // Already held, or not next in line (its parent's body is missing): the ordinary
     // download handles it.
     if (!entry || entry->have_data || !parent || !parent->have_data) return schedule_downloads();
-    // Someone else is already sending it whole: no need to rebuild.
-    if (!m_blocks.claim(p.conn->id(), hash, Clock::now())) return;
+    // Already asked of another peer (say one that announced it with a header a moment
+    // earlier): a rebuild from our own mempool may still finish it now, without waiting for
+    // that peer (as Bitcoin Core). Only a rebuild that lacks transfers is left to it.
+    const bool claimed = m_blocks.claim(p.conn->id(), hash, Clock::now());
+    if (!claimed) {
+        if (p.compact_tried == hash) return;
+        p.compact_tried = hash;
+    }
 
     const auto started = Clock::now();
     PartialBlock partial;
     const auto pool = m_mempool.snapshot_transactions();
     const auto snapshot_taken = Clock::now();
     if (auto s = partial.init(m, pool); !s) {
-        m_blocks.release(hash);
+        if (claimed) m_blocks.release(hash);
         return misbehaving(p, Misbehavior::InvalidCompactBlock, s.error().to_string());
     }
     ++m_relay_stats.compact_blocks_received;
@@ -276,15 +287,17 @@ void PeerManager::handle(Peer& p, CmpctBlockMsg&& m) {
                          " ms, rebuild " +
                          std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - snapshot_taken).count()) +
                          " ms");
-    if (partial.complete()) return finish_compact(p, partial, false);
+    if (partial.complete()) return finish_compact(p, partial, false, claimed);
+    if (!claimed) return;
     GetBlockTxnMsg request{hash, partial.missing()};
     p.pending_compact = PendingCompact{hash, std::move(partial)};
     p.requested_blocks.insert(hash);
     p.conn->send(request);
 }
 
-void PeerManager::finish_compact(Peer& p, PartialBlock& partial, bool after_round_trip) {
+void PeerManager::finish_compact(Peer& p, PartialBlock& partial, bool after_round_trip, bool claimed) {
     auto block = partial.block();
+    if (!block && !claimed) return;  // the peer asked for it brings it (as Bitcoin Core)
     if (!block) {
         // A short-id collision (or a lying sender) rebuilt the wrong transactions: the
         // header may still be good, so fetch the whole block from this peer.
@@ -352,7 +365,7 @@ void PeerManager::relay_before_validation(Peer& from, const Block& block) {
     for (auto& [id, p] : m_peers) {
         if (p.get() == &from || !p->ready || !p->compact_to || p->known.contains(hash)) continue;
         p->known.insert(hash);
-        p->last_block_sent = hash;
+        p->last_header_sent = hash;
         if (!txids) txids = block.txids();
         std::vector<uint32_t> prefill;
         for (size_t i = 0; i < block.txs.size() && prefill.size() < kMaxPrefilled; ++i)
@@ -367,25 +380,35 @@ void PeerManager::relay_before_validation(Peer& from, const Block& block) {
 }
 
 void PeerManager::announce_block(const BlockAnnouncement& a) {
-    // A block that no peer sent us is our own: mined here or given by submitblock. Nobody
-    // chooses us for high bandwidth merely because we mine, so it also goes compact, unasked,
-    // to every peer that takes such pushes and has its parent's header: it told us of the
-    // parent, or we sent it the parent. An inv would cost five link delays first (inv,
-    // getheaders, headers, getdata, cmpctblock); the push costs one.
+    // How a peer that did not ask for compact blocks unasked hears of a new block, once we are
+    // caught up and it holds the parent's header (has_parent_of):
+    // - our own block (mined here or given by submitblock: no peer sent it to us) goes
+    //   compact, unasked, to peers that take such pushes: one link delay;
+    // - any other goes as its header (BIP130's headers announcement), which the peer can
+    //   fetch at once: getdata and cmpctblock, three link delays.
+    // Otherwise an inv: getheaders and headers come first, five link delays.
     const bool ours = a.compact && !m_blocks_from_peers.contains(a.hash);
     std::vector<Peer*> pushes;  // sent after the peers that asked, which come first
     for (auto& [id, p] : m_peers) {
         if (!p->ready || p->known.contains(a.hash)) continue;
         p->known.insert(a.hash);
-        if (a.compact && !p->compact_to && ours && has_parent_of(*p, *a.block)) {
+        const uint32_t version = p->version ? p->version->version : 0;
+        const bool holds_parent = a.compact && !p->compact_to && version >= kHeadersAnnouncementVersion &&
+                                  has_parent_of(*p, *a.block);
+        if (holds_parent && ours && p->compact_supported && version >= kOwnBlockPushVersion) {
             pushes.push_back(p.get());
+            continue;
+        }
+        if (holds_parent) {
+            p->last_header_sent = a.hash;
+            p->conn->send(HeadersMsg{{a.block->header}});
             continue;
         }
         if (!a.compact || !p->compact_to) {
             p->conn->send(InvMsg{{InvItem{InvType::Block, a.hash}}});
             continue;
         }
-        p->last_block_sent = a.hash;
+        p->last_header_sent = a.hash;
         // Prefill the transfers this peer may lack: those it neither announced to us nor got
         // from us (BIP152 leaves the guess to the sender). Usually none: then the shared message.
         std::vector<uint32_t> prefill;
@@ -397,15 +420,14 @@ void PeerManager::announce_block(const BlockAnnouncement& a) {
     // No prefills in a push: the peer did not ask, and a rebuild that lacks some transfers asks
     // for them with getblocktxn.
     for (Peer* p : pushes) {
-        p->last_block_sent = a.hash;
+        p->last_header_sent = a.hash;
         p->conn->send(*a.compact);
     }
 }
 
 bool PeerManager::has_parent_of(const Peer& p, const Block& block) const {
-    if (!p.compact_supported || !p.version || p.version->version < kOwnBlockPushVersion) return false;
     const Hash256& parent = block.header.prev_hash;
-    if (p.last_block_sent == parent) return true;
+    if (p.last_header_sent == parent) return true;
     const auto best = m_blocks.best_known(p.conn->id());
     return best && best->hash == parent;
 }

@@ -230,7 +230,9 @@ class Wire:
                 packet = os.read(fd, 65535)
             except BlockingIOError:
                 return
-            except OSError:
+            except OSError as e:
+                if e.errno == errno.EIO:
+                    return  # the device is down (being set up): nothing to read yet
                 # The device is gone (its namespace was deleted): forget it, or epoll would
                 # report it forever.
                 self.stats["dropped_device"] += 1
@@ -282,7 +284,11 @@ class Wire:
                 os.write(fd, packet)
             except OSError as e:
                 self.stats["dropped_device"] += 1
-                if e.errno not in (errno.EAGAIN, errno.ENOBUFS):
+                # EIO: the device is not up yet. A namespace made again for an address that
+                # still has packets queued (the eclipse scenario's attackers, run twice) gets
+                # them in the moment between attach and "link up"; closing it there would
+                # remove the device under the script's feet.
+                if e.errno not in (errno.EAGAIN, errno.ENOBUFS, errno.EIO):
                     self.detach(dst)  # the device is gone
                 continue
             written = time.monotonic()

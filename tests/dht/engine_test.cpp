@@ -112,6 +112,65 @@ TEST(DhtEngine, BadRecordIsDroppedAndSeqRules) {
     EXPECT_EQ(h.dht->table().find(p.key.id())->record.seq, 6u);
 }
 
+TEST(DhtEngine, BootstrapIsRetriedWithBackoffWhileTheTableIsEmpty) {
+    Options options;
+    options.revalidate_interval = std::chrono::hours(1);  // no other pings in the window
+    Harness h(options);
+    Peer p(Endpoint::v4(20, 0, 0, 2, 30303));
+    const auto pings_to_p = [&] {
+        size_t n = 0;
+        for (const auto& s : h.take()) n += s.to == p.endpoint && std::holds_alternative<Ping>(s.message);
+        return n;
+    };
+    const auto advance = [&](std::chrono::milliseconds by) {
+        h.now += by;
+        h.dht->tick(h.now);
+    };
+    h.dht->bootstrap(p.endpoint, p.key.id());
+    EXPECT_EQ(pings_to_p(), 1u);  // lost on the way
+    advance(std::chrono::milliseconds(1900));
+    EXPECT_EQ(pings_to_p(), 0u);
+    advance(std::chrono::milliseconds(100));  // 2 s: again
+    EXPECT_EQ(pings_to_p(), 1u);
+    advance(std::chrono::milliseconds(3900));
+    EXPECT_EQ(pings_to_p(), 0u);
+    advance(std::chrono::milliseconds(100));  // 4 s later: again
+    EXPECT_EQ(pings_to_p(), 1u);
+    advance(std::chrono::milliseconds(8000));  // then 8 s
+    EXPECT_EQ(pings_to_p(), 1u);
+    // Then 16, 32, 64 s... and no longer than the refresh interval (30 minutes) apart.
+    std::vector<int> gaps_s;
+    auto last = h.now;
+    for (int i = 0; i < 10 * 3600; ++i) {
+        advance(std::chrono::seconds(1));
+        if (pings_to_p() == 0) continue;
+        gaps_s.push_back(static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(h.now - last).count()));
+        last = h.now;
+    }
+    ASSERT_GE(gaps_s.size(), 10u);
+    EXPECT_EQ(std::vector<int>(gaps_s.begin(), gaps_s.begin() + 7), (std::vector<int>{16, 32, 64, 128, 256, 512, 1024}));
+    for (size_t i = 7; i < gaps_s.size(); ++i) EXPECT_EQ(gaps_s[i], 1800) << "gap " << i;
+    // Naming the bootstrap node again pings it at once but does not restart the backoff.
+    h.dht->bootstrap(p.endpoint, p.key.id());
+    EXPECT_EQ(pings_to_p(), 1u);
+    advance(std::chrono::seconds(2));
+    EXPECT_EQ(pings_to_p(), 0u);
+
+    // Answered: in the table, and no bootstrap pings any more.
+    advance(std::chrono::minutes(30));
+    auto out = h.take();
+    ASSERT_EQ(out.size(), 1u);
+    auto ping = std::get<Ping>(out[0].message);
+    ASSERT_TRUE(p.send(h, Pong{ping.request_id, p.record(), h.dht->record().endpoint, Token{}, 0}));
+    ASSERT_EQ(h.dht->stats().nodes, 1u);
+    h.take();
+    for (int i = 0; i < 10; ++i) advance(std::chrono::seconds(2));
+    for (const auto& s : h.take()) {
+        auto* again = std::get_if<Ping>(&s.message);
+        EXPECT_FALSE(s.to == p.endpoint && again != nullptr) << "a bootstrap ping with the table filled";
+    }
+}
+
 TEST(DhtEngine, BootstrapWithAWrongIdentityIsIgnored) {
     Harness h;
     Peer p(Endpoint::v4(20, 0, 0, 1, 30303));

@@ -10,8 +10,9 @@ from raw peers:
   4. a compact block whose coinbase does not match the header's merkle root is not punished:
      the node asks the same peer for the whole block and connects it;
   5. a node's own new block goes as an unasked cmpctblock to a low-bandwidth peer (version 4)
-     that holds its parent, and as inv to the rest; a receiver takes such a push of news on
-     its tip without counting it as unrequested.
+     that holds its parent, other blocks to such a peer as headers, and inv to a peer not known
+     to hold the parent; a receiver takes such a push of news on its tip without counting it
+     as unrequested, and fetches a header announced on its tip at once as a compact block.
 
 Transfers come from bench's make_chain (a chain funding many accounts plus signed transfers
 valid on top of it): signing 1,000 transfers with finch-cli takes ~11 s, make_chain ~0.5 s.
@@ -29,7 +30,7 @@ import subprocess
 import time
 
 from framework import main, wait_until, assert_equal
-from p2p_raw import (CMD_NAME, RawPeer, compact_size, discouraged, INV_BLOCK, INV_CMPCT, sha256, hash_hex, make_block_txs, coinbase_bytes,
+from p2p_raw import (CMD_NAME, RawPeer, Reader, compact_size, discouraged, INV_BLOCK, INV_CMPCT, sha256, hash_hex, make_block_txs, coinbase_bytes,
                      cmpctblock_payload, getblocktxn_payload, blocktxn_payload, sendcmpct_payload,
                      getdata_payload, parse_inv, parse_cmpctblock, parse_getblocktxn, parse_blocktxn,
                      parse_block, short_id_key, short_id, block_hash)
@@ -350,7 +351,7 @@ def case_mutated(a, b):
 # ---- 5. a node's own blocks go compact to every peer at its tip -----------------------------
 
 def block_news(p, block_hex, timeout=10):
-    """How raw peer p first hears of block `block_hex`: "inv" or "cmpctblock"."""
+    """How raw peer p first hears of block `block_hex`: "inv", "headers" or "cmpctblock"."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         p.sock.settimeout(max(0.1, deadline - time.monotonic()))
@@ -366,6 +367,10 @@ def block_news(p, block_hex, timeout=10):
             return "inv"
         elif name == "cmpctblock" and hash_hex(block_hash(parse_cmpctblock(msg[1])["header"])) == block_hex:
             return "cmpctblock"
+        elif name == "headers":
+            r = Reader(msg[1])
+            if any(hash_hex(block_hash(r.take(88))) == block_hex for _ in range(r.compact_size())):
+                return "headers"
     raise AssertionError(f"no news of block {block_hex[:16]}... within {timeout}s")
 
 
@@ -402,17 +407,18 @@ def case_own_blocks(a, b, miner):
     assert_equal(block_news(p, own2), "cmpctblock", "(the parent is the block A pushed to P last)")
     wait_until(lambda: b.rpc("getbestblockhash") == own2, 10, what="node B at A's blocks")
     relayed = b.rpc("generatetoaddress", 1, miner)[0]
-    assert_equal(block_news(p, relayed), "inv", "(a block A got from B is not A's own: announced)")
+    assert_equal(block_news(p, relayed), "headers", "(a block A got from B is not A's own: its header)")
     wait_until(lambda: a.rpc("getbestblockhash") == relayed, 10, what="node A at B's block")
 
-    # A peer that never told A its tip gets announcements only, also in a burst (a push whose
-    # parent it lacks would count against A there); so does a version-3 peer at the tip.
+    # A peer that never told A its tip gets inv only, also in a burst (a push or header whose
+    # parent it lacks would count against A there); so does a version-3 peer at the tip (it
+    # may count refused-but-connecting headers against us).
     behind = low_bandwidth_peer(a, "127.0.0.31", 4)
     old = low_bandwidth_peer(a, "127.0.0.32", 3)
     tell_tip(a, old)
     burst = a.rpc("generatetoaddress", 3, miner)
     assert_equal([block_news(behind, h) for h in burst], ["inv"] * 3, "(a peer not known at the tip)")
-    assert_equal(block_news(old, burst[0]), "inv", "(a version-3 peer takes no pushes)")
+    assert_equal(block_news(old, burst[0]), "inv", "(a version-3 peer gets no pushes, no headers)")
     for peer in (p, behind, old):
         peer.close()
 
@@ -428,12 +434,22 @@ def case_own_blocks(a, b, miner):
     r.send_msg("cmpctblock", message)
     wait_until(lambda: peer_score(a, r) > 0, 10, what="the repeated unasked compact block to count")
     repeat_score = peer_score(a, r)
-    assert q.is_open() and r.is_open()
-    q.close()
-    r.close()
-    print("  case 5: A's own blocks went as cmpctblock to a low-bandwidth peer holding the parent; a peer not "
-          f"known at the tip, a version-3 peer and B's block got inv; unasked news on the tip cost 0, the same "
-          f"block again scored {repeat_score}")
+
+    # A header announced on the tip is fetched at once as a compact block (getdata type 3).
+    h = low_bandwidth_peer(a, "127.0.0.35", 4)
+    _, header, cb = new_block(a, extra=b"case-5 header")
+    bh = block_hash(header)
+    h.send_msg("headers", compact_size(1) + header)
+    h.wait_for_msg("getdata", lambda m: (INV_CMPCT, bh) in parse_inv(m), 10)
+    h.send_msg("cmpctblock", cmpctblock_payload(header, random.getrandbits(64), cb, []))
+    wait_until(lambda: a.rpc("getbestblockhash") == hash_hex(bh), 10, what="node A to connect the announced block")
+    assert_equal(peer_score(a, h), 0.0, "(a header announcement and the block asked for cost nothing)")
+    assert q.is_open() and r.is_open() and h.is_open()
+    for peer in (q, r, h):
+        peer.close()
+    print("  case 5: A's own blocks went as cmpctblock to a low-bandwidth peer holding the parent, B's block "
+          "as headers, a peer not known at the tip and a version-3 peer got inv; unasked news on the tip cost 0, "
+          f"the same block again scored {repeat_score}; a header on the tip was fetched as a compact block")
 
 
 # ---- the test ------------------------------------------------------------------------------

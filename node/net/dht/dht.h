@@ -39,9 +39,12 @@ struct Options {
     // Every interval one random non-empty bucket's least-recently-seen node is pinged; if it
     // does not answer it is evicted and a replacement takes its place.
     std::chrono::milliseconds revalidate_interval{10000};
-    // Every interval: a lookup of our own id and of a random id (and, with an empty table,
-    // the bootstrap nodes are pinged again).
+    // Every interval: a lookup of our own id and of a random id.
     std::chrono::milliseconds refresh_interval{30 * 60 * 1000};
+    // While the table is empty the bootstrap nodes are pinged again after this, then after
+    // twice as long each time, up to refresh_interval: one lost datagram must not leave a new
+    // node alone for half an hour. At least 1 s.
+    std::chrono::milliseconds bootstrap_retry{2000};
     // How many votes (PONGs' observed field) must name the same external endpoint before our
     // record is re-signed with it; 0 disables (e.g. a --bind or --externalip address). A vote
     // counts only from a node in our table answering from its record's endpoint, at most one
@@ -124,7 +127,7 @@ public:
 
     // Pings a bootstrap node; with `expected`, its PONG record must carry that id or it is
     // ignored. On success it enters the table and a lookup of our own id starts. Remembered
-    // (the last 64 distinct ones), and pinged again on refresh while the table is empty.
+    // (the last 64 distinct ones), and pinged again while the table is empty (bootstrap_retry).
     void bootstrap(const Endpoint& endpoint, std::optional<NodeId> expected = std::nullopt);
     // Iterative lookup on the network (never answered from the table alone).
     void lookup(const NodeId& target, LookupCallback done);
@@ -260,6 +263,8 @@ private:
     TimePoint m_next_revalidate;
     TimePoint m_next_refresh;
     TimePoint m_next_prune;
+    TimePoint m_next_bootstrap;  // while the table is empty
+    std::chrono::milliseconds m_bootstrap_backoff{0};
     Stats m_stats;
 };
 

@@ -20,7 +20,15 @@ void Dht::bootstrap(const Endpoint& endpoint, std::optional<NodeId> expected) {
             m_bootstrap.pop_front();
         }
     }
-    send_ping(endpoint, expected, true, m_options.clock());
+    const TimePoint now = m_options.clock();
+    send_ping(endpoint, expected, true, now);
+    // The retries of an empty table start with the first bootstrap node; later ones (every
+    // handshake names one while the table is small) do not restart them, or steady churn
+    // would ping all 64 every bootstrap_retry.
+    if (m_bootstrap_backoff.count() == 0) {
+        m_bootstrap_backoff = std::max(m_options.bootstrap_retry, std::chrono::milliseconds(1000));
+        m_next_bootstrap = now + m_bootstrap_backoff;
+    }
 }
 
 void Dht::lookup(const NodeId& target, LookupCallback done) { start_lookup(target, std::move(done), m_options.clock()); }
@@ -192,6 +200,13 @@ void Dht::tick(TimePoint now) {
         refresh(now);
         m_next_refresh = now + m_options.refresh_interval;
     }
+    if (m_table.size() > 0) {
+        m_bootstrap_backoff = std::max(m_options.bootstrap_retry, std::chrono::milliseconds(1000));
+    } else if (!m_bootstrap.empty() && now >= m_next_bootstrap) {
+        for (const auto& [endpoint, expected] : m_bootstrap) send_ping(endpoint, expected, true, now);
+        m_bootstrap_backoff = std::min(m_bootstrap_backoff * 2, m_options.refresh_interval);
+        m_next_bootstrap = now + m_bootstrap_backoff;
+    }
     if (now >= m_next_prune) {
         prune_proofs(now);
         m_next_prune = now + std::chrono::hours(1);
@@ -206,10 +221,7 @@ void Dht::revalidate(TimePoint now) {
 }
 
 void Dht::refresh(TimePoint now) {
-    if (m_table.size() == 0) {
-        for (const auto& [endpoint, expected] : m_bootstrap) send_ping(endpoint, expected, true, now);
-        return;
-    }
+    if (m_table.size() == 0) return;  // nobody to ask: tick() pings the bootstrap nodes
     if (!m_self_lookup_running) start_lookup(m_id, [](LookupResult) {}, now);
     start_lookup(random_id(), [](LookupResult) {}, now);
 }
