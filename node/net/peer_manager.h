@@ -23,6 +23,7 @@
 #include "node/net/dht/dht.h"
 #include "node/net/identity.h"
 #include "node/net/known_inventory.h"
+#include "node/net/post_budget.h"
 #include "node/net/net_types.h"
 #include "node/net/peer_address.h"
 #include "node/net/reputation.h"
@@ -341,6 +342,10 @@ private:
     void announce_accepted(const Hash256& txid);
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;
+    // Transfers admitted by RPC and handed to the io thread for announcement, not yet run
+    // there: past this many (the io thread stalled) the rest are not announced, and counted.
+    static constexpr size_t kMaxPendingRelays = 100'000;
+    PostBudget m_relay_budget{kMaxPendingRelays};
     // Blocks that came to us from a peer (block or cmpctblock messages): a block connected
     // that is not here is our own, mined here or given by submitblock (announce_block).
     KnownInventory m_blocks_from_peers{10'000};
