@@ -32,6 +32,7 @@
 
 #include <boost/asio.hpp>
 
+#include <atomic>
 #include <deque>
 #include <unordered_set>
 #include <map>
@@ -346,6 +347,9 @@ private:
     // there: past this many (the io thread stalled) the rest are not announced, and counted.
     static constexpr size_t kMaxPendingRelays = 100'000;
     PostBudget m_relay_budget{kMaxPendingRelays};
+    // Set when a hand-off was refused: its sender's waiting transfers were not retried, so
+    // the next hand-off that runs retries them all.
+    std::atomic<bool> m_gap_retry_all{false};
     // Blocks that came to us from a peer (block or cmpctblock messages): a block connected
     // that is not here is our own, mined here or given by submitblock (announce_block).
     KnownInventory m_blocks_from_peers{10'000};

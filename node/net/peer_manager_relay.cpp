@@ -190,10 +190,12 @@ void PeerManager::relay_transaction(const Transaction& tx) {
     if (m_stopping) return;
     const Hash256 txid = tx.txid();
     const AccountId sender = tx.sender_id();
-    if (!m_relay_budget.try_take()) {
+    uint64_t dropped = 0;
+    if (!m_relay_budget.try_take(&dropped)) {
         // The io thread is not keeping up (or stalled): this transfer stays in the mempool,
-        // unannounced, rather than the queue of posts growing without end.
-        const uint64_t dropped = m_relay_budget.dropped();
+        // never announced (there is no rebroadcast), rather than the queue of posts growing
+        // without end.
+        m_gap_retry_all = true;
         if (dropped == 1 || dropped % 10'000 == 0)
             FINCH_LOG("p2p: " + std::to_string(m_relay_budget.limit()) +
                       " accepted transfers wait for the network thread; not announcing more (" +
@@ -204,6 +206,8 @@ void PeerManager::relay_transaction(const Transaction& tx) {
         m_relay_budget.release();
         announce_accepted(txid);
         if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take(sender));  // it may have filled a gap
+        if (m_gap_retry_all.exchange(false) && m_gap_txs.size() > 0 && !m_chain.initial_block_download())
+            admit_waiting(m_gap_txs.take_all());
     });
 }
 

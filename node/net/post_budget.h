@@ -13,12 +13,14 @@ class PostBudget {
 public:
     explicit PostBudget(size_t limit) : m_limit(limit) {}
 
-    // True (and one more pending) while fewer than `limit` are pending; else counts a drop.
-    bool try_take() {
+    // True (and one more pending) while fewer than `limit` are pending. Otherwise false, and
+    // `drop` (when given) gets this refusal's number, 1 for the first, even with racing callers.
+    bool try_take(uint64_t* drop = nullptr) {
         size_t n = m_pending.load(std::memory_order_relaxed);
         do {
             if (n >= m_limit) {
-                m_dropped.fetch_add(1, std::memory_order_relaxed);
+                const uint64_t number = m_dropped.fetch_add(1, std::memory_order_relaxed) + 1;
+                if (drop) *drop = number;
                 return false;
             }
         } while (!m_pending.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));

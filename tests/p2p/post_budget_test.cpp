@@ -14,8 +14,11 @@ TEST(PostBudget, RefusesPastTheLimitAndCountsEachRefusal) {
     EXPECT_TRUE(budget.try_take());
     EXPECT_TRUE(budget.try_take());
     EXPECT_TRUE(budget.try_take());
-    EXPECT_FALSE(budget.try_take());
-    EXPECT_FALSE(budget.try_take());
+    uint64_t drop = 0;
+    EXPECT_FALSE(budget.try_take(&drop));
+    EXPECT_EQ(drop, 1u);
+    EXPECT_FALSE(budget.try_take(&drop));
+    EXPECT_EQ(drop, 2u);
     EXPECT_EQ(budget.pending(), 3u);
     EXPECT_EQ(budget.dropped(), 2u);
     budget.release();  // one posted item ran
