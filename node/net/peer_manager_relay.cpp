@@ -206,7 +206,7 @@ void PeerManager::relay_transaction(const Transaction& tx) {
         m_relay_budget.release();
         announce_accepted(txid);
         if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take(sender));  // it may have filled a gap
-        if (m_gap_retry_all.exchange(false) && m_gap_txs.size() > 0 && !m_chain.initial_block_download())
+        if (m_gap_txs.size() > 0 && m_gap_retry_all.exchange(false) && !m_chain.initial_block_download())
             admit_waiting(m_gap_txs.take_all());
     });
 }

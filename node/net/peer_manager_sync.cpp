@@ -64,9 +64,9 @@ void PeerManager::handle(Peer& p, GetHeadersMsg&& m) {
         auto rec = m_chain.store().read_index(*hash);
         if (!rec) break;
         out.headers.push_back(rec->header);
-        p.last_header_sent = *hash;
         if (*hash == m.stop) break;
     }
+    if (!out.headers.empty()) p.last_header_sent = out.headers.back().hash();
     p.conn->send(out);
 }
 
@@ -393,22 +393,16 @@ void PeerManager::announce_block(const BlockAnnouncement& a) {
         if (!p->ready || p->known.contains(a.hash)) continue;
         p->known.insert(a.hash);
         const uint32_t version = p->version ? p->version->version : 0;
-        const bool holds_parent = a.compact && !p->compact_to && version >= kHeadersAnnouncementVersion &&
-                                  has_parent_of(*p, *a.block);
-        if (holds_parent && ours && p->compact_supported && version >= kOwnBlockPushVersion) {
-            pushes.push_back(p.get());
-            continue;
-        }
-        if (holds_parent) {
-            p->last_header_sent = a.hash;
-            p->conn->send(HeadersMsg{{a.block->header}});
-            continue;
-        }
-        if (!a.compact || !p->compact_to) {
+        if (!a.compact || (!p->compact_to && (version < kHeadersAnnouncementVersion || !has_parent_of(*p, *a.block)))) {
             p->conn->send(InvMsg{{InvItem{InvType::Block, a.hash}}});
             continue;
         }
-        p->last_header_sent = a.hash;
+        p->last_header_sent = a.hash;  // every message below carries the header
+        if (!p->compact_to) {
+            if (ours && p->compact_supported && version >= kOwnBlockPushVersion) pushes.push_back(p.get());
+            else p->conn->send(HeadersMsg{{a.block->header}});
+            continue;
+        }
         // Prefill the transfers this peer may lack: those it neither announced to us nor got
         // from us (BIP152 leaves the guess to the sender). Usually none: then the shared message.
         std::vector<uint32_t> prefill;
@@ -419,10 +413,7 @@ void PeerManager::announce_block(const BlockAnnouncement& a) {
     }
     // No prefills in a push: the peer did not ask, and a rebuild that lacks some transfers asks
     // for them with getblocktxn.
-    for (Peer* p : pushes) {
-        p->last_header_sent = a.hash;
-        p->conn->send(*a.compact);
-    }
+    for (Peer* p : pushes) p->conn->send(*a.compact);
 }
 
 bool PeerManager::has_parent_of(const Peer& p, const Block& block) const {

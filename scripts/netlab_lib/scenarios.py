@@ -212,7 +212,7 @@ def flood(lab, node, count, timeout):
     return accepted, time.monotonic() - start
 
 
-def pick_miner(lab, args, rng):
+def pick_miner(lab, args):
     """--miner N, else a node that has not mined in this lab yet (or the one that mined
     longest ago). Peers choose as high-bandwidth compact-block peers those that delivered a
     new block first, so a node that mined the last block is soon everyone's: mining on it
@@ -243,7 +243,7 @@ def high_bandwidth_from(lab, node):
 
 def propagation(lab, args, rng):
     nodes = lab.nodes
-    miner = pick_miner(lab, args, rng)
+    miner = pick_miner(lab, args)
     chose_it, peers = high_bandwidth_from(lab, miner)
     _, flood_s = flood(lab, miner, args.transfers, args.timeout)
     time.sleep(1)  # the last announcements settle

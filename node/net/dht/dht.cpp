@@ -70,6 +70,8 @@ Dht::Dht(SigningKey key, const Endpoint& endpoint, uint64_t seq, const Magic& ma
     m_next_revalidate = now + m_options.revalidate_interval;
     m_next_refresh = now + m_options.refresh_interval;
     m_next_prune = now + std::chrono::hours(1);
+    m_options.bootstrap_retry = std::max(m_options.bootstrap_retry, std::chrono::milliseconds(1000));
+    m_bootstrap_backoff = m_options.bootstrap_retry;
 }
 
 void Dht::send(const Endpoint& to, const Message& m) {

@@ -264,7 +264,7 @@ private:
     TimePoint m_next_refresh;
     TimePoint m_next_prune;
     TimePoint m_next_bootstrap;  // while the table is empty
-    std::chrono::milliseconds m_bootstrap_backoff{0};
+    std::chrono::milliseconds m_bootstrap_backoff;
     Stats m_stats;
 };
 

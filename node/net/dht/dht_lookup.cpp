@@ -13,6 +13,7 @@ constexpr size_t kMaxBootstrap = 64;  // bootstrap nodes remembered; the oldest 
 
 void Dht::bootstrap(const Endpoint& endpoint, std::optional<NodeId> expected) {
     BootstrapNode node{endpoint, expected};
+    const bool first = m_bootstrap.empty();
     if (m_bootstrap_set.insert(node).second) {
         m_bootstrap.push_back(node);
         if (m_bootstrap.size() > kMaxBootstrap) {
@@ -25,10 +26,7 @@ void Dht::bootstrap(const Endpoint& endpoint, std::optional<NodeId> expected) {
     // The retries of an empty table start with the first bootstrap node; later ones (every
     // handshake names one while the table is small) do not restart them, or steady churn
     // would ping all 64 every bootstrap_retry.
-    if (m_bootstrap_backoff.count() == 0) {
-        m_bootstrap_backoff = std::max(m_options.bootstrap_retry, std::chrono::milliseconds(1000));
-        m_next_bootstrap = now + m_bootstrap_backoff;
-    }
+    if (first) m_next_bootstrap = now + m_bootstrap_backoff;
 }
 
 void Dht::lookup(const NodeId& target, LookupCallback done) { start_lookup(target, std::move(done), m_options.clock()); }
@@ -201,7 +199,7 @@ void Dht::tick(TimePoint now) {
         m_next_refresh = now + m_options.refresh_interval;
     }
     if (m_table.size() > 0) {
-        m_bootstrap_backoff = std::max(m_options.bootstrap_retry, std::chrono::milliseconds(1000));
+        m_bootstrap_backoff = m_options.bootstrap_retry;
     } else if (!m_bootstrap.empty() && now >= m_next_bootstrap) {
         for (const auto& [endpoint, expected] : m_bootstrap) send_ping(endpoint, expected, true, now);
         m_bootstrap_backoff = std::min(m_bootstrap_backoff * 2, m_options.refresh_interval);
