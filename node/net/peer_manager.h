@@ -23,7 +23,7 @@
 #include "node/net/dht/dht.h"
 #include "node/net/identity.h"
 #include "node/net/known_inventory.h"
-#include "node/net/post_budget.h"
+#include "node/net/handoff_queue.h"
 #include "node/net/net_types.h"
 #include "node/net/peer_address.h"
 #include "node/net/reputation.h"
@@ -343,13 +343,16 @@ private:
     void announce_accepted(const Hash256& txid);
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;
-    // Transfers admitted by RPC and handed to the io thread for announcement, not yet run
-    // there: past this many (the io thread stalled) the rest are not announced, and counted.
+    // Transfers admitted by RPC (txid, sender), waiting for the io thread: the trickle takes
+    // them all, so admission wakes nobody. Past this many (the io thread stalled) the rest
+    // are not announced, and counted.
     static constexpr size_t kMaxPendingRelays = 100'000;
-    PostBudget m_relay_budget{kMaxPendingRelays};
+    HandoffQueue<std::pair<Hash256, AccountId>> m_relay_handoff{kMaxPendingRelays};
     // Set when a hand-off was refused: its sender's waiting transfers were not retried, so
-    // the next hand-off that runs retries them all.
+    // the next trickle retries them all.
     std::atomic<bool> m_gap_retry_all{false};
+    // Announces the transfers RPC handed over, and retries the nonce-gap pool for their senders.
+    void take_handed_over();
     // Blocks that came to us from a peer (block or cmpctblock messages): a block connected
     // that is not here is our own, mined here or given by submitblock (announce_block).
     KnownInventory m_blocks_from_peers{10'000};

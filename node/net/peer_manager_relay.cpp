@@ -165,6 +165,7 @@ void PeerManager::admit_waiting(std::vector<NonceGapPool::Waiting> waiting) {
 
 void PeerManager::flush_tx_announcements() {
     if (m_stopping) return;
+    take_handed_over();
     for (auto& [id, p] : m_peers) {
         if (p->tx_to_announce.empty() || !p->ready) continue;
         InvMsg inv;
@@ -188,27 +189,28 @@ void PeerManager::flush_tx_announcements() {
 
 void PeerManager::relay_transaction(const Transaction& tx) {
     if (m_stopping) return;
-    const Hash256 txid = tx.txid();
-    const AccountId sender = tx.sender_id();
     uint64_t dropped = 0;
-    if (!m_relay_budget.try_take(&dropped)) {
+    if (!m_relay_handoff.push({tx.txid(), tx.sender_id()}, &dropped)) {
         // The io thread is not keeping up (or stalled): this transfer stays in the mempool,
-        // never announced (there is no rebroadcast), rather than the queue of posts growing
-        // without end.
+        // never announced (there is no rebroadcast), rather than the queue growing without end.
         m_gap_retry_all = true;
         if (dropped == 1 || dropped % 10'000 == 0)
-            FINCH_LOG("p2p: " + std::to_string(m_relay_budget.limit()) +
+            FINCH_LOG("p2p: " + std::to_string(m_relay_handoff.limit()) +
                       " accepted transfers wait for the network thread; not announcing more (" +
                       std::to_string(dropped) + " so far)");
-        return;
     }
-    asio::post(m_ioc, [this, txid, sender] {
-        m_relay_budget.release();
+    // Nothing is posted: one wake-up of the io thread per transfer cost more than the rest of
+    // the hand-off. flush_tx_announcements() takes them with its next trickle, the moment
+    // they would have been announced anyway.
+}
+
+void PeerManager::take_handed_over() {
+    for (const auto& [txid, sender] : m_relay_handoff.take_all()) {
         announce_accepted(txid);
         if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take(sender));  // it may have filled a gap
-        if (m_gap_txs.size() > 0 && m_gap_retry_all.exchange(false) && !m_chain.initial_block_download())
-            admit_waiting(m_gap_txs.take_all());
-    });
+    }
+    if (m_gap_txs.size() > 0 && m_gap_retry_all.exchange(false) && !m_chain.initial_block_download())
+        admit_waiting(m_gap_txs.take_all());
 }
 
 // ---- addresses -----------------------------------------------------------------------

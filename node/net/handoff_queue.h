@@ -1,0 +1,59 @@
+// Items handed from other threads to the network thread, which takes them all at once on its
+// own schedule (the transaction trickle), so handing one over wakes nobody. Bounded: past
+// `limit` items waiting (the network thread stalled) push() refuses and counts the refusal.
+#pragma once
+
+#include "util/thread_annotations.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace finch::net {
+
+template <typename T>
+class HandoffQueue {
+public:
+    explicit HandoffQueue(size_t limit) : m_limit(limit) {}
+
+    // True when the item is queued. False when `limit` items already wait: the item is
+    // dropped, and `drop` (when given) gets this refusal's number, 1 for the first, even with
+    // racing callers.
+    bool push(T item, uint64_t* drop = nullptr) {
+        util::LockGuard lock(m_mutex);
+        if (m_items.size() >= m_limit) {
+            ++m_dropped;
+            if (drop) *drop = m_dropped;
+            return false;
+        }
+        m_items.push_back(std::move(item));
+        return true;
+    }
+
+    // Everything waiting, oldest first; the queue is empty afterwards.
+    std::vector<T> take_all() {
+        std::vector<T> out;
+        util::LockGuard lock(m_mutex);
+        out.swap(m_items);
+        return out;
+    }
+
+    size_t size() const {
+        util::LockGuard lock(m_mutex);
+        return m_items.size();
+    }
+    uint64_t dropped() const {
+        util::LockGuard lock(m_mutex);
+        return m_dropped;
+    }
+    size_t limit() const { return m_limit; }
+
+private:
+    const size_t m_limit;
+    mutable util::Mutex m_mutex;
+    std::vector<T> m_items GUARDED_BY(m_mutex);
+    uint64_t m_dropped GUARDED_BY(m_mutex) = 0;
+};
+
+}  // namespace finch::net
