@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT/SIGQUIT or `stop` shut it down cleanly, SIGHUP reopens debug.log, --daemon forks;
 // systemd hears READY/STATUS/STOPPING through $NOTIFY_SOCKET; the mempool persists in mempool.dat.
 #include "node/chainstate.h"
+#include "util/thread_name.h"
 #include "node/config.h"
 #include "node/log.h"
 #include "node/mempool.h"
@@ -149,7 +150,10 @@ public:
         for (const auto& s : kShutdownSignals) sigaddset(&m_set, s.sig);
         for (const auto& s : kIgnoredSignals) sigaddset(&m_set, s.sig);
         pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
-        m_thread = std::thread([this] { loop(); });
+        m_thread = std::thread([this] {
+            util::set_thread_name("finch-signals");
+            loop();
+        });
     }
     ~SignalThread() {
         m_stopping = true;

@@ -1,5 +1,6 @@
 // Template building and the nonce-grinding threads; see miner.h.
 #include "node/miner.h"
+#include "util/thread_name.h"
 
 #include "consensus/pow.h"
 #include "consensus/validation.h"
@@ -114,7 +115,10 @@ void Miner::start(const AccountId& to, unsigned threads) {
     if (!m_threads.empty()) return;
     m_stop = false;
     m_rate_window_start = steady_millis();
-    for (unsigned i = 0; i < threads; ++i) m_threads.emplace_back([this, i, to] { run(i, to); });
+    for (unsigned i = 0; i < threads; ++i) m_threads.emplace_back([this, i, to] {
+            util::set_thread_name("finch-miner");
+            run(i, to);
+        });
     m_thread_count = static_cast<unsigned>(m_threads.size());
     FINCH_LOG("miner started with " + std::to_string(threads) + " thread(s)");
 }

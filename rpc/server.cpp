@@ -3,6 +3,7 @@
 // a deadline before every read and write), hands the body to a worker, and writes the reply;
 // no lock is held while a socket is written.
 #include "rpc/server.h"
+#include "util/thread_name.h"
 
 #include "rpc/methods.h"
 #include "rpc/protocol.h"
@@ -137,6 +138,7 @@ void Session::serve_metrics() {
                            m_keep_alive);
     }
     net::post(m_workers, [self = shared_from_this()] {
+        util::name_pool_thread("finch-httpwork");
         util::MetricsText text;
         http::status status = http::status::ok;
         try {
@@ -194,6 +196,7 @@ void Session::submit(std::string body) {
     // and completions still run on the strand. This saves a thread hop per request (about
     // a fifth more requests per second on two cores).
     net::post(m_workers, [self = shared_from_this(), body = std::move(body)] {
+        util::name_pool_thread("finch-httpwork");
         HttpReply reply;
         try {
             CallObserver observe = self->m_state.count_call;
@@ -432,7 +435,10 @@ Status RpcServer::start() {
     m.node.set_event_sink(&m.state->hub);
     m.accept();
     m.running = true;
-    for (unsigned i = 0; i < io_threads; ++i) m.threads.emplace_back([&m] { m.ioc->run(); });
+    for (unsigned i = 0; i < io_threads; ++i) m.threads.emplace_back([&m] {
+            util::set_thread_name("finch-http");
+            m.ioc->run();
+        });
     return Status::accepted();
 }
 

@@ -1,12 +1,13 @@
-// Items handed from other threads to the network thread, which takes them all at once on its
-// own schedule (the transaction trickle), so handing one over wakes nobody. Bounded: past
-// `limit` items waiting (the network thread stalled) push() refuses and counts the refusal.
+// Items handed from other threads to the network thread, which takes them in bulk on its own
+// schedule (the transaction trickle), so handing one over wakes nobody. Bounded: past `limit`
+// items waiting (the network thread stalled) push() refuses and counts the refusal.
 #pragma once
 
 #include "util/thread_annotations.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -20,7 +21,7 @@ public:
     // True when the item is queued. False when `limit` items already wait: the item is
     // dropped, and `drop` (when given) gets this refusal's number, 1 for the first, even with
     // racing callers.
-    bool push(T item, uint64_t* drop = nullptr) {
+    bool push(T item, uint64_t* drop = nullptr) EXCLUDES(m_mutex) {
         util::LockGuard lock(m_mutex);
         if (m_items.size() >= m_limit) {
             ++m_dropped;
@@ -31,19 +32,27 @@ public:
         return true;
     }
 
-    // Everything waiting, oldest first; the queue is empty afterwards.
-    std::vector<T> take_all() {
+    // The oldest `max` items waiting (all of them when fewer), oldest first. A cap lets the
+    // taker bound its work per turn after a stall; the rest wait for the next turn.
+    std::vector<T> take(size_t max) EXCLUDES(m_mutex) {
         std::vector<T> out;
         util::LockGuard lock(m_mutex);
-        out.swap(m_items);
+        if (m_items.size() <= max) {
+            out.swap(m_items);
+            m_items.reserve(out.size());  // the pushers refill it at about the same pace
+        } else {
+            out.assign(std::make_move_iterator(m_items.begin()),
+                       std::make_move_iterator(m_items.begin() + static_cast<std::ptrdiff_t>(max)));
+            m_items.erase(m_items.begin(), m_items.begin() + static_cast<std::ptrdiff_t>(max));
+        }
         return out;
     }
 
-    size_t size() const {
+    size_t size() const EXCLUDES(m_mutex) {
         util::LockGuard lock(m_mutex);
         return m_items.size();
     }
-    uint64_t dropped() const {
+    uint64_t dropped() const EXCLUDES(m_mutex) {
         util::LockGuard lock(m_mutex);
         return m_dropped;
     }

@@ -1,6 +1,7 @@
 // PeerManager: connections, handshake, dispatch and timers; see peer_manager.h and
 // docs/protocol.md.
 #include "node/net/peer_manager.h"
+#include "util/thread_name.h"
 
 #include "node/log.h"
 
@@ -100,7 +101,10 @@ Status PeerManager::start() {
     m_work.emplace(m_ioc.get_executor());
     asio::post(m_ioc, [this] { maintenance(); });
     asio::post(m_ioc, [this] { flush_tx_announcements(); });
-    m_thread = std::thread([this] { m_ioc.run(); });
+    m_thread = std::thread([this] {
+        util::set_thread_name("finch-net");
+        m_ioc.run();
+    });
     FINCH_LOG("p2p: " + (m_options.listen ? "listening on " + m_options.bind + ":" + std::to_string(m_listen_port)
                                            : std::string("not listening")));
     return Status::accepted();

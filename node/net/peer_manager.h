@@ -3,7 +3,8 @@
 // without sockets: BlockDownload (which block from which peer), TxDownload (which
 // transaction from which peer), AddressBook and BanList (addresses.h), PartialBlock
 // (compact blocks). The header tree is the chainstate's. All network state lives on one
-// thread (the io thread); RPC calls and chain notifications are posted to it.
+// thread (the io thread); RPC calls and chain notifications are posted to it, except the
+// transfers RPC admits, which wait in a queue its transaction trickle empties (m_relay_handoff).
 //
 // The member functions are defined in seven files by concern: peer_manager.cpp
 // (connections, handshake, timers), peer_manager_identity.cpp (pins, --peerallow and
@@ -344,9 +345,10 @@ private:
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;
     // Transfers admitted by RPC (txid, sender), waiting for the io thread: the trickle takes
-    // them all, so admission wakes nobody. Past this many (the io thread stalled) the rest
+    // them (at most kMaxRelaysPerTrickle a turn), so admission wakes nobody. Past this many (the io thread stalled) the rest
     // are not announced, and counted.
     static constexpr size_t kMaxPendingRelays = 100'000;
+    static constexpr size_t kMaxRelaysPerTrickle = 20'000;
     HandoffQueue<std::pair<Hash256, AccountId>> m_relay_handoff{kMaxPendingRelays};
     // Set when a hand-off was refused: its sender's waiting transfers were not retried, so
     // the next trickle retries them all.

@@ -205,11 +205,13 @@ void PeerManager::relay_transaction(const Transaction& tx) {
 }
 
 void PeerManager::take_handed_over() {
-    for (const auto& [txid, sender] : m_relay_handoff.take_all()) {
+    // At most kMaxRelaysPerTrickle a turn (200,000/s, far above what RPC admits): after a
+    // stall filled the queue, its work is spread over turns with other io work between them.
+    for (const auto& [txid, sender] : m_relay_handoff.take(kMaxRelaysPerTrickle)) {
         announce_accepted(txid);
         if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take(sender));  // it may have filled a gap
     }
-    if (m_gap_txs.size() > 0 && m_gap_retry_all.exchange(false) && !m_chain.initial_block_download())
+    if (m_gap_txs.size() > 0 && !m_chain.initial_block_download() && m_gap_retry_all.exchange(false))
         admit_waiting(m_gap_txs.take_all());
 }
 

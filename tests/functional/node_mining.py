@@ -2,6 +2,7 @@
 """A regtest node started with --mine produces blocks; transfers submitted to it (finch-cli
 signtx + sendrawtransaction, and finch-cli send) are mined; balances and nonces are right."""
 
+import os
 from framework import main, wait_until, assert_equal, assert_raises_rpc
 
 
@@ -47,6 +48,19 @@ def test(h):
                what="alice's transfer to be mined")
     assert_equal(node.rpc("getaccount", alice["address"])["balance"], 5700 - 1100)
     assert txid3
+
+    # Its threads carry names, as top -H, ps -L and perf show them (docs/node.md).
+    task_dir = f"/proc/{node.process.pid}/task"
+    names = set()
+    for tid in os.listdir(task_dir):
+        try:
+            with open(f"{task_dir}/{tid}/comm") as f:
+                names.add(f.read().strip())
+        except OSError:
+            pass  # the thread ended
+    for expected in ("finch-net", "finch-http", "finch-httpwork", "finch-miner", "finch-sigcheck",
+                     "finch-signals"):
+        assert expected in names, f"no thread named {expected} among {sorted(names)}"
     assert_equal(node.stop(), 0)
 
 

@@ -22,13 +22,19 @@ TEST(HandoffQueue, RefusesPastTheLimitAndCountsEachRefusal) {
     EXPECT_EQ(drop, 2u);
     EXPECT_EQ(queue.size(), 3u);
     EXPECT_EQ(queue.dropped(), 2u);
-    // The network thread takes everything waiting, oldest first; the refused items are gone.
-    EXPECT_EQ(queue.take_all(), (std::vector<int>{1, 2, 3}));
-    EXPECT_EQ(queue.size(), 0u);
-    EXPECT_TRUE(queue.take_all().empty());
+    // The network thread takes what is waiting, oldest first, at most as many as it asks
+    // for; the refused items are gone.
+    EXPECT_EQ(queue.take(2), (std::vector<int>{1, 2}));
+    EXPECT_EQ(queue.size(), 1u);
     EXPECT_TRUE(queue.push(6));
-    EXPECT_EQ(queue.dropped(), 2u);
-    EXPECT_EQ(queue.take_all(), (std::vector<int>{6}));
+    EXPECT_TRUE(queue.push(7));
+    EXPECT_FALSE(queue.push(8));
+    EXPECT_EQ(queue.take(100), (std::vector<int>{3, 6, 7}));
+    EXPECT_EQ(queue.size(), 0u);
+    EXPECT_TRUE(queue.take(100).empty());
+    EXPECT_TRUE(queue.push(9));
+    EXPECT_EQ(queue.dropped(), 3u);
+    EXPECT_EQ(queue.take(1), (std::vector<int>{9}));
 }
 
 TEST(HandoffQueue, HoldsUnderConcurrentPushers) {
@@ -49,18 +55,22 @@ TEST(HandoffQueue, HoldsUnderConcurrentPushers) {
 TEST(HandoffQueue, TakesWhilePushersRunAndLosesNothing) {
     HandoffQueue<int> queue(1'000'000);
     std::atomic<bool> done{false};
+    std::atomic<int> refused{0};
     std::thread pusher([&] {
-        for (int i = 0; i < 200'000; ++i) ASSERT_TRUE(queue.push(i));
+        for (int i = 0; i < 200'000; ++i)
+            if (!queue.push(i)) refused.fetch_add(1);
         done = true;
     });
     std::vector<int> seen;
     while (!done.load()) {
-        auto part = queue.take_all();
+        auto part = queue.take(1'000);  // small turns, as after a stall
+        EXPECT_LE(part.size(), 1'000u);
         seen.insert(seen.end(), part.begin(), part.end());
     }
     pusher.join();
-    auto rest = queue.take_all();
-    seen.insert(seen.end(), rest.begin(), rest.end());
+    for (auto rest = queue.take(1'000); !rest.empty(); rest = queue.take(1'000))
+        seen.insert(seen.end(), rest.begin(), rest.end());
+    EXPECT_EQ(refused.load(), 0);
     ASSERT_EQ(seen.size(), 200'000u);
     for (int i = 0; i < 200'000; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)], i);  // in order, once each
 }

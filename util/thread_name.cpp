@@ -1,0 +1,22 @@
+#include "util/thread_name.h"
+
+#include <pthread.h>
+
+#include <cstring>
+
+namespace finch::util {
+
+void set_thread_name(const char* name) {
+    char shortened[16] = {};
+    std::strncpy(shortened, name, sizeof shortened - 1);
+    pthread_setname_np(pthread_self(), shortened);
+}
+
+void name_pool_thread(const char* name) {
+    thread_local bool named = false;
+    if (named) return;
+    named = true;
+    set_thread_name(name);
+}
+
+}  // namespace finch::util
