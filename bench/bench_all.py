@@ -290,6 +290,13 @@ def memory(a):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def by_thread(r):
+    """The node's CPU per transfer by thread name, largest first (named threads only)."""
+    threads = r.get("node_cpu_us_per_tx_by_thread") or {}
+    named = [(name, us) for name, us in threads.items() if name != "finchd" and us >= 1]
+    return f" ({', '.join(f'{name} {us:g}' for name, us in named)})" if named else ""
+
+
 def e2e(a):
     def once(rate, dbcache):
         out = run([sys.executable, os.path.join(HERE, "e2e_bench.py"), "--build-dir", a.build_dir, "--seconds",
@@ -308,7 +315,7 @@ def e2e(a):
         row(f"end to end, 10,000 senders, RPC batches → block, --dbcache {dbcache}", r["confirmed_per_s"], "tx/s",
             limit, f"verify × {threads} cores", target="≥ 20,000 sustained", met=r["confirmed_per_s"] >= 20_000,
             note=f"submitted {r['submitted_per_s']:,}/s; {r['blocks']} blocks, fullest {r['fullest_block']:,}; "
-            f"finchd CPU {r['node_cpu_us_per_tx']} µs a transfer"
+            f"finchd CPU {r['node_cpu_us_per_tx']} µs a transfer{by_thread(r)}"
             + ("; supply ran out" if r["supply_exhausted"] else ""))
         best = r
     # Latency at 80% of what came out: past the throughput the backlog, and so the latency,
