@@ -53,26 +53,28 @@ class Rpc:
         return reply["result"]
 
 
+def read_stat(path):
+    """(name, user + system CPU seconds) from a /proc stat file (a process's or a thread's)."""
+    with open(path) as f:
+        head, tail = f.read().rsplit(")", 1)
+    fields = tail.split()
+    return head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid):
-    """User + system CPU time of a process, all threads, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process, all threads (ended ones too), in seconds."""
+    return read_stat(f"/proc/{pid}/stat")[1]
 
 
 def cpu_by_thread(pid):
-    """CPU seconds of each of a process's threads, summed by thread name."""
+    """CPU seconds of each of a process's live threads, summed by thread name."""
     out = {}
-    tick = os.sysconf("SC_CLK_TCK")
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                head, tail = f.read().rsplit(")", 1)
+            name, used = read_stat(f"/proc/{pid}/task/{tid}/stat")
         except OSError:
             continue  # the thread ended
-        name = head.split("(", 1)[1]
-        fields = tail.split()
-        out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / tick
+        out[name] = out.get(name, 0) + used
     return out
 
 
@@ -205,9 +207,9 @@ def main():
                # The same by thread name (RPC workers, the miner, RocksDB's flush and
                # compaction threads, ...), in µs per confirmed transfer.
                "node_cpu_us_per_tx_by_thread": {
-                   name: round((used - threads_start.get(name, 0)) / len(in_window) * 1e6, 1)
-                   for name, used in sorted(threads_end.items(), key=lambda kv: -kv[1])
-                   if in_window and used - threads_start.get(name, 0) > 0} if in_window else None,
+                   name: round(used / len(in_window) * 1e6, 1)
+                   for name, used in sorted(((n, u - threads_start.get(n, 0)) for n, u in threads_end.items()),
+                                            key=lambda kv: -kv[1]) if used > 0} if in_window else None,
                "latency_p50_s": round(percentile(in_window, 0.5), 3) if in_window else None,
                "latency_p99_s": round(percentile(in_window, 0.99), 3) if in_window else None,
                "supply_exhausted": cursor[0] >= len(raws)}

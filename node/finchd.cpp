@@ -2,19 +2,19 @@
 // SIGTERM/SIGINT/SIGQUIT or `stop` shut it down cleanly, SIGHUP reopens debug.log, --daemon forks;
 // systemd hears READY/STATUS/STOPPING through $NOTIFY_SOCKET; the mempool persists in mempool.dat.
 #include "node/chainstate.h"
-#include "util/thread_name.h"
 #include "node/config.h"
 #include "node/log.h"
 #include "node/mempool.h"
 #include "node/mempool_file.h"
+#include "node/miner.h"
 #include "node/net/identity.h"
 #include "node/net/peer_manager.h"
-#include "node/miner.h"
 #include "node/rpc_adapter.h"
 #include "node/sd_notify.h"
 #include "rpc/cookie.h"
 #include "rpc/server.h"
 #include "util/thread_annotations.h"
+#include "util/thread_name.h"
 
 #include <fcntl.h>
 #include <pthread.h>

@@ -1,10 +1,10 @@
 // Template building and the nonce-grinding threads; see miner.h.
 #include "node/miner.h"
-#include "util/thread_name.h"
 
 #include "consensus/pow.h"
 #include "consensus/validation.h"
 #include "node/log.h"
+#include "util/thread_name.h"
 
 #include <chrono>
 #include <cstring>
@@ -115,7 +115,8 @@ void Miner::start(const AccountId& to, unsigned threads) {
     if (!m_threads.empty()) return;
     m_stop = false;
     m_rate_window_start = steady_millis();
-    for (unsigned i = 0; i < threads; ++i) m_threads.emplace_back([this, i, to] {
+    for (unsigned i = 0; i < threads; ++i)
+        m_threads.emplace_back([this, i, to] {
             util::set_thread_name("finch-miner");
             run(i, to);
         });

@@ -1,5 +1,6 @@
 // Signature verification pool; see signature_checker.h.
 #include "node/signature_checker.h"
+
 #include "util/thread_name.h"
 
 #include <algorithm>
@@ -31,7 +32,8 @@ void SignatureJob::work(size_t max_items) {
 
 SignatureChecker::SignatureChecker(const Hash256& genesis, const SignatureCache* cache, unsigned threads)
     : m_genesis(genesis), m_cache(cache) {
-    for (unsigned t = 0; t < std::max(1u, threads); ++t) m_threads.emplace_back([this] {
+    for (unsigned t = 0; t < std::max(1u, threads); ++t)
+        m_threads.emplace_back([this] {
             util::set_thread_name("finch-sigcheck");
             run();
         });

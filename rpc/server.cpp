@@ -3,13 +3,13 @@
 // a deadline before every read and write), hands the body to a worker, and writes the reply;
 // no lock is held while a socket is written.
 #include "rpc/server.h"
-#include "util/thread_name.h"
 
 #include "rpc/methods.h"
 #include "rpc/protocol.h"
 #include "rpc/server_session.h"
 #include "rpc/server_state.h"
 #include "rpc/websocket.h"
+#include "util/thread_name.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,6 +26,8 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <latch>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -138,7 +140,6 @@ void Session::serve_metrics() {
                            m_keep_alive);
     }
     net::post(m_workers, [self = shared_from_this()] {
-        util::name_pool_thread("finch-httpwork");
         util::MetricsText text;
         http::status status = http::status::ok;
         try {
@@ -196,7 +197,6 @@ void Session::submit(std::string body) {
     // and completions still run on the strand. This saves a thread hop per request (about
     // a fifth more requests per second on two cores).
     net::post(m_workers, [self = shared_from_this(), body = std::move(body)] {
-        util::name_pool_thread("finch-httpwork");
         HttpReply reply;
         try {
             CallObserver observe = self->m_state.count_call;
@@ -431,11 +431,21 @@ Status RpcServer::start() {
     if (!endpoint) return reject("rpc-bind", error, Fault::Policy);
     if (Status s = m.open(*endpoint); !s) return s;
     m.accept_retry = std::make_unique<net::steady_timer>(*m.ioc);
-    m.workers = std::make_unique<net::thread_pool>(std::max(1u, m.options.worker_threads));
+    const unsigned worker_threads = std::max(1u, m.options.worker_threads);
+    m.workers = std::make_unique<net::thread_pool>(worker_threads);
+    // A pool's threads start inside asio, unnamed: one task per thread names it, each held
+    // until all have run, so no thread takes two.
+    auto named = std::make_shared<std::latch>(worker_threads);
+    for (unsigned i = 0; i < worker_threads; ++i)
+        net::post(*m.workers, [named] {
+            util::set_thread_name("finch-httpwork");
+            named->arrive_and_wait();
+        });
     m.node.set_event_sink(&m.state->hub);
     m.accept();
     m.running = true;
-    for (unsigned i = 0; i < io_threads; ++i) m.threads.emplace_back([&m] {
+    for (unsigned i = 0; i < io_threads; ++i)
+        m.threads.emplace_back([&m] {
             util::set_thread_name("finch-http");
             m.ioc->run();
         });

@@ -1,7 +1,6 @@
 // The explorer's public routes on the RPC server: GET /explorer/ (the embedded page) and
 // GET /api/ (ExplorerApi on a worker), without credentials, behind the per-client limits.
 #include "rpc/explorer_assets.h"
-#include "util/thread_name.h"
 #include "rpc/protocol.h"
 #include "rpc/server_session.h"
 
@@ -105,7 +104,6 @@ void Session::serve_explorer_api() {
                            m_keep_alive, "application/json", std::move(headers));
     }
     net::post(m_workers, [self = shared_from_this(), headers = std::move(headers)]() mutable {
-        util::name_pool_thread("finch-httpwork");
         const auto& req = self->m_parser->get();
         const auto started = std::chrono::steady_clock::now();
         ApiReply reply = self->m_state.explorer.handle(std::string_view(req.target().data(), req.target().size()));

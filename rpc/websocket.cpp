@@ -7,7 +7,6 @@
 // A method that runs longer than the idle limit (--rpcservertimeout) loses the socket: no
 // read is pending meanwhile, so the client's pongs are not seen.
 #include "rpc/websocket.h"
-#include "util/thread_name.h"
 
 #include "rpc/server_state.h"
 #include "util/thread_annotations.h"
@@ -165,8 +164,7 @@ private:
             return read_next();
         }
         net::post(m_workers, [self = shared_from_this(), text = std::move(text)] {
-            util::name_pool_thread("finch-httpwork");
-            HttpReply reply;
+                HttpReply reply;
             try {
                 reply = handle_rpc_body(text, self->m_state.dispatch, self->m_state.count_call);
             } catch (const std::exception& e) {

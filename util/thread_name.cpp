@@ -12,11 +12,4 @@ void set_thread_name(const char* name) {
     pthread_setname_np(pthread_self(), shortened);
 }
 
-void name_pool_thread(const char* name) {
-    thread_local bool named = false;
-    if (named) return;
-    named = true;
-    set_thread_name(name);
-}
-
 }  // namespace finch::util

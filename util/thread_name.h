@@ -7,8 +7,4 @@ namespace finch::util {
 // Names the calling thread.
 void set_thread_name(const char* name);
 
-// Names the calling thread the first time it is called on it: for threads of a pool that
-// cannot be named where they start (boost::asio::thread_pool), called by each task.
-void name_pool_thread(const char* name);
-
 }  // namespace finch::util

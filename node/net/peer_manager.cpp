@@ -1,9 +1,9 @@
 // PeerManager: connections, handshake, dispatch and timers; see peer_manager.h and
 // docs/protocol.md.
 #include "node/net/peer_manager.h"
-#include "util/thread_name.h"
 
 #include "node/log.h"
+#include "util/thread_name.h"
 
 #include <algorithm>
 

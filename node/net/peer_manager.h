@@ -22,9 +22,9 @@
 #include "node/net/compact_block.h"
 #include "node/net/connection.h"
 #include "node/net/dht/dht.h"
+#include "node/net/handoff_queue.h"
 #include "node/net/identity.h"
 #include "node/net/known_inventory.h"
-#include "node/net/handoff_queue.h"
 #include "node/net/net_types.h"
 #include "node/net/peer_address.h"
 #include "node/net/reputation.h"
@@ -345,8 +345,8 @@ private:
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;
     // Transfers admitted by RPC (txid, sender), waiting for the io thread: the trickle takes
-    // them (at most kMaxRelaysPerTrickle a turn), so admission wakes nobody. Past this many (the io thread stalled) the rest
-    // are not announced, and counted.
+    // them (at most kMaxRelaysPerTrickle a turn), so admission wakes nobody. Past
+    // kMaxPendingRelays (the io thread stalled) the rest are not announced, and counted.
     static constexpr size_t kMaxPendingRelays = 100'000;
     static constexpr size_t kMaxRelaysPerTrickle = 20'000;
     HandoffQueue<std::pair<Hash256, AccountId>> m_relay_handoff{kMaxPendingRelays};
