@@ -434,13 +434,15 @@ Status RpcServer::start() {
     const unsigned worker_threads = std::max(1u, m.options.worker_threads);
     m.workers = std::make_unique<net::thread_pool>(worker_threads);
     // A pool's threads start inside asio, unnamed: one task per thread names it, each held
-    // until all have run, so no thread takes two.
-    auto named = std::make_shared<std::latch>(worker_threads);
+    // until all have run, so no thread takes two. start() waits for them too: a stop() before
+    // every thread had taken its task would leave the others waiting, and join() with them.
+    auto named = std::make_shared<std::latch>(worker_threads + 1);
     for (unsigned i = 0; i < worker_threads; ++i)
         net::post(*m.workers, [named] {
             util::set_thread_name("finch-httpwork");
             named->arrive_and_wait();
         });
+    named->arrive_and_wait();
     m.node.set_event_sink(&m.state->hub);
     m.accept();
     m.running = true;

@@ -164,7 +164,7 @@ private:
             return read_next();
         }
         net::post(m_workers, [self = shared_from_this(), text = std::move(text)] {
-                HttpReply reply;
+            HttpReply reply;
             try {
                 reply = handle_rpc_body(text, self->m_state.dispatch, self->m_state.count_call);
             } catch (const std::exception& e) {

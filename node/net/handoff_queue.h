@@ -38,8 +38,12 @@ public:
         std::vector<T> out;
         util::LockGuard lock(m_mutex);
         if (m_items.size() <= max) {
+            // The pushers refill it at about the same pace. Reserved before the swap, so
+            // running out of memory leaves the items queued.
+            std::vector<T> fresh;
+            fresh.reserve(m_items.size());
             out.swap(m_items);
-            m_items.reserve(out.size());  // the pushers refill it at about the same pace
+            m_items.swap(fresh);
         } else {
             out.assign(std::make_move_iterator(m_items.begin()),
                        std::make_move_iterator(m_items.begin() + static_cast<std::ptrdiff_t>(max)));

@@ -4,7 +4,7 @@
 // transaction from which peer), AddressBook and BanList (addresses.h), PartialBlock
 // (compact blocks). The header tree is the chainstate's. All network state lives on one
 // thread (the io thread); RPC calls and chain notifications are posted to it, except the
-// transfers RPC admits, which wait in a queue its transaction trickle empties (m_relay_handoff).
+// transfers RPC admits, which wait in a queue its transaction trickle takes from (m_relay_handoff).
 //
 // The member functions are defined in seven files by concern: peer_manager.cpp
 // (connections, handshake, timers), peer_manager_identity.cpp (pins, --peerallow and
@@ -348,7 +348,7 @@ private:
     // them (at most kMaxRelaysPerTrickle a turn), so admission wakes nobody. Past
     // kMaxPendingRelays (the io thread stalled) the rest are not announced, and counted.
     static constexpr size_t kMaxPendingRelays = 100'000;
-    static constexpr size_t kMaxRelaysPerTrickle = 20'000;
+    static constexpr size_t kMaxRelaysPerTrickle = 5'000;
     HandoffQueue<std::pair<Hash256, AccountId>> m_relay_handoff{kMaxPendingRelays};
     // Set when a hand-off was refused: its sender's waiting transfers were not retried, so
     // the next trickle retries them all.

@@ -205,8 +205,9 @@ void PeerManager::relay_transaction(const Transaction& tx) {
 }
 
 void PeerManager::take_handed_over() {
-    // At most kMaxRelaysPerTrickle a turn (200,000/s, far above what RPC admits): after a
-    // stall filled the queue, its work is spread over turns with other io work between them.
+    // At most kMaxRelaysPerTrickle a turn (50,000/s, far above what RPC admits, and well
+    // inside each peer's known inventory): after a stall filled the queue, its work is
+    // spread over turns with other io work between them.
     for (const auto& [txid, sender] : m_relay_handoff.take(kMaxRelaysPerTrickle)) {
         announce_accepted(txid);
         if (m_gap_txs.size() > 0) admit_waiting(m_gap_txs.take(sender));  // it may have filled a gap
