@@ -73,6 +73,10 @@ def test_mining_under_load(h, rng):
     for kill in range(KILLS):
         pourer = Pourer(node, miner, sink["address"])
         pourer.start()
+        if kill == 0:
+            # Counted, not timed: on a slow machine (the sanitizer pass makes 5 kills) every
+            # window could otherwise close before a finch-cli call gets through.
+            wait_until(lambda: pourer.accepted > 0, 60, what="a first transfer in before the first kill")
         time.sleep(rng.uniform(0.2, 1.5))
         # What RPC says now must survive the kill that follows.
         try:

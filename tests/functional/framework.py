@@ -180,7 +180,7 @@ class Node:
             raise AssertionError(f"finch-cli {' '.join(args)} failed ({r.returncode}): {r.stderr}")
         return r
 
-    def stop(self, timeout=20):
+    def stop(self, timeout=60):
         if self.process is None:
             return None
         self.process.send_signal(signal.SIGTERM)

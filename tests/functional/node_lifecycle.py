@@ -63,7 +63,7 @@ def test_sigterm_and_lock(h):
     assert second.returncode != 0 and "already running" in second.stderr, second
     start = time.monotonic()
     assert_equal(node.stop(), 0)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 30  # a clean stop, not the harness's SIGKILL at 60 s
     assert not os.path.exists(node.cookie_path), "cookie left behind"
 
 

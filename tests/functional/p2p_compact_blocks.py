@@ -30,7 +30,7 @@ import subprocess
 import time
 
 from framework import main, wait_until, assert_equal
-from p2p_raw import (CMD_NAME, RawPeer, Reader, compact_size, discouraged, INV_BLOCK, INV_CMPCT, sha256, hash_hex, make_block_txs, coinbase_bytes,
+from p2p_raw import (CMD_NAME, RawPeer, Reader, compact_size, discouraged, INV_BLOCK, INV_CMPCT, INV_TX, sha256, hash_hex, make_block_txs, coinbase_bytes,
                      cmpctblock_payload, getblocktxn_payload, blocktxn_payload, sendcmpct_payload,
                      getdata_payload, parse_inv, parse_cmpctblock, parse_getblocktxn, parse_blocktxn,
                      parse_block, short_id_key, short_id, block_hash)
@@ -154,9 +154,20 @@ def case_missing(a, b, only_a, shared, miner):
     b.rpc("disconnectnode", f"127.0.0.1:{a.port}")
     wait_until(lambda: a.rpc("getconnectioncount") == 0 and b.rpc("getconnectioncount") == 0, 10,
                what="A and B disconnected")
+    # A raw peer stands in for B while the transfers are announced: once it has seen all 50,
+    # A's announcement turn for them is over, however late A's network thread ran (a fixed
+    # sleep could end before that turn on a slow machine, and B would then be told of them).
+    watcher = raw_peer(a, "127.0.0.1")
     submit(a, only_a)
     assert_equal(a.rpc("getmempoolinfo")["size"], len(only_a))
-    time.sleep(0.5)  # past the 100 ms announcement batches, with no peer to announce to
+    announced, wanted = set(), {txid_hex(r) for r in only_a}
+    deadline = time.monotonic() + 30
+    while not wanted <= announced:
+        assert time.monotonic() < deadline, f"A announced {len(announced & wanted)} of the 50 within 30 s"
+        inv = parse_inv(watcher.wait_for_msg("inv", timeout=30))
+        announced |= {hash_hex(h) for kind, h in inv if kind == INV_TX}
+    watcher.close()
+    wait_until(lambda: a.rpc("getconnectioncount") == 0, 10, what="A to drop the raw peer")
     assert_equal(b.rpc("getconnectioncount"), 0, "(B must not have redialled A)")
     connect(b, a)
     submit(a, shared)

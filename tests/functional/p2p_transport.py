@@ -83,7 +83,7 @@ def test_pins(h, a):
     wait_until(lambda: "pin mismatch" in c.log_text(), 30, what="c to report the pin mismatch")
     stays(lambda: c.rpc("getconnectioncount") == 0, 2, "a pinned peer with the wrong identity was kept")
     # The pinned address is tried again (the impostor may be a man in the middle that leaves).
-    wait_until(lambda: c.log_text().count("pin mismatch") >= 2, 15, what="c to retry the pinned address")
+    wait_until(lambda: c.log_text().count("pin mismatch") >= 2, 30, what="c to retry the pinned address")
     assert_equal(a.rpc("listbanned"), [])
     # RPC addnode with the right pin: connected.
     c.rpc("addnode", f"{wrong}@127.0.0.1:{a.port}", "remove")
@@ -143,6 +143,10 @@ def test_one_connection_per_identity(h):
     # second one may be seen while its handshake runs, never after).
     def proven(n):
         return [p for p in n.rpc("getpeerinfo") if p["identity"]]
+    # While the two dials settle, a closed duplicate may still be listed for a moment, and in a
+    # rare interleaving both are closed and the next addnode retry (5 s) reconnects them
+    # (docs/security.md); once settled, one connection each must stay.
+    wait_until(lambda: len(proven(e)) == 1 and len(proven(f)) == 1, 30, what="one connection each")
     stays(lambda: len(proven(e)) == 1 and len(proven(f)) == 1, 7, "two connections to one identity")
     wait_until(lambda: len(e.rpc("getpeerinfo")) == 1 and len(f.rpc("getpeerinfo")) == 1, 10,
                what="the duplicate to be gone")

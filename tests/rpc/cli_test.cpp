@@ -243,7 +243,7 @@ TEST(CliAddress, BadRpcconnectIsAClearError) {
         CliOptions o = parse_ok({"--rpcconnect", bad, "--rpcwait", "--rpcpassword", "p", "x"});
         const auto t0 = std::chrono::steady_clock::now();
         Outcome out = run_rpc_command(o, regtest, "getblockcount", {});
-        EXPECT_LT(std::chrono::steady_clock::now() - t0, 900ms);
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);  // a retry would wait out --rpcwaittimeout (60 s)
         EXPECT_EQ(out.exit_code, 1);
         EXPECT_TRUE(contains(out.err, "Invalid --rpcconnect")) << out.err;
     }

@@ -274,15 +274,15 @@ TEST_F(ServerTest, BadCredentialsGet401AfterADelay) {
 
 TEST_F(ServerTest, AuthDelayDoesNotBlockOtherClients) {
     ServerOptions o;
-    o.auth_failure_delay = 3s;
+    o.auth_failure_delay = 5s;
     start(o);
     TestConnection bad(port);
     ASSERT_TRUE(bad.send(http_request("POST", "/", kCount, Credentials{"alice", "nope"})));
     std::this_thread::sleep_for(50ms);
     const auto t0 = Clock::now();
     EXPECT_TRUE(serves());
-    EXPECT_LT(Clock::now() - t0, 2s);
-    auto r = bad.read_response(6s);
+    EXPECT_LT(Clock::now() - t0, 4s);  // well before the delay ends, with room for a slow machine
+    auto r = bad.read_response(10s);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 401u);
 }
@@ -395,10 +395,10 @@ TEST_F(ServerTest, SlowClientIsClosedAtTheDeadline) {
     TestConnection partial_header(port);
     const auto t0 = Clock::now();
     ASSERT_TRUE(partial_header.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
-    EXPECT_TRUE(partial_header.wait_closed(5s));
+    EXPECT_TRUE(partial_header.wait_closed(12s));
     const auto waited = Clock::now() - t0;
     EXPECT_GE(waited, 800ms);
-    EXPECT_LT(waited, 4s);
+    EXPECT_LT(waited, 10s);  // closed by the deadline, not left open (room for a slow machine)
 
     TestConnection partial_body(port);
     std::string req = http_request("POST", "/", kCount, creds);
@@ -501,8 +501,8 @@ TEST_F(ServerTest, StopClosesConnectionsAndIsIdempotent) {
     ASSERT_TRUE(idle.read_response());
     const auto t0 = Clock::now();
     server->stop();
-    EXPECT_LT(Clock::now() - t0, 3s);
-    EXPECT_TRUE(idle.wait_closed(3s));
+    EXPECT_LT(Clock::now() - t0, 10s);
+    EXPECT_TRUE(idle.wait_closed(10s));
     server->stop();
     EXPECT_FALSE(post_once(port, kCount, creds));
     start({});  // a fresh server starts fine afterwards

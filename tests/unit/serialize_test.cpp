@@ -176,7 +176,7 @@ TEST(Serialize, BlockClaimingMoreTxsThanBytesFailsFast) {
     auto r2 = decode_all<Block>(raw);
     ASSERT_FALSE(r2.ok());
     EXPECT_EQ(r2.error().code, "truncated");
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(Serialize, CoinbaseExtraAboveLimitRejected) {
