@@ -307,7 +307,6 @@ void PeerManager::handle(Peer& p, VerackMsg&&) {
 
 void PeerManager::on_handshake(Peer& p) {
     p.ready = true;
-    p.ready_since = std::chrono::steady_clock::now();
     p.conn->set_read_deadline(m_options.idle_timeout);
     FINCH_LOG("p2p: connected to peer " + std::to_string(p.conn->id()) + " " + p.ip + " (" +
               (p.conn->inbound() ? "inbound" : "outbound") + ", " + p.version->user_agent + ", height " +

@@ -132,7 +132,6 @@ private:
         std::optional<VersionMsg> version;
         bool got_verack = false;
         bool ready = false;  // handshake complete
-        std::chrono::steady_clock::time_point ready_since;  // when it completed
         uint64_t conn_time = 0;
         KnownInventory known;
         KnownInventory requested_blocks{1'000};  // asked lately: a late answer is not unrequested

@@ -4,11 +4,9 @@
 #include "node/net/peer_manager.h"
 
 #include "node/log.h"
-#include "node/net/duplicate_connection.h"
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 
 namespace finch::net {
 
@@ -101,12 +99,20 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
     }
     for (auto& [other_id, other] : m_peers) {
         if (other_id == c->id() || other->identity != id || other->conn->closed()) continue;
-        // Two connections to one node: both sides must keep the same one (duplicate_connection.h).
-        const bool settled =
-            other->ready && std::chrono::steady_clock::now() - other->ready_since >= kDuplicateGrace;
-        const DuplicateCandidate existing{other->conn->inbound(), other->conn->peer().session_tag, settled};
-        const DuplicateCandidate incoming{c->inbound(), c->peer().session_tag, false};
-        const bool keep_new = keep_incoming_connection(existing, incoming, m_tls->identity() < id);
+        // Two connections to one node: both sides must keep the same one. An established
+        // connection (version handshake done) is never replaced by a new one, so a relay
+        // someone slips into the path cannot take over a working link. Of two new ones: the
+        // outbound connection of the side whose identity is lower; of two in one direction,
+        // the one whose session tag is lower (both ends compute the same tags).
+        bool keep_new = false;
+        if (other->ready) {
+            keep_new = false;
+        } else if (other->conn->inbound() != c->inbound()) {
+            const bool ours_is_lower = m_tls->identity() < id;
+            keep_new = ours_is_lower ? !c->inbound() : c->inbound();
+        } else {
+            keep_new = c->peer().session_tag < other->conn->peer().session_tag;
+        }
         Peer& dropped = keep_new ? *other : *p;
         FINCH_DEBUG(Net, "two connections to " + id + ": keeping peer " +
                              std::to_string(keep_new ? c->id() : other_id) + ", closing peer " +
