@@ -344,6 +344,7 @@ void PeerManager::maintenance() {
     fill_outbound();
     check_stalls();
     send_pings();
+    close_lingering_duplicates();
     if (Clock::now() - m_last_persist > std::chrono::minutes(5)) persist();
     m_maintenance_timer.expires_after(std::chrono::seconds(1));
     m_maintenance_timer.async_wait([this](const boost::system::error_code& ec) {

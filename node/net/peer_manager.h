@@ -126,6 +126,7 @@ private:
         std::string ip;
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
         std::string identity;  // proven by the TLS handshake; empty until then
+        std::chrono::steady_clock::time_point secured_at;  // when it was proven
         bool pinned = false;   // outbound to an operator's IDENTITY@HOST:PORT
         bool addnode = false;
         bool whitelisted = false;
@@ -212,6 +213,9 @@ private:
     void fill_outbound();
     void check_stalls();
     void send_pings();
+    // Closes the newer of two connections to one identity the lower node left open for
+    // kDuplicateWait (duplicate_connection.h).
+    void close_lingering_duplicates();
     void log_sync_progress();
     void persist();
     Peer* peer_of(const std::shared_ptr<Connection>& c);

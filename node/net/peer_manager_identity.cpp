@@ -1,12 +1,16 @@
 // PeerManager: who may hold a connection once TLS proved an identity (pins, --peerallow,
-// one connection per identity), and the operator's names for peers; see peer_manager.h
+// one connection per identity, decided by the lower identity), and the operator's names for peers; see peer_manager.h
 // and docs/protocol.md ("Transport").
 #include "node/net/peer_manager.h"
 
 #include "node/log.h"
+#include "node/net/duplicate_connection.h"
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <map>
+#include <vector>
 
 namespace finch::net {
 
@@ -97,29 +101,13 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
         FINCH_LOG("p2p: refused " + who + ": identity " + id + " is not in --peerallow");
         return c->close("identity not in --peerallow");
     }
-    for (auto& [other_id, other] : m_peers) {
-        if (other_id == c->id() || other->identity != id || other->conn->closed()) continue;
-        // Two connections to one node: both sides must keep the same one. An established
-        // connection (version handshake done) is never replaced by a new one, so a relay
-        // someone slips into the path cannot take over a working link. Of two new ones: the
-        // outbound connection of the side whose identity is lower; of two in one direction,
-        // the one whose session tag is lower (both ends compute the same tags).
-        bool keep_new = false;
-        if (other->ready) {
-            keep_new = false;
-        } else if (other->conn->inbound() != c->inbound()) {
-            const bool ours_is_lower = m_tls->identity() < id;
-            keep_new = ours_is_lower ? !c->inbound() : c->inbound();
-        } else {
-            keep_new = c->peer().session_tag < other->conn->peer().session_tag;
-        }
-        Peer& dropped = keep_new ? *other : *p;
-        FINCH_DEBUG(Net, "two connections to " + id + ": keeping peer " +
-                             std::to_string(keep_new ? c->id() : other_id) + ", closing peer " +
-                             std::to_string(dropped.conn->id()));
-        dropped.conn->close("duplicate connection to the same identity");
-        if (!keep_new) return;
-        break;
+    // Two connections to one node: only the lower identity closes one (duplicate_connection.h).
+    size_t held = 0;
+    for (const auto& [other_id, other] : m_peers)
+        held += other_id != c->id() && other->identity == id && !other->conn->closed();
+    if (on_duplicate_identity(m_tls->identity() < id, held) == DuplicateAction::CloseIncoming) {
+        FINCH_DEBUG(Net, "two connections to " + id + ": closing the newer, peer " + std::to_string(c->id()));
+        return c->close("duplicate connection to the same identity");
     }
     // Inbound is full: this newcomer, proven and allowed, takes a slot only if somebody may be
     // evicted (eviction.h); otherwise it goes.
@@ -129,9 +117,26 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
         if (!evict_for_inbound(c->id())) return c->close("connection limit (every inbound peer is protected from eviction)");
     }
     p->identity = id;
+    p->secured_at = std::chrono::steady_clock::now();
     p->addr.set_identity(id);
     FINCH_DEBUG(Net, who + " proved identity " + id + " (" + kTransportName + ", " + c->peer().cipher + ")");
     if (!c->inbound()) c->send(our_version());
+}
+
+void PeerManager::close_lingering_duplicates() {
+    const auto now = std::chrono::steady_clock::now();
+    std::map<std::string, std::vector<Peer*>> by_identity;
+    for (auto& [id, p] : m_peers)
+        if (!p->identity.empty() && !p->conn->closed()) by_identity[p->identity].push_back(p.get());
+    for (auto& [identity, held] : by_identity) {
+        if (held.size() < 2) continue;
+        Peer* newest = *std::max_element(held.begin(), held.end(),
+                                         [](const Peer* a, const Peer* b) { return a->secured_at < b->secured_at; });
+        if (now - newest->secured_at < kDuplicateWait) continue;
+        FINCH_LOG("p2p: " + identity + " left two connections open for " + std::to_string(kDuplicateWait.count()) +
+                  " s; closing the newer, peer " + std::to_string(newest->conn->id()));
+        newest->conn->close("duplicate connection the other node left open");
+    }
 }
 
 }  // namespace finch::net

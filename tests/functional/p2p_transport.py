@@ -143,9 +143,8 @@ def test_one_connection_per_identity(h):
     # second one may be seen while its handshake runs, never after).
     def proven(n):
         return [p for p in n.rpc("getpeerinfo") if p["identity"]]
-    # While the two dials settle, a closed duplicate may still be listed for a moment, and in a
-    # rare interleaving both are closed and the next addnode retry (5 s) reconnects them
-    # (docs/security.md); once settled, one connection each must stay.
+    # While the two dials settle, the higher identity holds both until the lower closes one,
+    # and a closed duplicate may still be listed for a moment; once settled, one each stays.
     wait_until(lambda: len(proven(e)) == 1 and len(proven(f)) == 1, 30, what="one connection each")
     stays(lambda: len(proven(e)) == 1 and len(proven(f)) == 1, 7, "two connections to one identity")
     wait_until(lambda: len(e.rpc("getpeerinfo")) == 1 and len(f.rpc("getpeerinfo")) == 1, 10,
