@@ -110,8 +110,11 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
         return c->close("duplicate connection to the same identity");
     }
     // Inbound is full: this newcomer, proven and allowed, takes a slot only if somebody may be
-    // evicted (eviction.h); otherwise it goes.
-    if (c->inbound() && !p->whitelisted && secured_inbound_count(c->id()) >= inbound_limit()) {
+    // evicted (eviction.h); otherwise it goes. A second connection to an identity we hold
+    // (we are the higher, waiting for the lower to close one) evicts nobody and is let in
+    // over the limit: one of the two closes within kDuplicateWait, and evicting could pick
+    // the very connection the other side keeps.
+    if (held == 0 && c->inbound() && !p->whitelisted && secured_inbound_count(c->id()) >= inbound_limit()) {
         // A discouraged address gets a free slot, never somebody else's (as Bitcoin Core).
         if (p->discouraged) return c->close("connection limit (a discouraged address does not evict)");
         if (!evict_for_inbound(c->id())) return c->close("connection limit (every inbound peer is protected from eviction)");
@@ -132,7 +135,7 @@ void PeerManager::close_lingering_duplicates() {
         if (held.size() < 2) continue;
         Peer* newest = *std::max_element(held.begin(), held.end(),
                                          [](const Peer* a, const Peer* b) { return a->secured_at < b->secured_at; });
-        if (now - newest->secured_at < kDuplicateWait) continue;
+        if (now - newest->secured_at < kDuplicateWait || newest->conn->closed()) continue;
         FINCH_LOG("p2p: " + identity + " left two connections open for " + std::to_string(kDuplicateWait.count()) +
                   " s; closing the newer, peer " + std::to_string(newest->conn->id()));
         newest->conn->close("duplicate connection the other node left open");

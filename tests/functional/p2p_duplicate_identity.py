@@ -3,9 +3,13 @@
 node/net/duplicate_connection.h), against a real finchd with raw peers that reuse a key:
   1. the node's identity is the lower: a second connection proving the same identity is
      closed at once, and the first stays;
-  2. the node's identity is the higher: it keeps a second connection (the other node decides),
-     refuses a third, and after 30 s closes the newer of the two the other side left open.
+  2. the node's identity is the higher: it keeps a second connection (the other node decides)
+     even with inbound full and without evicting anyone, refuses a third, and after 30 s
+     closes the newer of the two the other side left open.
 Every raw peer has its own loopback address, so per-address limits do not interfere."""
+
+import os
+import shutil
 
 from framework import main, wait_until, assert_equal
 from p2p_raw import RawPeer, make_identity
@@ -13,35 +17,51 @@ from p2p_raw import RawPeer, make_identity
 DUPLICATE_WAIT_S = 30  # kDuplicateWait
 
 
-def identity_beside(node_identity, lower):
-    """A raw identity below (lower=True) or above the node's: fresh keys until one fits."""
-    for i in range(64):  # each fits with probability 1/2
-        _, _, identity = make_identity(f"{'low' if lower else 'high'}-{i}")
-        if (identity < node_identity) == lower:
-            return f"{'low' if lower else 'high'}-{i}", identity
-    raise AssertionError("64 fresh keys all on one side of the node's identity")
+def three_keys():
+    """Three fresh keys sorted by identity: (name, (cert, key, identity)) of each. The node takes the middle
+    one, so the raw peers have one identity below it and one above, every run."""
+    named = [(f"dup-{i}", make_identity(f"dup-{i}")) for i in range(3)]
+    named.sort(key=lambda n: n[1][2])
+    return named
 
 
 def held(node, identity):
     return [p for p in node.rpc("getpeerinfo") if p["identity"] == identity]
 
 
+def closed_as_duplicate(node, raw, identity):
+    """The node closed `raw` as a duplicate of `identity`: within 5 s (half the 10 s handshake
+    deadline, which would close it anyway), with the reason in the net debug log."""
+    line = f"two connections to {identity}: closing the newer"
+    assert raw.refused or raw.closed_by_peer(5), "a duplicate connection was kept"
+    wait_until(lambda: line in node.log_text(), 5, what="the duplicate's close in the log")
+
+
 def test(h):
-    node = h.add_node([]).start()
-    me = node.identity()
+    # 9 connections leave one inbound slot (8 are kept for outbound): a duplicate must not
+    # need one.
+    (low_name, (_, _, lower)), (_, (_, mid_key, mid)), (high_name, (_, _, higher)) = three_keys()
+    node = h.add_node(["--maxconnections=9", "--debug=net"])
+    os.makedirs(node.network_dir, exist_ok=True)
+    shutil.copyfile(mid_key, os.path.join(node.network_dir, "nodekey"))
+    os.chmod(os.path.join(node.network_dir, "nodekey"), 0o600)
+    node.start()
+    assert_equal(node.identity(), mid)
 
     # 1. The node is the lower: it decides, and closes the newcomer.
-    name, higher = identity_beside(me, lower=False)
+    name = high_name
     first = RawPeer(node.port, "127.0.5.1", name=name)
     first.handshake()
     second = RawPeer(node.port, "127.0.5.2", name=name)
-    assert second.refused or second.closed_by_peer(10), "the lower end kept a second connection"
+    closed_as_duplicate(node, second, higher)
     assert first.is_open(10), "the first connection was closed for a newcomer"
-    wait_until(lambda: len(held(node, higher)) == 1, 10, what="one connection to the higher identity")
+    assert_equal(len(held(node, higher)), 1)
     first.close()
+    wait_until(lambda: not held(node, higher), 10, what="the inbound slot to be free again")
 
-    # 2. The node is the higher: it holds two and waits for the other side to close one.
-    name, lower = identity_beside(me, lower=True)
+    # 2. The node is the higher: it holds two and waits for the other side to close one. The
+    # second is let in over the inbound limit and evicts nobody.
+    name = low_name
     old = RawPeer(node.port, "127.0.5.3", name=name)
     old.handshake()
     new = RawPeer(node.port, "127.0.5.4", name=name)
@@ -49,12 +69,13 @@ def test(h):
     assert old.is_open(10) and new.is_open(10), "the higher end closed a connection itself"
     assert_equal(len(held(node, lower)), 2)
     third = RawPeer(node.port, "127.0.5.5", name=name)
-    assert third.refused or third.closed_by_peer(10), "a third connection to one identity was kept"
+    closed_as_duplicate(node, third, lower)
+    assert_equal(len(held(node, lower)), 2)
     # The other side never closes one: after kDuplicateWait the node closes the newer itself.
     assert new.closed_by_peer(DUPLICATE_WAIT_S + 15), "the newer duplicate was left open"
     assert old.is_open(10), "the older connection was closed instead of the newer"
     wait_until(lambda: "left two connections open" in node.log_text(), 10, what="the close in the log")
-    assert_equal(len(held(node, lower)), 1)
+    wait_until(lambda: len(held(node, lower)) == 1, 10, what="one connection to the lower identity")
     old.close()
 
 

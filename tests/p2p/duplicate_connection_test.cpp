@@ -48,7 +48,9 @@ struct End {
 
 // Both nodes dial at once: links 0 and 1. Each end proves them in some order, and hears of
 // each close the other end made at some later point. Every interleaving: both ends keep one
-// link, the same one, and only the lower end ever closed anything.
+// link, the same one, and only the lower end ever closed anything. Not modelled here: closes
+// for other reasons (inbound limit, deadlines; docs/security.md) and the higher end's 30 s
+// fallback, which tests/functional/p2p_duplicate_identity.py checks against a real node.
 TEST(DuplicateConnection, BothEndsKeepTheSameLinkInEveryOrder) {
     // Events: 0,1 = the lower end proves link 0/1; 2,3 = the higher end proves link 0/1;
     // 4,5 = the higher end hears of the lower's close of link 0/1, if it made one by then;
