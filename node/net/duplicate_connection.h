@@ -37,4 +37,17 @@ inline DuplicateAction on_duplicate_identity(bool our_identity_is_lower, size_t 
     return held < kMaxConnectionsPerIdentity ? DuplicateAction::Keep : DuplicateAction::CloseIncoming;
 }
 
+// A second connection the higher node holds while it waits evicts nobody (eviction could pick
+// the very connection the lower node keeps) and may take inbound past its limit, by at most
+// this many across all identities: peers with many low identities cannot use it to double
+// the node's inbound connections.
+inline constexpr size_t kDuplicatesOverInboundLimit = 8;
+
+// Whether an inbound connection that just proved an identity `held` other connections prove
+// goes in without the inbound limit's check (and its eviction), with `inbound` proven inbound
+// connections already held and `limit` allowed.
+inline bool admit_past_inbound_limit(size_t held, size_t inbound, size_t limit) {
+    return held > 0 && inbound < limit + kDuplicatesOverInboundLimit;
+}
+
 }  // namespace finch::net

@@ -111,10 +111,11 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
     }
     // Inbound is full: this newcomer, proven and allowed, takes a slot only if somebody may be
     // evicted (eviction.h); otherwise it goes. A second connection to an identity we hold
-    // (we are the higher, waiting for the lower to close one) evicts nobody and is let in
-    // over the limit: one of the two closes within kDuplicateWait, and evicting could pick
-    // the very connection the other side keeps.
-    if (held == 0 && c->inbound() && !p->whitelisted && secured_inbound_count(c->id()) >= inbound_limit()) {
+    // (we are the higher, waiting for the lower to close one) is let in past the limit,
+    // within kDuplicatesOverInboundLimit: one of the two closes within kDuplicateWait.
+    const size_t inbound = c->inbound() ? secured_inbound_count(c->id()) : 0;
+    if (c->inbound() && !p->whitelisted && !admit_past_inbound_limit(held, inbound, inbound_limit()) &&
+        inbound >= inbound_limit()) {
         // A discouraged address gets a free slot, never somebody else's (as Bitcoin Core).
         if (p->discouraged) return c->close("connection limit (a discouraged address does not evict)");
         if (!evict_for_inbound(c->id())) return c->close("connection limit (every inbound peer is protected from eviction)");
