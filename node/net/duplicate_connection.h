@@ -10,6 +10,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace finch::net {
 
@@ -48,6 +51,33 @@ inline constexpr size_t kDuplicatesOverInboundLimit = 8;
 // connections already held and `limit` allowed.
 inline bool admit_past_inbound_limit(size_t held, size_t inbound, size_t limit) {
     return held > 0 && inbound < limit + kDuplicatesOverInboundLimit;
+}
+
+// One proven, open connection, as inbound_slots_in_use counts it.
+struct HeldConnection {
+    std::string identity;
+    bool inbound = false;
+    bool whitelisted = false;
+};
+
+// Inbound slots the connections take, with a pair to one identity counted as the one
+// connection it will become: each identity takes its inbound connections less its extra ones
+// (never below zero). Whitelisted connections take none. When the lower node keeps the
+// connection that was let in past the limit, this rises above the limit, and the node evicts
+// one peer (never one of a pair) to come back to it.
+inline size_t inbound_slots_in_use(const std::vector<HeldConnection>& held) {
+    struct Count {
+        size_t all = 0, inbound = 0;
+    };
+    std::map<std::string, Count> by_identity;
+    for (const HeldConnection& c : held) {
+        Count& n = by_identity[c.identity];
+        ++n.all;
+        n.inbound += c.inbound && !c.whitelisted;
+    }
+    size_t slots = 0;
+    for (const auto& [identity, n] : by_identity) slots += n.inbound > n.all - 1 ? n.inbound - (n.all - 1) : 0;
+    return slots;
 }
 
 }  // namespace finch::net

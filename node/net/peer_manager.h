@@ -214,8 +214,11 @@ private:
     void check_stalls();
     void send_pings();
     // Closes the newer of two connections to one identity the lower node left open for
-    // kDuplicateWait (duplicate_connection.h).
+    // kDuplicateWait, and evicts one inbound peer when a connection let in past the inbound
+    // limit as a duplicate outlived its pair (duplicate_connection.h).
     void close_lingering_duplicates();
+    // Peers one of two open connections to one identity (never evicted).
+    std::set<uint64_t> paired_peers() const;
     void log_sync_progress();
     void persist();
     Peer* peer_of(const std::shared_ptr<Connection>& c);

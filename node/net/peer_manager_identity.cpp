@@ -136,11 +136,29 @@ void PeerManager::close_lingering_duplicates() {
         if (held.size() < 2) continue;
         Peer* newest = *std::max_element(held.begin(), held.end(),
                                          [](const Peer* a, const Peer* b) { return a->secured_at < b->secured_at; });
-        if (now - newest->secured_at < kDuplicateWait || newest->conn->closed()) continue;
+        if (now - newest->secured_at < kDuplicateWait) continue;
         FINCH_LOG("p2p: " + identity + " left two connections open for " + std::to_string(kDuplicateWait.count()) +
                   " s; closing the newer, peer " + std::to_string(newest->conn->id()));
         newest->conn->close("duplicate connection the other node left open");
     }
+    std::vector<HeldConnection> held;
+    for (const auto& [id, p] : m_peers)
+        if (!p->identity.empty() && !p->conn->closed())
+            held.push_back({p->identity, p->conn->inbound(), p->whitelisted});
+    if (inbound_slots_in_use(held) > inbound_limit()) {
+        FINCH_DEBUG(Net, "inbound past its limit after a duplicate pair settled: evicting one peer");
+        evict_for_inbound(0);
+    }
+}
+
+std::set<uint64_t> PeerManager::paired_peers() const {
+    std::map<std::string, std::vector<uint64_t>> by_identity;
+    for (const auto& [id, p] : m_peers)
+        if (!p->identity.empty() && !p->conn->closed()) by_identity[p->identity].push_back(id);
+    std::set<uint64_t> paired;
+    for (const auto& [identity, ids] : by_identity)
+        if (ids.size() > 1) paired.insert(ids.begin(), ids.end());
+    return paired;
 }
 
 }  // namespace finch::net

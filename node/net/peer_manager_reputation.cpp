@@ -111,10 +111,12 @@ bool PeerManager::nuisance(Peer& p, Nuisance kind, double count) {
 bool PeerManager::evict_for_inbound(uint64_t newcomer) {
     // A connection that proved an identity but has not finished the version handshake gives
     // nothing yet: the oldest such goes first (so silent TLS-only connections cannot push out
-    // honest peers one after another).
+    // honest peers one after another). One of a pair to one identity is never evicted: the
+    // other node may be keeping it (duplicate_connection.h).
+    const std::set<uint64_t> paired = paired_peers();
     Peer* silent = nullptr;
     for (auto& [id, p] : m_peers)
-        if (id != newcomer && p->conn->inbound() && !p->conn->closed() && p->conn->secured() && !p->ready &&
+        if (id != newcomer && !paired.count(id) && p->conn->inbound() && !p->conn->closed() && p->conn->secured() && !p->ready &&
             !p->whitelisted && (!silent || p->conn_time < silent->conn_time))
             silent = p.get();
     if (silent) {
@@ -125,7 +127,7 @@ bool PeerManager::evict_for_inbound(uint64_t newcomer) {
     }
     std::vector<EvictionCandidate> candidates;
     for (const auto& [id, p] : m_peers) {
-        if (!p->conn->inbound() || p->conn->closed() || p->whitelisted || !p->ready) continue;
+        if (!p->conn->inbound() || p->conn->closed() || p->whitelisted || !p->ready || paired.count(id)) continue;
         EvictionCandidate c;
         c.id = id;
         c.netgroup = group_of(p->ip);

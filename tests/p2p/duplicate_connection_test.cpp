@@ -38,6 +38,18 @@ TEST(DuplicateConnection, OnlyASecondConnectionPassesTheInboundLimitAndOnlyAFewD
         << "past the limit by kDuplicatesOverInboundLimit: back to eviction or refusal";
 }
 
+TEST(DuplicateConnection, APairTakesTheInboundSlotsOfTheOneConnectionItWillBecome) {
+    EXPECT_EQ(inbound_slots_in_use({}), 0u);
+    EXPECT_EQ(inbound_slots_in_use({{"a", true, false}, {"b", true, false}, {"c", false, false}}), 2u);
+    EXPECT_EQ(inbound_slots_in_use({{"a", true, true}}), 0u) << "whitelisted takes no slot";
+    // Our outbound and its inbound: the inbound is the extra, so no slot while they wait.
+    EXPECT_EQ(inbound_slots_in_use({{"a", false, false}, {"a", true, false}}), 0u);
+    // Two inbound: one slot.
+    EXPECT_EQ(inbound_slots_in_use({{"a", true, false}, {"a", true, false}}), 1u);
+    // The pair settled on the inbound one (let in past the limit): it takes its slot now.
+    EXPECT_EQ(inbound_slots_in_use({{"a", true, false}, {"b", true, false}}), 2u);
+}
+
 // One end: the connections it holds, what it closed itself, and which of the other end's
 // closes it has heard of.
 struct End {
