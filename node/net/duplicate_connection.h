@@ -8,11 +8,11 @@
 // No sockets: PeerManager counts the connections and closes the one named.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <map>
 #include <string>
-#include <vector>
 
 namespace finch::net {
 
@@ -30,7 +30,8 @@ enum class DuplicateAction {
 };
 
 // A connection has just proven an identity; `held` open connections already prove it.
-// - The lower identity decides: the first connection is kept, any later one closed.
+// - The lower identity decides: the first connection is kept, any later one closed. So does
+//   the higher for an identity in RudeIdentities (pass our_identity_is_lower = true).
 // - The higher identity keeps up to kMaxConnectionsPerIdentity and lets the lower decide. A
 //   working link is never closed for a newcomer at either end, so a relay slipped into the
 //   path cannot take one over.
@@ -43,7 +44,8 @@ inline DuplicateAction on_duplicate_identity(bool our_identity_is_lower, size_t 
 // A second connection the higher node holds while it waits evicts nobody (eviction could pick
 // the very connection the lower node keeps) and may take inbound past its limit, by at most
 // this many across all identities: peers with many low identities cannot use it to double
-// the node's inbound connections.
+// the node's inbound connections. Eviction spares both connections of a pair for
+// kDuplicateWait after the second was proven, and at most this many pairs at once.
 inline constexpr size_t kDuplicatesOverInboundLimit = 8;
 
 // Whether an inbound connection that just proved an identity `held` other connections prove
@@ -53,31 +55,36 @@ inline bool admit_past_inbound_limit(size_t held, size_t inbound, size_t limit) 
     return held > 0 && inbound < limit + kDuplicatesOverInboundLimit;
 }
 
-// One proven, open connection, as inbound_slots_in_use counts it.
-struct HeldConnection {
-    std::string identity;
-    bool inbound = false;
-    bool whitelisted = false;
-};
+// An identity whose duplicate the higher node had to close itself (the other node did not
+// follow this rule) is not waited for again for this long: its later connections are closed
+// at once, as the lower node would. At most kMaxRudeIdentities are remembered (the oldest
+// is forgotten first), so fresh keys cannot grow the list without bound.
+inline constexpr std::chrono::minutes kRudeMemory{10};
+inline constexpr size_t kMaxRudeIdentities = 1'000;
 
-// Inbound slots the connections take, with a pair to one identity counted as the one
-// connection it will become: each identity takes its inbound connections less its extra ones
-// (never below zero). Whitelisted connections take none. When the lower node keeps the
-// connection that was let in past the limit, this rises above the limit, and the node evicts
-// one peer (never one of a pair) to come back to it.
-inline size_t inbound_slots_in_use(const std::vector<HeldConnection>& held) {
-    struct Count {
-        size_t all = 0, inbound = 0;
-    };
-    std::map<std::string, Count> by_identity;
-    for (const HeldConnection& c : held) {
-        Count& n = by_identity[c.identity];
-        ++n.all;
-        n.inbound += c.inbound && !c.whitelisted;
+class RudeIdentities {
+public:
+    using Time = std::chrono::steady_clock::time_point;
+    void add(const std::string& identity, Time now) {
+        forget_expired(now);
+        if (m_until.size() >= kMaxRudeIdentities && !m_until.count(identity)) {
+            auto oldest = std::min_element(m_until.begin(), m_until.end(),
+                                           [](const auto& a, const auto& b) { return a.second < b.second; });
+            m_until.erase(oldest);
+        }
+        m_until[identity] = now + kRudeMemory;
     }
-    size_t slots = 0;
-    for (const auto& [identity, n] : by_identity) slots += n.inbound > n.all - 1 ? n.inbound - (n.all - 1) : 0;
-    return slots;
-}
+    bool contains(const std::string& identity, Time now) const {
+        auto it = m_until.find(identity);
+        return it != m_until.end() && now < it->second;
+    }
+    size_t size() const { return m_until.size(); }
+
+private:
+    void forget_expired(Time now) {
+        std::erase_if(m_until, [now](const auto& e) { return e.second <= now; });
+    }
+    std::map<std::string, Time> m_until;
+};
 
 }  // namespace finch::net

@@ -105,7 +105,9 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
     size_t held = 0;
     for (const auto& [other_id, other] : m_peers)
         held += other_id != c->id() && other->identity == id && !other->conn->closed();
-    if (on_duplicate_identity(m_tls->identity() < id, held) == DuplicateAction::CloseIncoming) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool decide = m_tls->identity() < id || m_rude_identities.contains(id, now);
+    if (on_duplicate_identity(decide, held) == DuplicateAction::CloseIncoming) {
         FINCH_DEBUG(Net, "two connections to " + id + ": closing the newer, peer " + std::to_string(c->id()));
         return c->close("duplicate connection to the same identity");
     }
@@ -114,14 +116,19 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
     // (we are the higher, waiting for the lower to close one) is let in past the limit,
     // within kDuplicatesOverInboundLimit: one of the two closes within kDuplicateWait.
     const size_t inbound = c->inbound() ? secured_inbound_count(c->id()) : 0;
-    if (c->inbound() && !p->whitelisted && !admit_past_inbound_limit(held, inbound, inbound_limit()) &&
-        inbound >= inbound_limit()) {
-        // A discouraged address gets a free slot, never somebody else's (as Bitcoin Core).
-        if (p->discouraged) return c->close("connection limit (a discouraged address does not evict)");
-        if (!evict_for_inbound(c->id())) return c->close("connection limit (every inbound peer is protected from eviction)");
+    if (c->inbound() && !p->whitelisted && inbound >= inbound_limit()) {
+        if (admit_past_inbound_limit(held, inbound, inbound_limit())) {
+            p->past_limit = true;  // if it outlives its pair, somebody else makes room then
+        } else {
+            // A discouraged address gets a free slot, never somebody else's (as Bitcoin Core).
+            if (p->discouraged) return c->close("connection limit (a discouraged address does not evict)");
+            // Never the connection's own sibling: the other node may be keeping that one.
+            if (!evict_for_inbound(c->id(), id))
+                return c->close("connection limit (every inbound peer is protected from eviction)");
+        }
     }
     p->identity = id;
-    p->secured_at = std::chrono::steady_clock::now();
+    p->secured_at = now;
     p->addr.set_identity(id);
     FINCH_DEBUG(Net, who + " proved identity " + id + " (" + kTransportName + ", " + c->peer().cipher + ")");
     if (!c->inbound()) c->send(our_version());
@@ -133,31 +140,42 @@ void PeerManager::close_lingering_duplicates() {
     for (auto& [id, p] : m_peers)
         if (!p->identity.empty() && !p->conn->closed()) by_identity[p->identity].push_back(p.get());
     for (auto& [identity, held] : by_identity) {
-        if (held.size() < 2) continue;
+        if (held.size() < 2) {
+            // A connection let in past the inbound limit that outlived its pair: it keeps its
+            // place, and one other inbound peer (eviction's choice) gives up one, once.
+            Peer* p = held.front();
+            if (p->past_limit) {
+                p->past_limit = false;
+                if (secured_inbound_count(0) > inbound_limit()) evict_for_inbound(0, identity);
+            }
+            continue;
+        }
         Peer* newest = *std::max_element(held.begin(), held.end(),
                                          [](const Peer* a, const Peer* b) { return a->secured_at < b->secured_at; });
         if (now - newest->secured_at < kDuplicateWait) continue;
         FINCH_LOG("p2p: " + identity + " left two connections open for " + std::to_string(kDuplicateWait.count()) +
-                  " s; closing the newer, peer " + std::to_string(newest->conn->id()));
+                  " s; closing the newer, peer " + std::to_string(newest->conn->id()) + ", and closing its later ones at once for " +
+                  std::to_string(kRudeMemory.count()) + " min");
+        m_rude_identities.add(identity, now);
         newest->conn->close("duplicate connection the other node left open");
-    }
-    std::vector<HeldConnection> held;
-    for (const auto& [id, p] : m_peers)
-        if (!p->identity.empty() && !p->conn->closed())
-            held.push_back({p->identity, p->conn->inbound(), p->whitelisted});
-    if (inbound_slots_in_use(held) > inbound_limit()) {
-        FINCH_DEBUG(Net, "inbound past its limit after a duplicate pair settled: evicting one peer");
-        evict_for_inbound(0);
     }
 }
 
 std::set<uint64_t> PeerManager::paired_peers() const {
-    std::map<std::string, std::vector<uint64_t>> by_identity;
+    const auto now = std::chrono::steady_clock::now();
+    std::map<std::string, std::vector<const Peer*>> by_identity;
     for (const auto& [id, p] : m_peers)
-        if (!p->identity.empty() && !p->conn->closed()) by_identity[p->identity].push_back(id);
+        if (!p->identity.empty() && !p->conn->closed()) by_identity[p->identity].push_back(p.get());
     std::set<uint64_t> paired;
-    for (const auto& [identity, ids] : by_identity)
-        if (ids.size() > 1) paired.insert(ids.begin(), ids.end());
+    size_t pairs = 0;
+    for (const auto& [identity, held] : by_identity) {
+        if (held.size() < 2 || pairs == kDuplicatesOverInboundLimit) continue;
+        const bool young = std::any_of(held.begin(), held.end(),
+                                       [&](const Peer* p) { return now - p->secured_at < kDuplicateWait; });
+        if (!young) continue;  // a pair the other side did not settle is not spared
+        ++pairs;
+        for (const Peer* p : held) paired.insert(p->conn->id());
+    }
     return paired;
 }
 

@@ -5,7 +5,8 @@ node/net/duplicate_connection.h), against a real finchd with raw peers that reus
      closed at once, and the first stays;
   2. the node's identity is the higher: it keeps a second connection (the other node decides)
      even with inbound full and without evicting anyone, refuses a third, and after 30 s
-     closes the newer of the two the other side left open.
+     closes the newer of the two the other side left open, and then closes that identity's
+     later connections at once.
 Every raw peer has its own loopback address, so per-address limits do not interfere."""
 
 import os
@@ -29,12 +30,15 @@ def held(node, identity):
     return [p for p in node.rpc("getpeerinfo") if p["identity"] == identity]
 
 
-def closed_as_duplicate(node, raw, identity):
-    """The node closed `raw` as a duplicate of `identity`: within 5 s (half the 10 s handshake
-    deadline, which would close it anyway), with the reason in the net debug log."""
+def closed_as_duplicate(node, ip, name, identity):
+    """A raw peer from `ip` with key `name` is closed as a duplicate of `identity`: within 5 s
+    (half the 10 s handshake deadline, which would close it anyway), with the reason in the net
+    debug log."""
     line = f"two connections to {identity}: closing the newer"
+    before = node.log_text().count(line)
+    raw = RawPeer(node.port, ip, name=name)
     assert raw.refused or raw.closed_by_peer(5), "a duplicate connection was kept"
-    wait_until(lambda: line in node.log_text(), 5, what="the duplicate's close in the log")
+    wait_until(lambda: node.log_text().count(line) > before, 5, what="the duplicate's close in the log")
 
 
 def test(h):
@@ -52,8 +56,7 @@ def test(h):
     name = high_name
     first = RawPeer(node.port, "127.0.5.1", name=name)
     first.handshake()
-    second = RawPeer(node.port, "127.0.5.2", name=name)
-    closed_as_duplicate(node, second, higher)
+    closed_as_duplicate(node, "127.0.5.2", name, higher)
     assert first.is_open(10), "the first connection was closed for a newcomer"
     assert_equal(len(held(node, higher)), 1)
     first.close()
@@ -68,14 +71,18 @@ def test(h):
     new.handshake()
     assert old.is_open(10) and new.is_open(10), "the higher end closed a connection itself"
     assert_equal(len(held(node, lower)), 2)
-    third = RawPeer(node.port, "127.0.5.5", name=name)
-    closed_as_duplicate(node, third, lower)
+    closed_as_duplicate(node, "127.0.5.5", name, lower)
     assert_equal(len(held(node, lower)), 2)
     # The other side never closes one: after kDuplicateWait the node closes the newer itself.
     assert new.closed_by_peer(DUPLICATE_WAIT_S + 15), "the newer duplicate was left open"
     assert old.is_open(10), "the older connection was closed instead of the newer"
     wait_until(lambda: "left two connections open" in node.log_text(), 10, what="the close in the log")
     wait_until(lambda: len(held(node, lower)) == 1, 10, what="one connection to the lower identity")
+    # It did not follow the rule: for 10 minutes its later connections are closed at once, as
+    # the lower node would.
+    assert "closing its later ones at once" in node.log_text()
+    closed_as_duplicate(node, "127.0.5.6", name, lower)
+    assert old.is_open(10)
     old.close()
 
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace finch::net {
@@ -38,16 +39,23 @@ TEST(DuplicateConnection, OnlyASecondConnectionPassesTheInboundLimitAndOnlyAFewD
         << "past the limit by kDuplicatesOverInboundLimit: back to eviction or refusal";
 }
 
-TEST(DuplicateConnection, APairTakesTheInboundSlotsOfTheOneConnectionItWillBecome) {
-    EXPECT_EQ(inbound_slots_in_use({}), 0u);
-    EXPECT_EQ(inbound_slots_in_use({{"a", true, false}, {"b", true, false}, {"c", false, false}}), 2u);
-    EXPECT_EQ(inbound_slots_in_use({{"a", true, true}}), 0u) << "whitelisted takes no slot";
-    // Our outbound and its inbound: the inbound is the extra, so no slot while they wait.
-    EXPECT_EQ(inbound_slots_in_use({{"a", false, false}, {"a", true, false}}), 0u);
-    // Two inbound: one slot.
-    EXPECT_EQ(inbound_slots_in_use({{"a", true, false}, {"a", true, false}}), 1u);
-    // The pair settled on the inbound one (let in past the limit): it takes its slot now.
-    EXPECT_EQ(inbound_slots_in_use({{"a", true, false}, {"b", true, false}}), 2u);
+TEST(DuplicateConnection, RudeIdentitiesAreRememberedForTenMinutesAndBounded) {
+    using namespace std::chrono;
+    const steady_clock::time_point t0{};
+    RudeIdentities rude;
+    EXPECT_FALSE(rude.contains("a", t0));
+    rude.add("a", t0);
+    EXPECT_TRUE(rude.contains("a", t0 + minutes(9)));
+    EXPECT_FALSE(rude.contains("a", t0 + kRudeMemory)) << "forgotten after kRudeMemory";
+    // Full: the oldest goes first, and expired entries go before that.
+    for (size_t i = 0; i < kMaxRudeIdentities; ++i) rude.add("k" + std::to_string(i), t0 + seconds(i % 60));
+    EXPECT_EQ(rude.size(), kMaxRudeIdentities) << "full: the oldest went to make room";
+    rude.add("new", t0 + minutes(1));
+    EXPECT_EQ(rude.size(), kMaxRudeIdentities);
+    EXPECT_TRUE(rude.contains("new", t0 + minutes(1)));
+    EXPECT_FALSE(rude.contains("k0", t0 + minutes(1))) << "the oldest was forgotten";
+    rude.add("later", t0 + minutes(10) + seconds(59));  // everything added at t0 + 0-59 s has expired
+    EXPECT_EQ(rude.size(), 2u);
 }
 
 // One end: the connections it holds, what it closed itself, and which of the other end's
