@@ -17,7 +17,7 @@
 namespace finch::net {
 
 // How many connections to one identity the higher node holds while it waits.
-inline constexpr size_t kMaxConnectionsPerIdentity = 2;
+inline constexpr std::size_t kMaxConnectionsPerIdentity = 2;
 
 // If the lower node has not closed a duplicate after this long (it is not following this
 // rule), the higher node closes the newer connection itself. Longer than any dial can take
@@ -35,32 +35,23 @@ enum class DuplicateAction {
 // - The higher identity keeps up to kMaxConnectionsPerIdentity and lets the lower decide. A
 //   working link is never closed for a newcomer at either end, so a relay slipped into the
 //   path cannot take one over.
-inline DuplicateAction on_duplicate_identity(bool our_identity_is_lower, size_t held) {
+inline DuplicateAction on_duplicate_identity(bool our_identity_is_lower, std::size_t held) {
     if (held == 0) return DuplicateAction::Keep;
     if (our_identity_is_lower) return DuplicateAction::CloseIncoming;
     return held < kMaxConnectionsPerIdentity ? DuplicateAction::Keep : DuplicateAction::CloseIncoming;
 }
 
-// A second connection the higher node holds while it waits evicts nobody (eviction could pick
-// the very connection the lower node keeps) and may take inbound past its limit, by at most
-// this many across all identities: peers with many low identities cannot use it to double
-// the node's inbound connections. Eviction spares both connections of a pair for
-// kDuplicateWait after the second was proven, and at most this many pairs at once.
-inline constexpr size_t kDuplicatesOverInboundLimit = 8;
-
-// Whether an inbound connection that just proved an identity `held` other connections prove
-// goes in without the inbound limit's check (and its eviction), with `inbound` proven inbound
-// connections already held and `limit` allowed.
-inline bool admit_past_inbound_limit(size_t held, size_t inbound, size_t limit) {
-    return held > 0 && inbound < limit + kDuplicatesOverInboundLimit;
-}
+// The inbound limit applies to a second connection as to anyone, except that it never
+// evicts: with inbound full it is refused (PeerManager). Otherwise an honest lower node that
+// dials a second address of ours (and closes that connection at once) would push one of our
+// peers out at every retry.
 
 // An identity whose duplicate the higher node had to close itself (the other node did not
 // follow this rule) is not waited for again for this long: its later connections are closed
 // at once, as the lower node would. At most kMaxRudeIdentities are remembered (the oldest
 // is forgotten first), so fresh keys cannot grow the list without bound.
 inline constexpr std::chrono::minutes kRudeMemory{10};
-inline constexpr size_t kMaxRudeIdentities = 1'000;
+inline constexpr std::size_t kMaxRudeIdentities = 1'000;
 
 class RudeIdentities {
 public:
@@ -78,7 +69,7 @@ public:
         auto it = m_until.find(identity);
         return it != m_until.end() && now < it->second;
     }
-    size_t size() const { return m_until.size(); }
+    std::size_t size() const { return m_until.size(); }
 
 private:
     void forget_expired(Time now) {

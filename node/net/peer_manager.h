@@ -128,7 +128,6 @@ private:
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
         std::string identity;  // proven by the TLS handshake; empty until then
         std::chrono::steady_clock::time_point secured_at;  // when it was proven
-        bool past_limit = false;  // let in past the inbound limit as a duplicate (duplicate_connection.h)
         bool pinned = false;   // outbound to an operator's IDENTITY@HOST:PORT
         bool addnode = false;
         bool whitelisted = false;
@@ -216,12 +215,8 @@ private:
     void check_stalls();
     void send_pings();
     // Closes the newer of two connections to one identity the lower node left open for
-    // kDuplicateWait, and evicts one inbound peer when a connection let in past the inbound
-    // limit as a duplicate outlived its pair (duplicate_connection.h).
+    // kDuplicateWait, and remembers that identity (duplicate_connection.h).
     void close_lingering_duplicates();
-    // Peers one of two open connections to one identity proven within kDuplicateWait (not
-    // evicted), at most kDuplicatesOverInboundLimit pairs.
-    std::set<uint64_t> paired_peers() const;
     void log_sync_progress();
     void persist();
     Peer* peer_of(const std::shared_ptr<Connection>& c);
@@ -233,10 +228,9 @@ private:
     bool nuisance(Peer& p, Nuisance kind, double count = 1);
     bool unrequested(Peer& p) { return nuisance(p, Nuisance::UnrequestedData); }
     bool whitelisted(const std::string& ip) const;
-    // Inbound is full: evicts one inbound peer by the protection categories (eviction.h),
-    // never `newcomer`, one of a young pair to one identity, or a connection proving
-    // `spare_identity`; false when every candidate is protected.
-    bool evict_for_inbound(uint64_t newcomer, const std::string& spare_identity = {});
+    // Inbound is full: evicts one inbound peer by the protection categories (eviction.h);
+    // false when every candidate is protected.
+    bool evict_for_inbound(uint64_t newcomer);
     // Inbound is full: may `ip` start a TLS handshake? (nullopt: yes; a pending one may be closed.)
     std::optional<std::string> make_room_for_handshake(const std::string& ip);
     size_t inbound_count() const;  // inbound connections, handshakes in progress included

@@ -4,7 +4,6 @@
 #include "node/net/peer_manager.h"
 
 #include "node/log.h"
-#include "node/net/duplicate_connection.h"
 
 #include <algorithm>
 #include <cctype>
@@ -113,19 +112,12 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
     }
     // Inbound is full: this newcomer, proven and allowed, takes a slot only if somebody may be
     // evicted (eviction.h); otherwise it goes. A second connection to an identity we hold
-    // (we are the higher, waiting for the lower to close one) is let in past the limit,
-    // within kDuplicatesOverInboundLimit: one of the two closes within kDuplicateWait.
-    const size_t inbound = c->inbound() ? secured_inbound_count(c->id()) : 0;
-    if (c->inbound() && !p->whitelisted && inbound >= inbound_limit()) {
-        if (admit_past_inbound_limit(held, inbound, inbound_limit())) {
-            p->past_limit = true;  // if it outlives its pair, somebody else makes room then
-        } else {
-            // A discouraged address gets a free slot, never somebody else's (as Bitcoin Core).
-            if (p->discouraged) return c->close("connection limit (a discouraged address does not evict)");
-            // Never the connection's own sibling: the other node may be keeping that one.
-            if (!evict_for_inbound(c->id(), id))
-                return c->close("connection limit (every inbound peer is protected from eviction)");
-        }
+    // never evicts (duplicate_connection.h).
+    if (c->inbound() && !p->whitelisted && secured_inbound_count(c->id()) >= inbound_limit()) {
+        if (held > 0) return c->close("connection limit (a second connection to one identity does not evict)");
+        // A discouraged address gets a free slot, never somebody else's (as Bitcoin Core).
+        if (p->discouraged) return c->close("connection limit (a discouraged address does not evict)");
+        if (!evict_for_inbound(c->id())) return c->close("connection limit (every inbound peer is protected from eviction)");
     }
     p->identity = id;
     p->secured_at = now;
@@ -140,43 +132,16 @@ void PeerManager::close_lingering_duplicates() {
     for (auto& [id, p] : m_peers)
         if (!p->identity.empty() && !p->conn->closed()) by_identity[p->identity].push_back(p.get());
     for (auto& [identity, held] : by_identity) {
-        if (held.size() < 2) {
-            // A connection let in past the inbound limit that outlived its pair: it keeps its
-            // place, and one other inbound peer (eviction's choice) gives up one, once.
-            Peer* p = held.front();
-            if (p->past_limit) {
-                p->past_limit = false;
-                if (secured_inbound_count(0) > inbound_limit()) evict_for_inbound(0, identity);
-            }
-            continue;
-        }
+        if (held.size() < 2) continue;
         Peer* newest = *std::max_element(held.begin(), held.end(),
                                          [](const Peer* a, const Peer* b) { return a->secured_at < b->secured_at; });
         if (now - newest->secured_at < kDuplicateWait) continue;
         FINCH_LOG("p2p: " + identity + " left two connections open for " + std::to_string(kDuplicateWait.count()) +
-                  " s; closing the newer, peer " + std::to_string(newest->conn->id()) + ", and closing its later ones at once for " +
-                  std::to_string(kRudeMemory.count()) + " min");
+                  " s; closing the newer, peer " + std::to_string(newest->conn->id()) +
+                  ", and closing its later ones at once for " + std::to_string(kRudeMemory.count()) + " min");
         m_rude_identities.add(identity, now);
         newest->conn->close("duplicate connection the other node left open");
     }
-}
-
-std::set<uint64_t> PeerManager::paired_peers() const {
-    const auto now = std::chrono::steady_clock::now();
-    std::map<std::string, std::vector<const Peer*>> by_identity;
-    for (const auto& [id, p] : m_peers)
-        if (!p->identity.empty() && !p->conn->closed()) by_identity[p->identity].push_back(p.get());
-    std::set<uint64_t> paired;
-    size_t pairs = 0;
-    for (const auto& [identity, held] : by_identity) {
-        if (held.size() < 2 || pairs == kDuplicatesOverInboundLimit) continue;
-        const bool young = std::any_of(held.begin(), held.end(),
-                                       [&](const Peer* p) { return now - p->secured_at < kDuplicateWait; });
-        if (!young) continue;  // a pair the other side did not settle is not spared
-        ++pairs;
-        for (const Peer* p : held) paired.insert(p->conn->id());
-    }
-    return paired;
 }
 
 }  // namespace finch::net

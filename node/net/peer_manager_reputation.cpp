@@ -108,16 +108,13 @@ bool PeerManager::nuisance(Peer& p, Nuisance kind, double count) {
     return true;
 }
 
-bool PeerManager::evict_for_inbound(uint64_t newcomer, const std::string& spare_identity) {
+bool PeerManager::evict_for_inbound(uint64_t newcomer) {
     // A connection that proved an identity but has not finished the version handshake gives
     // nothing yet: the oldest such goes first (so silent TLS-only connections cannot push out
-    // honest peers one after another). One of a pair to one identity is never evicted: the
-    // other node may be keeping it (duplicate_connection.h).
-    const std::set<uint64_t> paired = paired_peers();
+    // honest peers one after another).
     Peer* silent = nullptr;
     for (auto& [id, p] : m_peers)
-        if (id != newcomer && !paired.count(id) && (spare_identity.empty() || p->identity != spare_identity) &&
-            p->conn->inbound() && !p->conn->closed() && p->conn->secured() && !p->ready &&
+        if (id != newcomer && p->conn->inbound() && !p->conn->closed() && p->conn->secured() && !p->ready &&
             !p->whitelisted && (!silent || p->conn_time < silent->conn_time))
             silent = p.get();
     if (silent) {
@@ -128,9 +125,7 @@ bool PeerManager::evict_for_inbound(uint64_t newcomer, const std::string& spare_
     }
     std::vector<EvictionCandidate> candidates;
     for (const auto& [id, p] : m_peers) {
-        if (!p->conn->inbound() || p->conn->closed() || p->whitelisted || !p->ready || paired.count(id) ||
-            (!spare_identity.empty() && p->identity == spare_identity))
-            continue;
+        if (!p->conn->inbound() || p->conn->closed() || p->whitelisted || !p->ready) continue;
         EvictionCandidate c;
         c.id = id;
         c.netgroup = group_of(p->ip);

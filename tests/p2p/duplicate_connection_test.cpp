@@ -31,14 +31,6 @@ TEST(DuplicateConnection, TheHigherIdentityWaitsWithAtMostTwo) {
     EXPECT_GT(kDuplicateWait, std::chrono::seconds(15)) << "longer than a dial (5 s) and a TLS handshake (10 s)";
 }
 
-TEST(DuplicateConnection, OnlyASecondConnectionPassesTheInboundLimitAndOnlyAFewDo) {
-    EXPECT_FALSE(admit_past_inbound_limit(0, 10, 10)) << "a first connection meets the limit";
-    EXPECT_TRUE(admit_past_inbound_limit(1, 10, 10));
-    EXPECT_TRUE(admit_past_inbound_limit(1, 10 + kDuplicatesOverInboundLimit - 1, 10));
-    EXPECT_FALSE(admit_past_inbound_limit(1, 10 + kDuplicatesOverInboundLimit, 10))
-        << "past the limit by kDuplicatesOverInboundLimit: back to eviction or refusal";
-}
-
 TEST(DuplicateConnection, RudeIdentitiesAreRememberedForTenMinutesAndBounded) {
     using namespace std::chrono;
     const steady_clock::time_point t0{};
