@@ -376,7 +376,9 @@ void PeerManager::fill_outbound() {
         if (addr->has_identity() && identities.count(addr->identity_hex())) return;  // reached another way
         uint64_t& next = m_addnode_next_try[target];
         if (next > now) return;
-        next = now + 5;  // retry a dropped manual peer every 5 s
+        // Retry a dropped manual peer 5-10 s later: the spread keeps two nodes that dialed
+        // each other at once from redialing in step (docs/protocol.md, "Transport").
+        next = now + 5 + m_rng() % 6;
         connect_to(*addr, true, addr->has_identity());
     };
     if (!m_options.connect.empty()) {

@@ -45,7 +45,7 @@ TEST(DuplicateConnection, RudeIdentitiesAreRememberedForTenMinutesAndBounded) {
     rude.add("new", t0 + minutes(1));
     EXPECT_EQ(rude.size(), kMaxRudeIdentities);
     EXPECT_TRUE(rude.contains("new", t0 + minutes(1)));
-    EXPECT_FALSE(rude.contains("k0", t0 + minutes(1))) << "the oldest was forgotten";
+    EXPECT_FALSE(rude.contains("k0", t0 + minutes(1))) << "the oldest (ties: the first by key) was forgotten";
     rude.add("later", t0 + minutes(10) + seconds(59));  // everything added at t0 + 0-59 s has expired
     EXPECT_EQ(rude.size(), 2u);
 }
