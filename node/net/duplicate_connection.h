@@ -5,7 +5,10 @@
 // they can choose differently and close both. So only one end decides: the node with the
 // lower identity keeps the connection that proved the identity first and closes any later
 // one at once; the higher node keeps both until the lower one closes one, and waits for it.
-// No sockets: PeerManager counts the connections and closes the one named.
+// The inbound limit applies to a second connection as to anyone, except that it never
+// evicts: with inbound full it is refused. Otherwise an honest lower node that dials a second
+// address of ours (and closes that connection at once) would push one of our peers out at
+// every retry. No sockets: PeerManager counts the connections and closes the one named.
 #pragma once
 
 #include <algorithm>
@@ -30,21 +33,16 @@ enum class DuplicateAction {
 };
 
 // A connection has just proven an identity; `held` open connections already prove it.
-// - The lower identity decides: the first connection is kept, any later one closed. So does
-//   the higher for an identity in RudeIdentities (pass our_identity_is_lower = true).
-// - The higher identity keeps up to kMaxConnectionsPerIdentity and lets the lower decide. A
-//   working link is never closed for a newcomer at either end, so a relay slipped into the
-//   path cannot take one over.
-inline DuplicateAction on_duplicate_identity(bool our_identity_is_lower, std::size_t held) {
+// `we_decide`: our identity is the lower, or the other one is in RudeIdentities.
+// - The end that decides keeps the first connection and closes any later one.
+// - The other end keeps up to kMaxConnectionsPerIdentity and lets the deciding end choose.
+// A working link is never closed for a newcomer at either end, so a relay slipped into the
+// path cannot take one over.
+inline DuplicateAction on_duplicate_identity(bool we_decide, std::size_t held) {
     if (held == 0) return DuplicateAction::Keep;
-    if (our_identity_is_lower) return DuplicateAction::CloseIncoming;
+    if (we_decide) return DuplicateAction::CloseIncoming;
     return held < kMaxConnectionsPerIdentity ? DuplicateAction::Keep : DuplicateAction::CloseIncoming;
 }
-
-// The inbound limit applies to a second connection as to anyone, except that it never
-// evicts: with inbound full it is refused (PeerManager). Otherwise an honest lower node that
-// dials a second address of ours (and closes that connection at once) would push one of our
-// peers out at every retry.
 
 // An identity whose duplicate the higher node had to close itself (the other node did not
 // follow this rule) is not waited for again for this long: its later connections are closed

@@ -1,6 +1,6 @@
 // PeerManager: who may hold a connection once TLS proved an identity (pins, --peerallow,
-// one connection per identity, decided by the lower identity), and the operator's names for peers; see peer_manager.h
-// and docs/protocol.md ("Transport").
+// one connection per identity, decided by the lower identity), and the operator's names for
+// peers; see peer_manager.h and docs/protocol.md ("Transport").
 #include "node/net/peer_manager.h"
 
 #include "node/log.h"
@@ -105,8 +105,8 @@ void PeerManager::on_secured(const std::shared_ptr<Connection>& c) {
     for (const auto& [other_id, other] : m_peers)
         held += other_id != c->id() && other->identity == id && !other->conn->closed();
     const auto now = std::chrono::steady_clock::now();
-    const bool decide = m_tls->identity() < id || m_rude_identities.contains(id, now);
-    if (on_duplicate_identity(decide, held) == DuplicateAction::CloseIncoming) {
+    const bool we_decide = m_tls->identity() < id || m_rude_identities.contains(id, now);
+    if (on_duplicate_identity(we_decide, held) == DuplicateAction::CloseIncoming) {
         FINCH_DEBUG(Net, "two connections to " + id + ": closing the newer, peer " + std::to_string(c->id()));
         return c->close("duplicate connection to the same identity");
     }
