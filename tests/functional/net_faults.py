@@ -170,8 +170,13 @@ def partition_and_heal(h, lab, nodes, rng):
                 lab.iptables(ns, "-A", "OUTPUT", "-d", other, "-j", "DROP")
     accepted = []
     for nonce in range(10):
-        accepted.append(send(left[nonce % 2], payer_left, h.keygen()["address"], nonce))
-        accepted.append(send(right[nonce % 2], payer_right, h.keygen()["address"], nonce))
+        for half, payer in ((left, payer_left), (right, payer_right)):
+            node = half[nonce % 2]
+            if nonce:  # the previous nonce went to the other node of this half: let it arrive (a gap is refused)
+                previous = accepted[-2]
+                wait_until(lambda: previous in node.rpc("getrawmempool"), 30,
+                           what=f"node{node.index} to hear of nonce {nonce - 1}")
+            accepted.append(send(node, payer, h.keygen()["address"], nonce))
     time.sleep(1)
     left[0].rpc("generatetoaddress", 2, miner["address"])
     right[0].rpc("generatetoaddress", 4, h.keygen()["address"])
