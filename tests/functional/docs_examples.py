@@ -547,6 +547,10 @@ class Run:
             else:
                 command = ctx.substitute(example.command, signed)
             r = self.shell(ctx, command)
+            for _ in range(2):  # a DHT lookup that missed an answer within its 1 s wait says -5: ask again
+                if not (re.search(r"\bdhtfind\b", command) and "error code: -5" in r.stderr):
+                    break
+                r = self.shell(ctx, command)
             self.check(example, command, r)
             if re.search(r"\bsigntx\b", example.command):
                 signed["signtx"] = r.stdout.strip()

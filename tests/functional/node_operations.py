@@ -89,9 +89,9 @@ def test_sd_notify(h):
     test_notify(h, node, f"@finch-notify-{os.getpid()}", miner)
     # Nobody listening, or an address finchd cannot use: logged, and the node runs on.
     start_notified(node, "relative/notify.sock")
-    node.wait_for_rpc()
-    assert "sd_notify to relative/notify.sock: NOTIFY_SOCKET is neither an absolute path nor @name" in \
-        read_text(node.debug_log_path)
+    node.wait_for_rpc()  # the fault is logged just after RPC starts: wait for the line, do not race it
+    fault = "sd_notify to relative/notify.sock: NOTIFY_SOCKET is neither an absolute path nor @name"
+    wait_until(lambda: fault in read_text(node.debug_log_path), 30, what="the sd_notify fault in the log")
     assert_equal(node.stop(), 0)
 
 

@@ -67,7 +67,9 @@ def test(h):
     wait_until(lambda: outbound(fresh) == [ids[11]], 60, what="the fresh node to reach the node it named by identity")
     assert_equal([p["identity"] for p in fresh.rpc("getpeerinfo")], [ids[11]])
     reached = time.monotonic() - t
-    assert any(p["identity"] == fresh.identity() for p in target.rpc("getpeerinfo"))
+    # The target checks fresh's certificate a flight after fresh has finished its handshake.
+    wait_until(lambda: any(p["identity"] == fresh.identity() for p in target.rpc("getpeerinfo")), 30,
+               what="the target to see the fresh node's proven identity")
     spent = fresh.rpc("getdhtinfo")
     dht_bytes = spent["bytes_sent"] + spent["bytes_received"]
 

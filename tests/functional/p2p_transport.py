@@ -6,6 +6,7 @@ connects and the right one does (also through RPC addnode); --peerallow refuses 
 else, inbound and outbound; an old plaintext peer and garbage before the handshake are
 refused without a ban; two nodes that dial each other keep one connection."""
 
+import socket
 import subprocess
 import time
 
@@ -157,14 +158,22 @@ def test_one_connection_per_identity(h):
 
 def test(h):
     miner = h.keygen()
-    a = h.add_node([]).start()
-    b = test_identities_secrecy_and_tampering(h, a, miner)
-    test_pins(h, a)
-    test_peerallow(h, a, b)
-    test_plaintext_peers(a)
-    test_one_connection_per_identity(h)
-    for n in (a, b):
-        assert_equal(n.stop(), 0)
+    # a learns b's listening address from b's version and would dial it directly after the
+    # tampering, before b redials through the relay. --connect to a port that is bound but never
+    # listens keeps a from dialling anything by itself (addnode onetry still works).
+    dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    dead.bind(("127.0.0.1", 0))
+    try:
+        a = h.add_node([f"--connect=127.0.0.1:{dead.getsockname()[1]}"]).start()
+        b = test_identities_secrecy_and_tampering(h, a, miner)
+        test_pins(h, a)
+        test_peerallow(h, a, b)
+        test_plaintext_peers(a)
+        test_one_connection_per_identity(h)
+        for n in (a, b):
+            assert_equal(n.stop(), 0)
+    finally:
+        dead.close()
 
 
 if __name__ == "__main__":
