@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -204,6 +205,18 @@ class Node:
         return self.rpc("getblockcount")
 
 
+def sanitized_build(build):
+    """True for a build with ASan/UBSan or TSan (its CMakeCache says so, or the sanitizer's
+    options are set): memory and speed figures mean something else there."""
+    if os.environ.get("ASAN_OPTIONS") or os.environ.get("TSAN_OPTIONS"):
+        return True
+    try:
+        cache = read_text(os.path.join(build, "CMakeCache.txt"))
+    except OSError:
+        return False
+    return re.search(r"^FINCH_(SANITIZE|TSAN):BOOL=ON$", cache, re.M) is not None
+
+
 class Harness:
     def __init__(self):
         build = os.environ.get("FINCH_BUILD_DIR") or os.path.join(
@@ -212,6 +225,7 @@ class Harness:
             build = sys.argv[2]
         self.finchd = os.path.abspath(os.path.join(build, "bin", "finchd"))
         self.finch_cli = os.path.abspath(os.path.join(build, "bin", "finch-cli"))
+        self.sanitized = sanitized_build(build)
         self.tmpdir = tempfile.mkdtemp(prefix="finch-func-")
         self.nodes = []
 

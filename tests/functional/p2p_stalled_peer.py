@@ -6,7 +6,6 @@ transfers) to an honest peer within a second, and holds at most about 1 MB for t
 peer (getdata waits while that much is queued to it, as in Bitcoin Core; what passes the
 backlog's bound is answered notfound). When the peer reads again, serving resumes."""
 
-import os
 import time
 
 from framework import main, wait_until, assert_equal
@@ -66,7 +65,7 @@ def test(h):
     print(f"p2p_stalled_peer: node0 RSS grew {growth:.1f} MB while a peer asked for ~9 MB and read nothing")
     # Under a sanitizer (scripts/test.sh's ASan pass, scripts/tsan.sh) shadow memory and
     # quarantines grow RSS, so it says nothing there about what the node holds for the peer.
-    if "ASAN_OPTIONS" not in os.environ and "TSAN_OPTIONS" not in os.environ:
+    if not h.sanitized:
         assert growth < 16, f"node0 grew {growth:.0f} MB for one stalled peer"
     assert_equal(node0.rpc("getblockcount"), node1.rpc("getblockcount"))
     # Reading again, it gets its blocks: serving resumed as its socket drained.
