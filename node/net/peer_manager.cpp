@@ -344,6 +344,7 @@ void PeerManager::maintenance() {
     fill_outbound();
     check_stalls();
     send_pings();
+    close_slow_handshakes();
     close_lingering_duplicates();
     if (Clock::now() - m_last_persist > std::chrono::minutes(5)) persist();
     m_maintenance_timer.expires_after(std::chrono::seconds(1));
@@ -451,6 +452,15 @@ void PeerManager::log_sync_progress() {
                   100.0 * static_cast<double>(tip.height) / static_cast<double>(headers), rate, eta.c_str());
     FINCH_LOG(line);
     m_progress.last_log = now;
+}
+
+// The read deadline restarts at every frame; this bounds the version handshake as a whole.
+void PeerManager::close_slow_handshakes() {
+    const auto now = Clock::now();
+    for (auto& [id, p] : m_peers)
+        if (!p->ready && !p->conn->closed() && p->secured_at != Clock::time_point{} &&
+            now - p->secured_at > m_options.handshake_timeout)
+            p->conn->close("version handshake deadline passed");
 }
 
 void PeerManager::send_pings() {

@@ -214,6 +214,9 @@ private:
     void fill_outbound();
     void check_stalls();
     void send_pings();
+    // Closes connections proven longer than handshake_timeout ago whose version/verack
+    // exchange has not finished (the per-frame read deadline alone would allow one per frame).
+    void close_slow_handshakes();
     // Closes the newer of two connections to one identity the lower node left open for
     // kDuplicateWait, and remembers that identity (duplicate_connection.h).
     void close_lingering_duplicates();

@@ -2,6 +2,7 @@
 #include "node/net/tx_download.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace finch::net {
 
@@ -18,19 +19,49 @@ bool TxDownload::request(PeerId peer, PeerState& s, const Hash256& txid, SteadyC
 bool TxDownload::announced(PeerId peer, const Hash256& txid, SteadyClock::time_point now) {
     auto p = m_peers.find(peer);
     if (p == m_peers.end() || recently_rejected(txid)) return false;
+    PeerState& s = p->second;
+    const bool at_cap = s.announced.size() >= m_options.max_announced_per_peer;
     auto known = m_announcers.find(txid);
     if (known == m_announcers.end()) {
-        if (m_announcers.size() >= m_options.max_tracked) return false;  // bounded memory
+        if (at_cap) return false;
+        if (m_announcers.size() >= m_options.max_tracked && !make_room_for(peer, s.announced.size()))
+            return false;  // bounded memory
         known = m_announcers.emplace(txid, Announced{{}, now}).first;
     }
     auto& announcers = known->second.peers;
-    if (std::find(announcers.begin(), announcers.end(), peer) == announcers.end() &&
-        announcers.size() < m_options.max_announcers) {
+    const bool listed = std::find(announcers.begin(), announcers.end(), peer) != announcers.end();
+    if (!listed && at_cap) return false;
+    if (!listed && announcers.size() < m_options.max_announcers) {
         announcers.push_back(peer);
-        p->second.announced.insert(txid);
+        s.announced.insert(txid);
     }
     if (being_fetched(txid)) return false;
-    return request(peer, p->second, txid, now);
+    return request(peer, s, txid, now);
+}
+
+bool TxDownload::make_room_for(PeerId peer, size_t peer_entries) {
+    auto heaviest = m_peers.end();
+    for (auto it = m_peers.begin(); it != m_peers.end(); ++it)
+        if (heaviest == m_peers.end() || it->second.announced.size() > heaviest->second.announced.size()) heaviest = it;
+    if (heaviest == m_peers.end() || heaviest->first == peer || heaviest->second.announced.size() < peer_entries + 2)
+        return false;
+    // A bounded look (each new announcement may pay for it): an entry only it offers.
+    constexpr int kLook = 64;
+    int looked = 0;
+    std::optional<Hash256> victim;
+    for (const Hash256& txid : heaviest->second.announced) {
+        if (++looked > kLook) break;
+        auto it = m_announcers.find(txid);
+        if (it != m_announcers.end() && it->second.peers.size() == 1) {
+            victim = txid;
+            break;
+        }
+    }
+    if (!victim) return false;
+    heaviest->second.in_flight.erase(*victim);  // an answer still counts as requested (requested)
+    m_fetcher.erase(*victim);
+    forget(*victim);
+    return true;
 }
 
 void TxDownload::forget(const Hash256& txid) {

@@ -26,6 +26,7 @@ public:
         size_t max_in_flight_per_peer = 5'000;
         std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
         size_t max_tracked = 100'000;         // transactions with announcers we remember
+        size_t max_announced_per_peer = 5'000;  // not yet received, per announcer (as Bitcoin Core)
         size_t max_announcers = 8;            // per transaction
         size_t max_recent_rejects = 50'000;   // txids not worth fetching again
         size_t recently_requested = 10'000;   // per peer: a late answer is not unrequested
@@ -37,7 +38,11 @@ public:
     void add_peer(PeerId peer);
     // The peer left: what it was to deliver goes to the next announcers.
     std::vector<Request> remove_peer(PeerId peer, SteadyClock::time_point now);
-    // The peer announced `txid`; returns true when it should be asked for it now.
+    // The peer announced `txid`; returns true when it should be asked for it now. A peer holds
+    // at most max_announced_per_peer entries; past that its announcements are ignored. With the
+    // table full, a peer holding fewer entries than the heaviest announcer takes the place of
+    // one of that announcer's own entries, so peers that flood announcements (and answer
+    // notfound) cannot shut the others out.
     bool announced(PeerId peer, const Hash256& txid, SteadyClock::time_point now);
     // A transaction arrived from `peer`: true when we had asked that peer for it lately.
     bool received(PeerId peer, const Hash256& txid);
@@ -67,6 +72,9 @@ private:
     };
     // Forgets a transaction: its announcers no longer list it.
     void forget(const Hash256& txid);
+    // The table is full and `peer` announced something new: drops one entry that only the
+    // heaviest announcer holds, if that announcer holds at least two more than `peer`.
+    bool make_room_for(PeerId peer, size_t peer_entries);
     bool request(PeerId peer, PeerState& s, const Hash256& txid, SteadyClock::time_point now);
     // Asks the next announcer after `from` failed; appends the request it made, if any.
     void hand_over(const Hash256& txid, PeerId from, SteadyClock::time_point now, std::vector<Request>& out);

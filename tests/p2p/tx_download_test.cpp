@@ -26,6 +26,7 @@ protected:
         o.max_in_flight_per_peer = 3;
         o.request_timeout = 30s;
         o.max_tracked = 5;
+        o.max_announced_per_peer = 5;
         o.max_announcers = 2;
         o.max_recent_rejects = 2;
         return o;
@@ -95,7 +96,7 @@ TEST_F(TxDownloadTest, RequestsPerPeerAreBounded) {
 TEST_F(TxDownloadTest, TrackedTransactionsAndAnnouncersAreBounded) {
     for (uint8_t i = 1; i <= 5; ++i) txs.announced(3, txid(i), t0);  // 3 asked, 5 tracked
     EXPECT_EQ(txs.tracked(), 5u);
-    EXPECT_FALSE(txs.announced(1, txid(6), t0));
+    EXPECT_FALSE(txs.announced(3, txid(6), t0));  // the heaviest announcer cannot grow a full table
     EXPECT_EQ(txs.tracked(), 5u);
     // Two announcers at most: a third is not remembered for hand-over.
     txs.announced(1, txid(1), t0);
@@ -134,6 +135,75 @@ TEST_F(TxDownloadTest, WaitingAnnouncementsAreAskedWhenRoomFrees) {
     (void)txs.expire(t0 + 32s);
     EXPECT_TRUE(txs.being_fetched(txid(13)));
     EXPECT_EQ(txs.in_flight_count(3), 1u);
+}
+
+TxDownload::Options bounds(size_t tracked, size_t per_peer) {
+    TxDownload::Options o;
+    o.max_in_flight_per_peer = 3;
+    o.max_tracked = tracked;
+    o.max_announced_per_peer = per_peer;
+    return o;
+}
+
+TEST(TxDownloadBounds, EachPeerHoldsAtMostItsShareOfAnnouncements) {
+    TxDownload txs(bounds(100, 4));
+    const auto t0 = SteadyClock::now();
+    for (PeerId id : {1, 2}) txs.add_peer(id);
+    EXPECT_TRUE(txs.announced(2, txid(9), t0));
+    for (uint8_t i = 1; i <= 4; ++i) txs.announced(1, txid(i), t0);
+    EXPECT_EQ(txs.tracked(), 5u);
+    // Past its share: a new transaction is ignored, and so is a second source for a known one.
+    EXPECT_FALSE(txs.announced(1, txid(5), t0));
+    EXPECT_EQ(txs.tracked(), 5u);
+    EXPECT_FALSE(txs.announced(1, txid(9), t0));
+    EXPECT_TRUE(txs.not_found(2, txid(9), t0).empty());  // peer 1 was not listed as a source
+    EXPECT_EQ(txs.tracked(), 4u);
+    // A delivered transaction frees its place.
+    EXPECT_TRUE(txs.received(1, txid(1)));
+    EXPECT_EQ(txs.tracked(), 3u);
+    EXPECT_TRUE(txs.announced(1, txid(5), t0));
+    EXPECT_EQ(txs.tracked(), 4u);
+    EXPECT_FALSE(txs.announced(1, txid(6), t0));
+}
+
+TEST(TxDownloadBounds, AFloodingPeerCannotShutTheOthersOut) {
+    // Peer 1 fills the whole table with transactions it will answer notfound for (or never).
+    TxDownload txs(bounds(10, 10));
+    const auto t0 = SteadyClock::now();
+    for (PeerId id : {1, 2, 3}) txs.add_peer(id);
+    for (uint8_t i = 1; i <= 10; ++i) txs.announced(1, txid(i), t0);
+    EXPECT_EQ(txs.tracked(), 10u);
+    EXPECT_EQ(txs.in_flight_count(1), 3u);
+    // An honest peer's announcement takes the place of one only the flooder offers.
+    EXPECT_TRUE(txs.announced(2, txid(50), t0));
+    EXPECT_TRUE(txs.being_fetched(txid(50)));
+    EXPECT_EQ(txs.tracked(), 10u);
+    EXPECT_TRUE(txs.announced(3, txid(51), t0));
+    EXPECT_EQ(txs.tracked(), 10u);
+    // The flooder, still the heaviest, cannot take places back.
+    EXPECT_FALSE(txs.announced(1, txid(60), t0));
+    EXPECT_EQ(txs.tracked(), 10u);
+    // 1 holds 8 of the 10, 2 holds 1: 2's next announcement takes another of 1's places.
+    EXPECT_TRUE(txs.announced(2, txid(52), t0));
+    EXPECT_TRUE(txs.being_fetched(txid(52)));
+    EXPECT_EQ(txs.tracked(), 10u);
+    // Whatever was in flight at the flooder and got dropped still counts as requested.
+    for (uint8_t i = 1; i <= 10; ++i) (void)txs.received(1, txid(i));
+    EXPECT_EQ(txs.in_flight_count(1), 0u);
+}
+
+TEST(TxDownloadBounds, OneEntryMoreThanTheNewcomerIsNotEnoughToLoseOne) {
+    TxDownload txs(bounds(3, 10));
+    const auto t0 = SteadyClock::now();
+    for (PeerId id : {1, 2}) txs.add_peer(id);
+    for (uint8_t i = 1; i <= 2; ++i) txs.announced(1, txid(i), t0);
+    txs.announced(2, txid(3), t0);
+    // 1 holds 2 and 2 holds 1: evicting would only swap who is the heavier.
+    EXPECT_FALSE(txs.announced(2, txid(4), t0));
+    EXPECT_FALSE(txs.announced(1, txid(5), t0));
+    EXPECT_EQ(txs.tracked(), 3u);
+    EXPECT_TRUE(txs.being_fetched(txid(1)));
+    EXPECT_TRUE(txs.being_fetched(txid(3)));
 }
 
 TEST_F(TxDownloadTest, RecentRejectsAreNotFetchedAgainAndAreBounded) {
