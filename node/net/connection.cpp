@@ -117,20 +117,8 @@ void Connection::read_payload(FrameHeader header) {
                              return self->close(r.to_string());
                          }
                          self->m_handler.on_message(self, std::move(*msg), kFrameHeaderSize + n);
-                         self->continue_reading();
+                         self->read_header();
                      });
-}
-
-void Connection::continue_reading() {
-    if (m_closed) return;
-    if (m_queued_bytes > m_limits.pause_reading_above) {
-        // The read deadline armed for this frame keeps running: a peer that stops reading
-        // for that long is closed by it.
-        m_read_paused = true;
-        return;
-    }
-    m_read_paused = false;
-    read_header();
 }
 
 void Connection::send(const Message& m) {
@@ -159,7 +147,6 @@ void Connection::write_next() {
                           self->m_send_queue.pop_front();
                           self->write_next();
                           if (!self->m_writing && !self->m_closed) self->m_handler.on_drained(self);
-                          if (self->m_read_paused) self->continue_reading();
                       });
 }
 

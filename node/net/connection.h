@@ -89,10 +89,6 @@ struct ConnectionLimits {
     std::chrono::milliseconds handshake_deadline{std::chrono::seconds(10)};  // the TLS handshake
     std::chrono::milliseconds read_deadline{std::chrono::seconds(120)};
     size_t max_send_queue_bytes = 32'000'000;
-    // Past this many queued bytes the peer's next frame is not read until the queue drains
-    // below it again (Bitcoin Core's pause on a full send buffer): a peer that asks and does
-    // not read makes the node hold at most this plus one reply, not max_send_queue_bytes.
-    size_t pause_reading_above = 1'000'000;
 };
 
 class Connection;
@@ -139,16 +135,12 @@ public:
     const BytesPerCommand& sent_per_command() const { return m_sent_per_command; }
     // Frame bytes queued and not yet written.
     size_t queued_bytes() const { return m_queued_bytes; }
-    // Not reading the peer's frames until the send queue drains (pause_reading_above).
-    bool read_paused() const { return m_read_paused; }
     const BytesPerCommand& received_per_command() const { return m_received_per_command; }
 
 private:
     void handshake_done(const boost::system::error_code& ec);
     void read_header();
     void read_payload(FrameHeader header);
-    // After a frame: reads the next one, or pauses while too much is queued to the peer.
-    void continue_reading();
     void arm_deadline(std::chrono::milliseconds d);
     void write_next();
 
@@ -167,7 +159,6 @@ private:
     std::deque<Bytes> m_send_queue;
     size_t m_queued_bytes = 0;
     bool m_writing = false;
-    bool m_read_paused = false;
     bool m_closed = false;
     bool m_secured = false;
     TlsPeer m_peer;

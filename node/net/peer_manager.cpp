@@ -253,12 +253,13 @@ VersionMsg PeerManager::our_version() const {
     return v;
 }
 
-void PeerManager::on_message(const std::shared_ptr<Connection>& c, Message&& m, size_t) {
+void PeerManager::on_message(const std::shared_ptr<Connection>& c, Message&& m, size_t wire_bytes) {
     Peer* p = peer_of(c);
     if (!p || c->closed()) return;
     const bool handshake_message = std::holds_alternative<VersionMsg>(m) || std::holds_alternative<VerackMsg>(m);
     if (!p->ready && !handshake_message)
         return misbehaving(*p, Misbehavior::BeforeHandshake, command_name(command_of(m)));
+    if (defer_request(*p, m, wire_bytes)) return;
     std::visit([&](auto&& msg) { handle(*p, std::move(msg)); }, std::move(m));
 }
 

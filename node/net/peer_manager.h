@@ -124,6 +124,11 @@ private:
         // peer that asks much and reads nothing holds at most that much of our memory.
         std::deque<InvItem> getdata_backlog;
         std::unordered_set<Hash256, Hash256Hasher> backlog_blocks;  // block hashes in it (each once)
+        // getheaders, getblocktxn and getaddr that came while more than kGetDataSendLimit was
+        // queued to the peer (or behind others waiting): answered in order when its socket
+        // drains. The peer's other messages (pongs, blocks) are still read and handled.
+        std::deque<std::pair<Message, size_t>> deferred_requests;  // with their wire bytes
+        size_t deferred_bytes = 0;
         std::string ip;
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port
         std::string identity;  // proven by the TLS handshake; empty until then
@@ -350,6 +355,11 @@ private:
     // its sender can pay for it; a bad signature is misbehaviour.
     void hold_for_gap(Peer& p, const Transaction& tx, const Hash256& txid);
     void serve_getdata(Peer& p);
+    // Holds a request whose reply would join a full send queue; false when it is not one of
+    // those or need not wait. Past kMaxDeferredRequests / kMaxDeferredBytes the peer is
+    // disconnected (not discouraged: it may be only slow).
+    bool defer_request(Peer& p, Message& m, size_t wire_bytes);
+    void serve_deferred(Peer& p);
     void announce_accepted(const Hash256& txid);
     std::deque<uint64_t> m_high_bandwidth;  // peers we asked for compact blocks unasked, oldest first
     RelayStats m_relay_stats;

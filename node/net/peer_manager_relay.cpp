@@ -66,7 +66,40 @@ void PeerManager::handle(Peer& p, GetDataMsg&& m) {
 void PeerManager::on_drained(const std::shared_ptr<Connection>& c) {
     if (m_stopping) return;
     auto it = m_peers.find(c->id());
-    if (it != m_peers.end() && !it->second->getdata_backlog.empty()) serve_getdata(*it->second);
+    if (it == m_peers.end()) return;
+    Peer& p = *it->second;
+    if (!p.getdata_backlog.empty()) serve_getdata(p);
+    serve_deferred(p);
+}
+
+// Requests whose replies wait for the socket as getdata's do: a getheaders answer is up to
+// 2,000 headers, a blocktxn up to a block. Bitcoin Core stops processing a peer's messages
+// while its send buffer is full; here only these wait, so pongs and blocks are still read
+// (pausing the socket could deadlock two nodes sending each other large replies).
+constexpr size_t kMaxDeferredRequests = 1'000;
+constexpr size_t kMaxDeferredBytes = 256'000;  // wire bytes of the requests waiting
+
+bool PeerManager::defer_request(Peer& p, Message& m, size_t wire_bytes) {
+    const bool request = std::holds_alternative<GetHeadersMsg>(m) || std::holds_alternative<GetBlockTxnMsg>(m) ||
+                         std::holds_alternative<GetAddrMsg>(m);
+    if (!request || (p.conn->queued_bytes() < kGetDataSendLimit && p.deferred_requests.empty())) return false;
+    if (p.deferred_requests.size() >= kMaxDeferredRequests || p.deferred_bytes + wire_bytes > kMaxDeferredBytes) {
+        p.conn->close("too many requests waiting while it does not read");
+        return true;
+    }
+    p.deferred_bytes += wire_bytes;
+    p.deferred_requests.emplace_back(std::move(m), wire_bytes);
+    if (p.conn->queued_bytes() < kGetDataSendLimit) serve_deferred(p);  // waiting behind others only
+    return true;
+}
+
+void PeerManager::serve_deferred(Peer& p) {
+    while (!p.deferred_requests.empty() && p.conn->queued_bytes() < kGetDataSendLimit && !p.conn->closed()) {
+        auto [m, bytes] = std::move(p.deferred_requests.front());
+        p.deferred_requests.pop_front();
+        p.deferred_bytes -= bytes;
+        std::visit([&](auto&& msg) { handle(p, std::move(msg)); }, std::move(m));
+    }
 }
 
 void PeerManager::serve_getdata(Peer& p) {

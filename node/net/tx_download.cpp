@@ -27,6 +27,7 @@ bool TxDownload::announced(PeerId peer, const Hash256& txid, SteadyClock::time_p
         if (m_announcers.size() >= m_options.max_tracked && !make_room_for(peer, s.announced.size()))
             return false;  // bounded memory
         known = m_announcers.emplace(txid, Announced{{}, now}).first;
+        ++m_generation;
     }
     auto& announcers = known->second.peers;
     const bool listed = std::find(announcers.begin(), announcers.end(), peer) != announcers.end();
@@ -34,32 +35,52 @@ bool TxDownload::announced(PeerId peer, const Hash256& txid, SteadyClock::time_p
     if (!listed && announcers.size() < m_options.max_announcers) {
         announcers.push_back(peer);
         s.announced.insert(txid);
+        ++m_generation;
     }
     if (being_fetched(txid)) return false;
     return request(peer, s, txid, now);
 }
 
 bool TxDownload::make_room_for(PeerId peer, size_t peer_entries) {
-    auto heaviest = m_peers.end();
-    for (auto it = m_peers.begin(); it != m_peers.end(); ++it)
-        if (heaviest == m_peers.end() || it->second.announced.size() > heaviest->second.announced.size()) heaviest = it;
-    if (heaviest == m_peers.end() || heaviest->first == peer || heaviest->second.announced.size() < peer_entries + 2)
-        return false;
-    // A bounded look (each new announcement may pay for it): an entry only it offers.
+    // Nothing changed since the last look found no room for this peer: do not look again
+    // (one inv may name 50,000 new transactions).
+    if (m_no_room && m_no_room->first == peer && m_no_room->second == m_generation) return false;
+    const size_t heavy = peer_entries + 2;  // evicting from one entry more would only swap roles
+    std::vector<std::pair<size_t, PeerId>> candidates;
+    for (const auto& [id, st] : m_peers)
+        if (id != peer && st.announced.size() >= heavy) candidates.emplace_back(st.announced.size(), id);
+    std::sort(candidates.begin(), candidates.end(), std::greater<>());
+    // A bounded look over the heaviest announcers' entries for one whose every announcer holds
+    // at least `heavy` (so peers sharing their floods cannot make each other unevictable).
     constexpr int kLook = 64;
     int looked = 0;
     std::optional<Hash256> victim;
-    for (const Hash256& txid : heaviest->second.announced) {
-        if (++looked > kLook) break;
-        auto it = m_announcers.find(txid);
-        if (it != m_announcers.end() && it->second.peers.size() == 1) {
-            victim = txid;
-            break;
+    for (const auto& [count, id] : candidates) {
+        for (const Hash256& txid : m_peers.at(id).announced) {
+            if (++looked > kLook) break;
+            auto it = m_announcers.find(txid);
+            if (it == m_announcers.end()) continue;
+            const auto& who = it->second.peers;
+            if (std::all_of(who.begin(), who.end(), [&](PeerId a) {
+                    auto ap = m_peers.find(a);
+                    return ap != m_peers.end() && ap->second.announced.size() >= heavy;
+                })) {
+                victim = txid;
+                break;
+            }
         }
+        if (victim || looked > kLook) break;
     }
-    if (!victim) return false;
-    heaviest->second.in_flight.erase(*victim);  // an answer still counts as requested (requested)
-    m_fetcher.erase(*victim);
+    if (!victim) {
+        m_no_room = std::make_pair(peer, m_generation);
+        return false;
+    }
+    // Whoever is fetching it (an announcer, or a peer asked while the list was full) stops
+    // counting it in flight; a late answer still counts as requested.
+    if (auto f = m_fetcher.find(*victim); f != m_fetcher.end()) {
+        if (auto fp = m_peers.find(f->second); fp != m_peers.end()) fp->second.in_flight.erase(*victim);
+        m_fetcher.erase(f);
+    }
     forget(*victim);
     return true;
 }
@@ -70,6 +91,7 @@ void TxDownload::forget(const Hash256& txid) {
     for (PeerId id : it->second.peers)
         if (auto p = m_peers.find(id); p != m_peers.end()) p->second.announced.erase(txid);
     m_announcers.erase(it);
+    ++m_generation;
 }
 
 bool TxDownload::received(PeerId peer, const Hash256& txid) {
@@ -91,6 +113,7 @@ void TxDownload::hand_over(const Hash256& txid, PeerId from, SteadyClock::time_p
     if (it == m_announcers.end()) return;
     std::erase(it->second.peers, from);
     if (auto p = m_peers.find(from); p != m_peers.end()) p->second.announced.erase(txid);
+    ++m_generation;
     for (PeerId next : it->second.peers) {
         auto p = m_peers.find(next);
         if (p != m_peers.end() && request(next, p->second, txid, now)) {
@@ -116,6 +139,7 @@ std::vector<TxDownload::Request> TxDownload::remove_peer(PeerId peer, SteadyCloc
     auto in_flight = std::move(p->second.in_flight);
     auto announced = std::move(p->second.announced);
     m_peers.erase(p);
+    ++m_generation;
     for (const auto& [txid, when] : in_flight) hand_over(txid, peer, now, out);
     // Everything else it announced loses it as a source; entries left with none go.
     for (const Hash256& txid : announced) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -40,9 +41,9 @@ public:
     std::vector<Request> remove_peer(PeerId peer, SteadyClock::time_point now);
     // The peer announced `txid`; returns true when it should be asked for it now. A peer holds
     // at most max_announced_per_peer entries; past that its announcements are ignored. With the
-    // table full, a peer holding fewer entries than the heaviest announcer takes the place of
-    // one of that announcer's own entries, so peers that flood announcements (and answer
-    // notfound) cannot shut the others out.
+    // table full, a peer holding fewer entries than the heavy announcers takes the place of one
+    // of theirs, so peers that flood announcements (and answer notfound) cannot shut the others
+    // out, alone or together.
     bool announced(PeerId peer, const Hash256& txid, SteadyClock::time_point now);
     // A transaction arrived from `peer`: true when we had asked that peer for it lately.
     bool received(PeerId peer, const Hash256& txid);
@@ -72,8 +73,9 @@ private:
     };
     // Forgets a transaction: its announcers no longer list it.
     void forget(const Hash256& txid);
-    // The table is full and `peer` announced something new: drops one entry that only the
-    // heaviest announcer holds, if that announcer holds at least two more than `peer`.
+    // The table is full and `peer` announced something new: drops one entry all of whose
+    // announcers hold at least two more entries than `peer` (looking at the heaviest first,
+    // at most 64 entries).
     bool make_room_for(PeerId peer, size_t peer_entries);
     bool request(PeerId peer, PeerState& s, const Hash256& txid, SteadyClock::time_point now);
     // Asks the next announcer after `from` failed; appends the request it made, if any.
@@ -85,6 +87,8 @@ private:
     std::unordered_map<Hash256, PeerId, Hash256Hasher> m_fetcher;  // the one peer asked now
     std::unordered_set<Hash256, Hash256Hasher> m_recent_rejects;
     std::deque<Hash256> m_recent_rejects_order;
+    uint64_t m_generation = 0;  // bumped by every change to who announced what
+    std::optional<std::pair<PeerId, uint64_t>> m_no_room;  // make_room_for failed for it then
 };
 
 }  // namespace finch::net

@@ -4,15 +4,15 @@ receive window asks node0 for one mempool transfer 50,000 times (about 9 MB of r
 stops reading; while its socket is full, node0 keeps relaying new blocks (each with
 transfers) to an honest peer within a second, and holds at most about 1 MB for the stalled
 peer (getdata waits while that much is queued to it, as in Bitcoin Core; what passes the
-backlog's bound is answered notfound). A second peer floods getblocktxn and reads nothing:
-the node stops reading its requests while 1 MB is queued to it, so memory stays bounded and
-every request is answered once it reads again. When the peers read again, serving resumes."""
+backlog's bound is answered notfound). Two more peers ask for blocktxn and read nothing: their
+requests wait while 1 MB is queued to them, and the one that asked past 256 kB of waiting
+requests is disconnected (not discouraged). When the peers read again, serving resumes."""
 
 import threading
 import time
 
 from framework import main, wait_until, assert_equal
-from p2p_raw import RawPeer, compact_size, frame, getblocktxn_payload
+from p2p_raw import RawPeer, compact_size, discouraged, frame, getblocktxn_payload
 
 
 def rss_mb(node):
@@ -52,15 +52,22 @@ def test(h):
     request = compact_size(25_000) + (bytes([1]) + tx_hash) * 25_000
     for _ in range(3):  # the third passes the 50,000-item backlog: notfound
         stalled.send_msg("getdata", request)
-    # Another asks for the 60 transfers of block `big` 5,000 times (about 43 MB of blocktxn,
-    # more than a connection's 32 MB send queue) and reads nothing. The node stops reading its
-    # requests once 1 MB is queued to it, so it holds about that, and nothing is dropped.
-    flood = RawPeer(node0.port, "127.0.0.3", rcvbuf=4096)
+    # Two more ask for the 60 transfers of block `big` (about 8.5 kB of blocktxn each time)
+    # and read nothing. Past 1 MB queued to a peer its getheaders/getblocktxn/getaddr wait
+    # (its other messages are still read). `patient` asks 500 times (4.2 MB of replies): all
+    # wait and are answered once it reads. `flood` asks 5,000 times (43 MB, more than the
+    # 32 MB send queue): past 256 kB of waiting requests it is disconnected, not discouraged.
+    ask = frame("getblocktxn", getblocktxn_payload(bytes.fromhex(big)[::-1], list(range(60))))
+    patient = RawPeer(node0.port, "127.0.0.3", rcvbuf=4096)
+    patient.handshake()
+    flood = RawPeer(node0.port, "127.0.0.4", rcvbuf=4096)
     flood.handshake()
-    asks = frame("getblocktxn", getblocktxn_payload(bytes.fromhex(big)[::-1], list(range(60)))) * 5_000
-    # The node stops reading, so the sending blocks: a thread of its own.
-    sender = threading.Thread(target=flood.send, args=(asks,), daemon=True)
-    sender.start()
+    senders = [threading.Thread(target=peer.send, args=(ask * n,), daemon=True)  # may block: a thread
+               for peer, n in ((patient, 500), (flood, 5_000))]
+    for sender in senders:
+        sender.start()
+    wait_until(lambda: "too many requests waiting while it does not read" in node0.log_text(), 30,
+               what="the flooder to be disconnected")
     # It never reads again. Meanwhile new blocks must still reach node1 promptly.
     nonce = 60
     delays = []
@@ -84,14 +91,14 @@ def test(h):
     for _ in range(300):
         stalled.wait_for_msg("tx", timeout=10)
     assert stalled.is_open()
-    # The flooder, reading again, gets every answer: its requests waited, none was dropped,
-    # and its connection was never closed for a full send queue.
-    for i in range(5_000):
-        flood.wait_for_msg("blocktxn", timeout=30)
-    sender.join(30)
-    assert not sender.is_alive(), "the node did not read the flooder's requests after it drained"
-    assert flood.is_open()
+    # The patient one, reading again, gets every answer: its requests waited, none was dropped.
+    for _ in range(500):
+        patient.wait_for_msg("blocktxn", timeout=30)
+    assert patient.is_open()
+    assert flood.closed_by_peer(30)
     assert "send queue full" not in node0.log_text(), "a connection was closed for a full send queue"
+    for ip in ("127.0.0.3", "127.0.0.4"):
+        assert not discouraged(node0, ip), f"{ip} was discouraged for asking faster than it reads"
 
 if __name__ == "__main__":
     main(test)

@@ -206,6 +206,47 @@ TEST(TxDownloadBounds, OneEntryMoreThanTheNewcomerIsNotEnoughToLoseOne) {
     EXPECT_TRUE(txs.being_fetched(txid(3)));
 }
 
+TEST(TxDownloadBounds, FloodersSharingTheirEntriesCanStillBePushedOut) {
+    // Two flooders announce the same transactions, so every entry has two announcers.
+    TxDownload txs(bounds(6, 10));
+    const auto t0 = SteadyClock::now();
+    for (PeerId id : {1, 2, 3}) txs.add_peer(id);
+    for (uint8_t i = 1; i <= 6; ++i) {
+        txs.announced(1, txid(i), t0);
+        txs.announced(2, txid(i), t0);
+    }
+    EXPECT_EQ(txs.tracked(), 6u);
+    EXPECT_TRUE(txs.announced(3, txid(50), t0));
+    EXPECT_EQ(txs.tracked(), 6u);
+    // An entry the honest peer shares is not taken from under it: 3 holds 1, so only entries
+    // whose every announcer holds 3 or more may go.
+    EXPECT_TRUE(txs.announced(3, txid(51), t0));
+    EXPECT_TRUE(txs.being_fetched(txid(50)));
+    EXPECT_TRUE(txs.being_fetched(txid(51)));
+}
+
+TEST(TxDownloadBounds, AnEvictedTransactionStopsCountingAtAPeerAskedOutsideTheList) {
+    TxDownload::Options o = bounds(3, 10);
+    o.max_in_flight_per_peer = 1;
+    o.max_announcers = 1;
+    TxDownload txs(o);
+    const auto t0 = SteadyClock::now();
+    for (PeerId id : {1, 2, 3}) txs.add_peer(id);
+    txs.announced(1, txid(1), t0);   // asked of 1: its one request
+    txs.announced(1, txid(2), t0);   // listed with 1, not asked (1 is busy)
+    txs.announced(1, txid(3), t0);
+    EXPECT_TRUE(txs.announced(2, txid(2), t0));  // asked of 2, which the full list does not name
+    EXPECT_EQ(txs.in_flight_count(2), 1u);
+    // 3 needs a place; the only entry 1 alone offers that no announcer of 1's weight fetches
+    // may be txid(2): whichever goes, no request is left counting at a peer for nothing.
+    EXPECT_TRUE(txs.announced(3, txid(9), t0));
+    EXPECT_EQ(txs.tracked(), 3u);
+    size_t in_flight = 0;
+    for (uint8_t i : {1, 2, 3})
+        if (txs.being_fetched(txid(i))) ++in_flight;
+    EXPECT_EQ(txs.in_flight_count(1) + txs.in_flight_count(2), in_flight);
+}
+
 TEST_F(TxDownloadTest, RecentRejectsAreNotFetchedAgainAndAreBounded) {
     txs.rejected(txid(1));
     EXPECT_FALSE(txs.announced(1, txid(1), t0));
