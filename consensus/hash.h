@@ -64,13 +64,12 @@ private:
     alignas(8) unsigned char m_ctx[128];
 };
 
+// The bucket of a Hash256 in hash tables. Many keys come from peers (announced txids, block
+// hashes) and a txid's low bits are cheap to grind, so the index is SipHash-1-3 of all 32
+// bytes under a key drawn once per process (as Bitcoin Core's SaltedTxidHasher): nobody can
+// aim many keys at one bucket. Never persisted or sent: iteration order differs per process.
 struct Hash256Hasher {
-    size_t operator()(const Hash256& h) const {
-        size_t v;
-        static_assert(sizeof(v) <= 32);
-        __builtin_memcpy(&v, h.data(), sizeof(v));
-        return v;
-    }
+    size_t operator()(const Hash256& h) const;
 };
 
 }  // namespace finch

@@ -127,7 +127,7 @@ private:
         // getheaders, getblocktxn and getaddr that came while more than kGetDataSendLimit was
         // queued to the peer (or behind others waiting): answered in order when its socket
         // drains. The peer's other messages (pongs, blocks) are still read and handled.
-        std::deque<std::pair<Message, size_t>> deferred_requests;  // with their wire bytes
+        std::deque<std::pair<Message, size_t>> deferred_requests;  // with the bytes charged
         size_t deferred_bytes = 0;
         std::string ip;
         NetAddress addr;  // for outbound: the address dialed; inbound: ip + listening port

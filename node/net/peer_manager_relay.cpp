@@ -60,6 +60,7 @@ void PeerManager::handle(Peer& p, GetDataMsg&& m) {
         p.getdata_backlog.push_back(item);
     }
     if (!refused.empty()) p.conn->send(NotFoundMsg{std::move(refused)});
+    serve_deferred(p);  // earlier requests first
     serve_getdata(p);
 }
 
@@ -68,8 +69,8 @@ void PeerManager::on_drained(const std::shared_ptr<Connection>& c) {
     auto it = m_peers.find(c->id());
     if (it == m_peers.end()) return;
     Peer& p = *it->second;
+    serve_deferred(p);  // first: they came before the getdata still waiting, and are small
     if (!p.getdata_backlog.empty()) serve_getdata(p);
-    serve_deferred(p);
 }
 
 // Requests whose replies wait for the socket as getdata's do: a getheaders answer is up to
@@ -77,18 +78,21 @@ void PeerManager::on_drained(const std::shared_ptr<Connection>& c) {
 // while its send buffer is full; here only these wait, so pongs and blocks are still read
 // (pausing the socket could deadlock two nodes sending each other large replies).
 constexpr size_t kMaxDeferredRequests = 1'000;
-constexpr size_t kMaxDeferredBytes = 256'000;  // wire bytes of the requests waiting
+// Memory the waiting requests may hold: each is charged its message object plus four times its
+// wire bytes (a getblocktxn index is one byte on the wire, four decoded; a locator hash 32).
+constexpr size_t kMaxDeferredBytes = 512'000;
 
 bool PeerManager::defer_request(Peer& p, Message& m, size_t wire_bytes) {
     const bool request = std::holds_alternative<GetHeadersMsg>(m) || std::holds_alternative<GetBlockTxnMsg>(m) ||
                          std::holds_alternative<GetAddrMsg>(m);
     if (!request || (p.conn->queued_bytes() < kGetDataSendLimit && p.deferred_requests.empty())) return false;
-    if (p.deferred_requests.size() >= kMaxDeferredRequests || p.deferred_bytes + wire_bytes > kMaxDeferredBytes) {
+    const size_t held = sizeof(Message) + 4 * wire_bytes;
+    if (p.deferred_requests.size() >= kMaxDeferredRequests || p.deferred_bytes + held > kMaxDeferredBytes) {
         p.conn->close("too many requests waiting while it does not read");
         return true;
     }
-    p.deferred_bytes += wire_bytes;
-    p.deferred_requests.emplace_back(std::move(m), wire_bytes);
+    p.deferred_bytes += held;
+    p.deferred_requests.emplace_back(std::move(m), held);
     if (p.conn->queued_bytes() < kGetDataSendLimit) serve_deferred(p);  // waiting behind others only
     return true;
 }

@@ -52,12 +52,16 @@ bool TxDownload::make_room_for(PeerId peer, size_t peer_entries) {
     std::sort(candidates.begin(), candidates.end(), std::greater<>());
     // A bounded look over the heaviest announcers' entries for one whose every announcer holds
     // at least `heavy` (so peers sharing their floods cannot make each other unevictable).
+    // At most 8 entries of each of the 8 heaviest: co-announcing the few entries of one peer
+    // a look would see cannot block it (and the salted hasher hides which entries those are).
+    constexpr int kLookPerPeer = 8;
     constexpr int kLook = 64;
     int looked = 0;
     std::optional<Hash256> victim;
     for (const auto& [count, id] : candidates) {
+        int here = 0;
         for (const Hash256& txid : m_peers.at(id).announced) {
-            if (++looked > kLook) break;
+            if (++here > kLookPerPeer || ++looked > kLook) break;
             auto it = m_announcers.find(txid);
             if (it == m_announcers.end()) continue;
             const auto& who = it->second.peers;

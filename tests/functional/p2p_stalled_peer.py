@@ -54,16 +54,17 @@ def test(h):
         stalled.send_msg("getdata", request)
     # Two more ask for the 60 transfers of block `big` (about 8.5 kB of blocktxn each time)
     # and read nothing. Past 1 MB queued to a peer its getheaders/getblocktxn/getaddr wait
-    # (its other messages are still read). `patient` asks 500 times (4.2 MB of replies): all
+    # (its other messages are still read). `patient` asks 300 times (2.5 MB of replies): all
     # wait and are answered once it reads. `flood` asks 5,000 times (43 MB, more than the
-    # 32 MB send queue): past 256 kB of waiting requests it is disconnected, not discouraged.
+    # 32 MB send queue): past 512 kB held for waiting requests it is disconnected, not
+    # discouraged.
     ask = frame("getblocktxn", getblocktxn_payload(bytes.fromhex(big)[::-1], list(range(60))))
     patient = RawPeer(node0.port, "127.0.0.3", rcvbuf=4096)
     patient.handshake()
     flood = RawPeer(node0.port, "127.0.0.4", rcvbuf=4096)
     flood.handshake()
     senders = [threading.Thread(target=peer.send, args=(ask * n,), daemon=True)  # may block: a thread
-               for peer, n in ((patient, 500), (flood, 5_000))]
+               for peer, n in ((patient, 300), (flood, 5_000))]
     for sender in senders:
         sender.start()
     wait_until(lambda: "too many requests waiting while it does not read" in node0.log_text(), 30,
@@ -92,7 +93,7 @@ def test(h):
         stalled.wait_for_msg("tx", timeout=10)
     assert stalled.is_open()
     # The patient one, reading again, gets every answer: its requests waited, none was dropped.
-    for _ in range(500):
+    for _ in range(300):
         patient.wait_for_msg("blocktxn", timeout=30)
     assert patient.is_open()
     assert flood.closed_by_peer(30)

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <cstring>
 #include <random>
+#include <set>
+#include <unordered_set>
 
 namespace finch {
 namespace {
@@ -133,6 +135,44 @@ TEST(Sha256Compress, PairMatchesTwoSingles) {
         ASSERT_EQ(0, std::memcmp(a, a1, sizeof(a))) << round;
         ASSERT_EQ(0, std::memcmp(b, b1, sizeof(b))) << round;
     }
+}
+
+}  // namespace
+}  // namespace finch
+
+namespace finch {
+namespace {
+
+// Hash tables keyed by peer-chosen hashes: the bucket depends on all 32 bytes and on a key
+// drawn per process, so keys that share any 8 bytes (what the old hasher read) still spread.
+TEST(Hash256Hasher, EveryByteCountsAndCollisionsAreNotChosen) {
+    const Hash256Hasher hasher;
+    Hash256 a;
+    a.bytes.fill(0x11);
+    EXPECT_EQ(hasher(a), hasher(a));  // stable within the process
+    std::set<size_t> seen;
+    for (size_t byte = 0; byte < 32; ++byte) {
+        Hash256 b = a;
+        b.bytes[byte] ^= 0x01;
+        seen.insert(hasher(b));
+    }
+    EXPECT_EQ(seen.size(), 32u) << "a one-bit change somewhere left the bucket alone";
+    // 4,096 keys equal in their first 24 bytes land in about as many buckets of 4,096 as random
+    // keys would (a fixed-prefix hasher puts them all in one).
+    std::unordered_set<Hash256, Hash256Hasher> table;
+    table.reserve(4096);
+    for (uint32_t i = 0; i < 4096; ++i) {
+        Hash256 k = a;
+        std::memcpy(k.bytes.data() + 24, &i, sizeof i);
+        table.insert(k);
+    }
+    size_t used = 0, largest = 0;
+    for (size_t b = 0; b < table.bucket_count(); ++b) {
+        used += table.bucket_size(b) != 0;
+        largest = std::max(largest, table.bucket_size(b));
+    }
+    EXPECT_GT(used, table.bucket_count() / 2);
+    EXPECT_LE(largest, 12u);
 }
 
 }  // namespace
