@@ -48,8 +48,13 @@ BlockNode* BlockNode::ancestor(uint64_t h) {
 
 void BlockNode::build_skip() { skip = parent ? parent->ancestor(skip_height(height)) : nullptr; }
 
+// Most work; of equal work the first seen (lowest sequence), also when recount_headers visits
+// the nodes in hash-table order.
 void Chainstate::note_header(BlockNode* node) {
-    if (node->failed() || (m_best_header && node->chain_work <= m_best_header->chain_work)) return;
+    if (node->failed()) return;
+    if (m_best_header && (node->chain_work < m_best_header->chain_work ||
+                          (node->chain_work == m_best_header->chain_work && node->sequence >= m_best_header->sequence)))
+        return;
     m_best_header = node;
     m_best_height = node->height;
 }
@@ -200,7 +205,10 @@ std::vector<ChainTipEntry> Chainstate::chain_tips() const {
         else e.status = "valid-headers";
         out.push_back(e);
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.height > b.height; });
+    // Height first, then hash: the same tips come out in the same order in every run.
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.height != b.height ? a.height > b.height : a.hash < b.hash;
+    });
     return out;
 }
 

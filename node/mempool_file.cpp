@@ -121,12 +121,16 @@ MempoolFileContents decode_mempool_file(ByteSpan data, const ChainParams& params
 }
 
 std::vector<SavedTransaction> mempool_snapshot(const Mempool& mempool) {
-    std::vector<SavedTransaction> out;
+    std::vector<std::pair<Hash256, SavedTransaction>> by_txid;
     for (const auto& txid : mempool.txids())
-        if (auto e = mempool.get(txid)) out.push_back({e->time, e->tx});
-    std::sort(out.begin(), out.end(), [](const SavedTransaction& a, const SavedTransaction& b) {
-        return std::tie(a.tx.nonce, a.time) < std::tie(b.tx.nonce, b.time);
+        if (auto e = mempool.get(txid)) by_txid.push_back({txid, {e->time, e->tx}});
+    // Ties broken by txid: the same file in every run (the pool's own order is per process).
+    std::sort(by_txid.begin(), by_txid.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.second.tx.nonce, a.second.time, a.first) < std::tie(b.second.tx.nonce, b.second.time, b.first);
     });
+    std::vector<SavedTransaction> out;
+    out.reserve(by_txid.size());
+    for (auto& [txid, saved] : by_txid) out.push_back(std::move(saved));
     return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 
 namespace finch::net {
 
@@ -49,31 +50,39 @@ bool TxDownload::make_room_for(PeerId peer, size_t peer_entries) {
     std::vector<std::pair<size_t, PeerId>> candidates;
     for (const auto& [id, st] : m_peers)
         if (id != peer && st.announced.size() >= heavy) candidates.emplace_back(st.announced.size(), id);
-    std::sort(candidates.begin(), candidates.end(), std::greater<>());
-    // A bounded look over the heaviest announcers' entries for one whose every announcer holds
-    // at least `heavy` (so peers sharing their floods cannot make each other unevictable).
-    // At most 8 entries of each of the 8 heaviest: co-announcing the few entries of one peer
-    // a look would see cannot block it (and the salted hasher hides which entries those are).
-    constexpr int kLookPerPeer = 8;
-    constexpr int kLook = 64;
-    int looked = 0;
+    // The 8 heaviest, equal counts in random order; in each, at most 8 entries from a random
+    // bucket on: which entries a look sees is not the attacker's to choose, so co-announcing
+    // them (to make them unevictable) cannot block it.
+    constexpr size_t kCandidates = 8;
+    constexpr size_t kLookPerPeer = 8;
+    constexpr size_t kBucketsPerPeer = 64;
+    std::shuffle(candidates.begin(), candidates.end(), m_rng);
+    std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (candidates.size() > kCandidates) candidates.resize(kCandidates);
+    auto evictable = [&](const Hash256& txid) {
+        auto it = m_announcers.find(txid);
+        if (it == m_announcers.end()) return false;
+        const auto& who = it->second.peers;
+        return std::all_of(who.begin(), who.end(), [&](PeerId a) {
+            auto ap = m_peers.find(a);
+            return ap != m_peers.end() && ap->second.announced.size() >= heavy;
+        });
+    };
     std::optional<Hash256> victim;
     for (const auto& [count, id] : candidates) {
-        int here = 0;
-        for (const Hash256& txid : m_peers.at(id).announced) {
-            if (++here > kLookPerPeer || ++looked > kLook) break;
-            auto it = m_announcers.find(txid);
-            if (it == m_announcers.end()) continue;
-            const auto& who = it->second.peers;
-            if (std::all_of(who.begin(), who.end(), [&](PeerId a) {
-                    auto ap = m_peers.find(a);
-                    return ap != m_peers.end() && ap->second.announced.size() >= heavy;
-                })) {
-                victim = txid;
-                break;
-            }
+        const auto& entries = m_peers.at(id).announced;
+        const size_t buckets = entries.bucket_count();
+        const size_t start = m_rng() % buckets;
+        size_t looked = 0;
+        for (size_t step = 0; step < std::min(buckets, kBucketsPerPeer) && looked < kLookPerPeer && !victim; ++step) {
+            const size_t b = (start + step) % buckets;
+            for (auto it = entries.begin(b); it != entries.end(b) && looked < kLookPerPeer; ++it, ++looked)
+                if (evictable(*it)) {
+                    victim = *it;
+                    break;
+                }
         }
-        if (victim || looked > kLook) break;
+        if (victim) break;
     }
     if (!victim) {
         m_no_room = std::make_pair(peer, m_generation);

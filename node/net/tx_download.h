@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -74,8 +75,8 @@ private:
     // Forgets a transaction: its announcers no longer list it.
     void forget(const Hash256& txid);
     // The table is full and `peer` announced something new: drops one entry all of whose
-    // announcers hold at least two more entries than `peer` (looking at the heaviest first,
-    // at most 64 entries).
+    // announcers hold at least two more entries than `peer` (at most 8 entries, from a random
+    // bucket on, of each of the 8 heaviest; equal counts in random order).
     bool make_room_for(PeerId peer, size_t peer_entries);
     bool request(PeerId peer, PeerState& s, const Hash256& txid, SteadyClock::time_point now);
     // Asks the next announcer after `from` failed; appends the request it made, if any.
@@ -87,6 +88,7 @@ private:
     std::unordered_map<Hash256, PeerId, Hash256Hasher> m_fetcher;  // the one peer asked now
     std::unordered_set<Hash256, Hash256Hasher> m_recent_rejects;
     std::deque<Hash256> m_recent_rejects_order;
+    std::mt19937_64 m_rng{std::random_device{}()};  // where make_room_for looks
     uint64_t m_generation = 0;  // bumped by every change to who announced what
     std::optional<std::pair<PeerId, uint64_t>> m_no_room;  // make_room_for failed for it then
 };
