@@ -1,6 +1,7 @@
 // SHA-256 through OpenSSL; the low-level context API is the fastest path for small inputs.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "consensus/hash.h"
+#include "consensus/siphash.h"
 
 #include <openssl/sha.h>
 
@@ -118,38 +119,11 @@ const SipKey& bucket_key() {
     return key;
 }
 
-inline uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
-
-struct SipState {
-    uint64_t v0, v1, v2, v3;
-    void round() {
-        v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);
-        v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
-    }
-    void compress(uint64_t m) {  // one compression round (SipHash-1-3)
-        v3 ^= m;
-        round();
-        v0 ^= m;
-    }
-};
-
 }  // namespace
 
 size_t Hash256Hasher::operator()(const Hash256& h) const {
     const SipKey& k = bucket_key();
-    SipState s{0x736f6d6570736575ULL ^ k.k0, 0x646f72616e646f6dULL ^ k.k1, 0x6c7967656e657261ULL ^ k.k0,
-               0x7465646279746573ULL ^ k.k1};
-    for (size_t i = 0; i < 32; i += 8) {
-        uint64_t m;
-        std::memcpy(&m, h.data() + i, 8);  // host order: a bucket is never stored or sent
-        s.compress(m);
-    }
-    s.compress(uint64_t{32} << 56);  // the length block of a 32-byte message
-    s.v2 ^= 0xff;
-    for (int i = 0; i < 3; ++i) s.round();
-    return static_cast<size_t>(s.v0 ^ s.v1 ^ s.v2 ^ s.v3);
+    return static_cast<size_t>(siphash<1, 3>(k.k0, k.k1, h));
 }
 
 }  // namespace finch

@@ -1,6 +1,8 @@
 // Compact block relay: SipHash short ids, cmpctblock construction and block reconstruction; see compact_block.h.
 #include "node/net/compact_block.h"
 
+#include "consensus/siphash.h"
+
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -12,57 +14,6 @@ namespace finch::net {
 namespace {
 
 constexpr uint64_t kShortIdMask = 0xffff'ffff'ffffULL;  // 48 bits, the 6 bytes sent
-
-uint64_t load_le64(const uint8_t* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
-    return v;
-}
-
-// SipHash-2-4 state (Aumasson & Bernstein). Written by hand because OpenSSL's EVP_MAC costs
-// a context setup and several calls per id, many times the hash itself, and a 50,000-transfer
-// mempool is hashed once per compact block.
-struct SipHasher {
-    uint64_t v0, v1, v2, v3;
-
-    explicit SipHasher(const ShortIdKey& key)
-        : v0(key.k0 ^ 0x736f6d6570736575ULL),
-          v1(key.k1 ^ 0x646f72616e646f6dULL),
-          v2(key.k0 ^ 0x6c7967656e657261ULL),
-          v3(key.k1 ^ 0x7465646279746573ULL) {}
-
-    void round() {
-        v0 += v1;
-        v1 = std::rotl(v1, 13);
-        v1 ^= v0;
-        v0 = std::rotl(v0, 32);
-        v2 += v3;
-        v3 = std::rotl(v3, 16);
-        v3 ^= v2;
-        v0 += v3;
-        v3 = std::rotl(v3, 21);
-        v3 ^= v0;
-        v2 += v1;
-        v1 = std::rotl(v1, 17);
-        v1 ^= v2;
-        v2 = std::rotl(v2, 32);
-    }
-    void absorb(uint64_t m) {  // two compression rounds per 8-byte word
-        v3 ^= m;
-        round();
-        round();
-        v0 ^= m;
-    }
-    uint64_t finish() {  // four finalization rounds
-        v2 ^= 0xff;
-        round();
-        round();
-        round();
-        round();
-        return v0 ^ v1 ^ v2 ^ v3;
-    }
-};
 
 // Short id -> position in Block::txs, open addressing with linear probing. Short ids are
 // SipHash outputs, so their low bits already spread evenly; at most half the slots are used.
@@ -114,23 +65,10 @@ ShortIdKey short_id_key(const BlockHeader& header, uint64_t nonce) {
     return {load_le64(h.data()), load_le64(h.data() + 8)};
 }
 
-uint64_t siphash24(const ShortIdKey& key, ByteSpan data) {
-    SipHasher s(key);
-    const size_t whole = data.size() / 8 * 8;
-    for (size_t i = 0; i < whole; i += 8) s.absorb(load_le64(data.data() + i));
-    uint64_t last = uint64_t{data.size() & 0xff} << 56;  // the length's low byte tops the last word
-    for (size_t i = whole; i < data.size(); ++i) last |= uint64_t{data[i]} << (8 * (i - whole));
-    s.absorb(last);
-    return s.finish();
-}
+uint64_t siphash24(const ShortIdKey& key, ByteSpan data) { return siphash<2, 4>(key.k0, key.k1, data); }
 
-uint64_t short_id(const ShortIdKey& key, const Hash256& txid) {
-    // A txid is four whole words, then a word holding only the length (32).
-    SipHasher s(key);
-    for (size_t i = 0; i < 32; i += 8) s.absorb(load_le64(txid.data() + i));
-    s.absorb(uint64_t{32} << 56);
-    return s.finish() & kShortIdMask;
-}
+// A 50,000-transfer mempool is hashed once per compact block: no OpenSSL MAC per id.
+uint64_t short_id(const ShortIdKey& key, const Hash256& txid) { return siphash<2, 4>(key.k0, key.k1, txid) & kShortIdMask; }
 
 CmpctBlockMsg make_compact_block(const Block& block, uint64_t nonce, const std::vector<uint32_t>& prefill_indexes) {
     CmpctBlockMsg m;

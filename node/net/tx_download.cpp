@@ -68,22 +68,23 @@ bool TxDownload::make_room_for(PeerId peer, size_t peer_entries) {
             return ap != m_peers.end() && ap->second.announced.size() >= heavy;
         });
     };
-    std::optional<Hash256> victim;
-    for (const auto& [count, id] : candidates) {
-        const auto& entries = m_peers.at(id).announced;
+    // At most kLookPerPeer entries of one candidate, from a random bucket on.
+    auto look_in = [&](const std::unordered_set<Hash256, Hash256Hasher>& entries) -> std::optional<Hash256> {
         const size_t buckets = entries.bucket_count();
         const size_t start = m_rng() % buckets;
         size_t looked = 0;
-        for (size_t step = 0; step < std::min(buckets, kBucketsPerPeer) && looked < kLookPerPeer && !victim; ++step) {
+        for (size_t step = 0; step < std::min(buckets, kBucketsPerPeer); ++step) {
             const size_t b = (start + step) % buckets;
-            for (auto it = entries.begin(b); it != entries.end(b) && looked < kLookPerPeer; ++it, ++looked)
-                if (evictable(*it)) {
-                    victim = *it;
-                    break;
-                }
+            for (auto it = entries.begin(b); it != entries.end(b); ++it) {
+                if (looked++ == kLookPerPeer) return std::nullopt;
+                if (evictable(*it)) return *it;
+            }
         }
-        if (victim) break;
-    }
+        return std::nullopt;
+    };
+    std::optional<Hash256> victim;
+    for (const auto& candidate : candidates)
+        if ((victim = look_in(m_peers.at(candidate.second).announced))) break;
     if (!victim) {
         m_no_room = std::make_pair(peer, m_generation);
         return false;
